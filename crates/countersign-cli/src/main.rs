@@ -1,0 +1,655 @@
+//! `countersign`: every Countersign use case, headless.
+//!
+//! Each command parses its input, makes one call into [`countersign_core::App`] and prints
+//! the result: for people by default, as JSON with `--json`. A refusal exits non-zero with a
+//! one-line reason on stderr (`{code, message}` JSON with `--json`).
+
+mod output;
+
+use std::io::{BufRead, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use countersign_core::app::{AccountChange, ReviewDiff};
+use countersign_core::count::{self, CountConfig};
+use countersign_core::schedule::Fold;
+use countersign_core::{
+    App, DraftInput, Edit, Error, InitOptions, MediaInput, NewMember, PartInput, Role, Status,
+    SystemClock, When,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::output::Out;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "countersign",
+    version,
+    about = "Draft, countersign and schedule posts for one brand X account"
+)]
+struct Cli {
+    /// The workspace folder (default: the platform's data folder for Countersign).
+    #[arg(long, global = true, env = "COUNTERSIGN_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Print machine-readable JSON.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Count text from stdin exactly as X does.
+    Count {
+        /// Read one JSON string per line and print one result per line.
+        #[arg(long)]
+        lines: bool,
+        /// The length limit (280 unless the account has Premium).
+        #[arg(long, default_value_t = 280)]
+        limit: u32,
+    },
+    /// Create a workspace for a brand account.
+    Init {
+        #[arg(long)]
+        handle: String,
+        /// The account's display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// The brand's IANA time zone (default: this machine's).
+        #[arg(long)]
+        timezone: Option<String>,
+        /// Let a lone admin approve their own posts.
+        #[arg(long)]
+        solo: bool,
+        /// The length limit, for Premium accounts.
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+    /// Manage members.
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// Show or change the brand account's settings.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Write and read drafts.
+    #[command(subcommand)]
+    Draft(DraftCommand),
+    /// Ask for review.
+    Submit {
+        id: String,
+        #[arg(long = "as", value_name = "NAME")]
+        actor: String,
+    },
+    /// Countersign a post in review.
+    Approve {
+        id: String,
+        #[arg(long = "as", value_name = "NAME")]
+        actor: String,
+        /// Edit this part (1-based) in the act of approving.
+        #[arg(long, requires = "text")]
+        part: Option<usize>,
+        /// The new text for --part.
+        #[arg(long, requires = "part")]
+        text: Option<String>,
+    },
+    /// Send a post back to its author.
+    RequestChanges {
+        id: String,
+        #[arg(long = "as", value_name = "NAME")]
+        actor: String,
+        #[arg(long)]
+        comment: String,
+    },
+    /// Reject a post.
+    Reject {
+        id: String,
+        #[arg(long = "as", value_name = "NAME")]
+        actor: String,
+        #[arg(long)]
+        comment: String,
+    },
+    /// Comment on a post.
+    Comment {
+        id: String,
+        #[arg(long = "as", value_name = "NAME")]
+        actor: String,
+        #[arg(long)]
+        text: String,
+    },
+    /// Set or move the publish time (an approver's countersignature of content and time).
+    Schedule {
+        id: String,
+        #[arg(long = "as", value_name = "NAME")]
+        actor: String,
+        /// Wall time, "YYYY-MM-DD HH:MM".
+        #[arg(long)]
+        at: String,
+        /// The zone of --at (default: the brand's).
+        #[arg(long)]
+        tz: Option<String>,
+        /// For a time that happens twice when clocks fall back: earlier or later.
+        #[arg(long, value_parser = parse_fold)]
+        fold: Option<Fold>,
+    },
+    /// Posted posts, newest first.
+    History {
+        /// Full-text search over every part.
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Check or read the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Write a consistent copy of the workspace database to FILE.
+    Backup { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+enum MemberCommand {
+    /// Add a member.
+    Add {
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long)]
+        initials: Option<String>,
+        /// The admin adding them (recorded in the audit trail).
+        #[arg(long = "as", value_name = "ADMIN")]
+        actor: Option<String>,
+    },
+    /// List members.
+    List,
+    /// Deactivate a member; their history stays.
+    Deactivate {
+        name: String,
+        #[arg(long = "as", value_name = "ADMIN")]
+        actor: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountCommand {
+    /// Show the account and its settings.
+    Show,
+    /// Change settings (admins only).
+    Set {
+        #[arg(long = "as", value_name = "ADMIN")]
+        actor: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        timezone: Option<String>,
+        #[arg(long)]
+        limit: Option<u32>,
+        /// on or off.
+        #[arg(long, value_parser = parse_on_off)]
+        solo: Option<bool>,
+        /// Minutes a due post may be late and still go out.
+        #[arg(long)]
+        grace_minutes: Option<u32>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DraftCommand {
+    /// Write a new post; several --text make a thread.
+    New {
+        #[arg(long = "as", value_name = "NAME")]
+        actor: String,
+        #[arg(long, required = true)]
+        text: Vec<String>,
+        /// Attach a file: FILE for part 1, or N:FILE for part N.
+        #[arg(long, value_name = "[N:]FILE")]
+        media: Vec<String>,
+        /// Alt text for each --media, in order.
+        #[arg(long)]
+        alt: Vec<String>,
+        /// Append your initials (" ^JS") to every part.
+        #[arg(long)]
+        signature: bool,
+    },
+    /// Change a part's text (the part after the last adds one).
+    Edit {
+        id: String,
+        #[arg(long = "as", value_name = "NAME")]
+        actor: String,
+        #[arg(long, default_value_t = 1)]
+        part: usize,
+        #[arg(long)]
+        text: String,
+    },
+    /// Show a post with X's counts, approval and comments.
+    Show { id: String },
+    /// List posts.
+    List {
+        #[arg(long, value_parser = parse_status)]
+        status: Option<Status>,
+    },
+    /// What changed since NAME last reviewed the post.
+    Diff {
+        id: String,
+        #[arg(long = "as", value_name = "NAME")]
+        actor: String,
+    },
+    /// Every saved version of a post.
+    Versions { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; names the first broken entry.
+    Verify,
+    /// Print the trail (of one post with --post).
+    List {
+        #[arg(long)]
+        post: Option<String>,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| format!("{s:?} is not a role: use contributor, approver or admin"))
+}
+
+fn parse_status(s: &str) -> Result<Status, String> {
+    Status::parse(s).ok_or_else(|| {
+        let all: Vec<_> = Status::ALL.iter().map(|s| s.as_str()).collect();
+        format!("{s:?} is not a status: use one of {}", all.join(", "))
+    })
+}
+
+fn parse_fold(s: &str) -> Result<Fold, String> {
+    Fold::parse(s).ok_or_else(|| format!("{s:?}: use earlier or later"))
+}
+
+fn parse_on_off(s: &str) -> Result<bool, String> {
+    match s {
+        "on" | "true" | "yes" => Ok(true),
+        "off" | "false" | "no" => Ok(false),
+        _ => Err(format!("{s:?}: use on or off")),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = cli.json;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if json {
+                eprintln!(
+                    "{}",
+                    serde_json::to_string(&e).unwrap_or_else(|_| e.to_string())
+                );
+            } else {
+                eprintln!("countersign: {e} [{}]", e.code());
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn data_dir(cli: &Cli) -> Result<PathBuf, Error> {
+    if let Some(d) = &cli.data_dir {
+        return Ok(d.clone());
+    }
+    directories::ProjectDirs::from("app", "Countersign", "countersign")
+        .map(|p| p.data_dir().to_path_buf())
+        .ok_or_else(|| Error::Io {
+            context: "cannot find a data folder for this user".into(),
+            source: std::io::Error::other("set --data-dir or COUNTERSIGN_DATA_DIR"),
+        })
+}
+
+fn open(cli: &Cli) -> Result<App, Error> {
+    App::open(&data_dir(cli)?, Arc::new(SystemClock))
+}
+
+fn post_id(s: &str) -> Result<Uuid, Error> {
+    Uuid::parse_str(s.trim()).map_err(|_| Error::UnknownPost { id: s.to_string() })
+}
+
+fn run(cli: Cli) -> Result<(), Error> {
+    let out = Out::new(cli.json);
+    match &cli.command {
+        Command::Count { lines, limit } => count_stdin(*lines, *limit),
+        Command::Init {
+            handle,
+            name,
+            timezone,
+            solo,
+            limit,
+        } => {
+            let dir = data_dir(&cli)?;
+            let app = App::init(
+                &dir,
+                InitOptions {
+                    handle: handle.clone(),
+                    display_name: name.clone(),
+                    timezone: timezone.clone(),
+                    solo: *solo,
+                    max_weighted_length: *limit,
+                },
+                Arc::new(SystemClock),
+            )?;
+            out.account(&app.account()?, Some(&dir));
+            Ok(())
+        }
+        Command::Member(cmd) => {
+            let app = open(&cli)?;
+            match cmd {
+                MemberCommand::Add {
+                    name,
+                    role,
+                    initials,
+                    actor,
+                } => {
+                    let m = app.add_member(
+                        actor.as_deref(),
+                        NewMember {
+                            name: name.clone(),
+                            role: *role,
+                            initials: initials.clone(),
+                        },
+                    )?;
+                    out.member(&m);
+                }
+                MemberCommand::List => out.members(&app.members()?),
+                MemberCommand::Deactivate { name, actor } => {
+                    out.member(&app.deactivate_member(actor, name)?)
+                }
+            }
+            Ok(())
+        }
+        Command::Account(cmd) => {
+            let app = open(&cli)?;
+            match cmd {
+                AccountCommand::Show => out.account(&app.account()?, None),
+                AccountCommand::Set {
+                    actor,
+                    name,
+                    timezone,
+                    limit,
+                    solo,
+                    grace_minutes,
+                } => {
+                    let a = app.update_account(
+                        actor,
+                        AccountChange {
+                            display_name: name.clone(),
+                            timezone: timezone.clone(),
+                            max_weighted_length: *limit,
+                            solo_mode: *solo,
+                            grace_minutes: *grace_minutes,
+                        },
+                    )?;
+                    out.account(&a, None);
+                }
+            }
+            Ok(())
+        }
+        Command::Draft(cmd) => draft(&cli, &out, cmd),
+        Command::Submit { id, actor } => {
+            let app = open(&cli)?;
+            out.moved(&app.submit(post_id(id)?, actor)?, "submitted for review");
+            Ok(())
+        }
+        Command::Approve {
+            id,
+            actor,
+            part,
+            text,
+        } => {
+            let app = open(&cli)?;
+            let edit = match (part, text) {
+                (Some(part), Some(text)) => Some(Edit::Text {
+                    part: *part,
+                    text: text.clone(),
+                }),
+                _ => None,
+            };
+            out.moved(&app.approve(post_id(id)?, actor, edit)?, "approved");
+            Ok(())
+        }
+        Command::RequestChanges { id, actor, comment } => {
+            let app = open(&cli)?;
+            out.moved(
+                &app.request_changes(post_id(id)?, actor, comment)?,
+                "sent back for changes",
+            );
+            Ok(())
+        }
+        Command::Reject { id, actor, comment } => {
+            let app = open(&cli)?;
+            out.moved(&app.reject(post_id(id)?, actor, comment)?, "rejected");
+            Ok(())
+        }
+        Command::Comment { id, actor, text } => {
+            let app = open(&cli)?;
+            out.comment(&app.comment(post_id(id)?, actor, text)?);
+            Ok(())
+        }
+        Command::Schedule {
+            id,
+            actor,
+            at,
+            tz,
+            fold,
+        } => {
+            let app = open(&cli)?;
+            let when = When {
+                wall: at.clone(),
+                zone: tz.clone(),
+                fold: *fold,
+            };
+            out.moved(&app.schedule(post_id(id)?, actor, when)?, "scheduled");
+            Ok(())
+        }
+        Command::History { search, limit } => {
+            let app = open(&cli)?;
+            out.history(&app.history(search.as_deref(), *limit)?);
+            Ok(())
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let app = open(&cli)?;
+            let report = app.audit_verify()?;
+            out.audit_report(&report);
+            if report.ok {
+                Ok(())
+            } else {
+                // The report is the output; the exit status says it failed.
+                std::process::exit(1);
+            }
+        }
+        Command::Audit(AuditCommand::List { post }) => {
+            let app = open(&cli)?;
+            let post = post.as_deref().map(post_id).transpose()?;
+            out.audit_trail(&app.audit_trail(post)?);
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let app = open(&cli)?;
+            app.backup(file)?;
+            out.done(
+                &format!("Backed up the workspace to {}", file.display()),
+                &serde_json::json!({"backup": file}),
+            );
+            Ok(())
+        }
+    }
+}
+
+fn draft(cli: &Cli, out: &Out, cmd: &DraftCommand) -> Result<(), Error> {
+    let app = open(cli)?;
+    match cmd {
+        DraftCommand::New {
+            actor,
+            text,
+            media,
+            alt,
+            signature,
+        } => {
+            let (input, notes) = draft_input(text, media, alt, *signature)?;
+            let post = app.create_draft(actor, input)?;
+            let view = app.post(post.id)?;
+            out.created(&view);
+            out.notes(&notes);
+        }
+        DraftCommand::Edit {
+            id,
+            actor,
+            part,
+            text,
+        } => {
+            let post = app.edit(
+                post_id(id)?,
+                actor,
+                Edit::Text {
+                    part: *part,
+                    text: text.clone(),
+                },
+            )?;
+            out.moved(&post, "saved");
+        }
+        DraftCommand::Show { id } => out.post(&app.post(post_id(id)?)?),
+        DraftCommand::List { status } => out.posts(&app.posts(*status)?),
+        DraftCommand::Diff { id, actor } => {
+            let d: ReviewDiff = app.diff_since_review(post_id(id)?, actor)?;
+            out.diff(&d);
+        }
+        DraftCommand::Versions { id } => out.versions(&app.versions(post_id(id)?)?),
+    }
+    Ok(())
+}
+
+/// Builds a draft from `--text`, `--media [N:]FILE` and `--alt` (paired with --media in order).
+/// Also returns notes for the person (missing alt text), to print once the draft is saved.
+fn draft_input(
+    texts: &[String],
+    media: &[String],
+    alts: &[String],
+    signature: bool,
+) -> Result<(DraftInput, Vec<String>), Error> {
+    if alts.len() > media.len() {
+        return Err(Error::MediaUnreadable {
+            path: PathBuf::from(alts.last().cloned().unwrap_or_default()),
+            detail: "each --alt belongs to a --media given before it, and there are more --alt than --media".into(),
+        });
+    }
+    let mut notes = Vec::new();
+    let mut parts: Vec<PartInput> = texts
+        .iter()
+        .map(|t| PartInput {
+            text: t.clone(),
+            media: Vec::new(),
+        })
+        .collect();
+    for (i, spec) in media.iter().enumerate() {
+        let (part, path) = split_media_spec(spec);
+        let count = parts.len();
+        let slot = part
+            .checked_sub(1)
+            .and_then(|i| parts.get_mut(i))
+            .ok_or(Error::NoSuchPart { part, count })?;
+        let alt_text = alts.get(i).cloned().unwrap_or_default();
+        if alt_text.trim().is_empty() {
+            notes.push(format!(
+                "{} has no alt text; people using screen readers will miss it",
+                path.display()
+            ));
+        }
+        slot.media.push(MediaInput::File { path, alt_text });
+    }
+    Ok((
+        DraftInput {
+            parts,
+            signature,
+            reply_settings: Default::default(),
+        },
+        notes,
+    ))
+}
+
+/// "2:photo.png" attaches to part 2, unless a file by that whole name exists.
+fn split_media_spec(spec: &str) -> (usize, PathBuf) {
+    if !std::path::Path::new(spec).exists() {
+        if let Some((n, path)) = spec.split_once(':') {
+            if let Ok(n) = n.parse::<usize>() {
+                return (n, PathBuf::from(path));
+            }
+        }
+    }
+    (1, PathBuf::from(spec))
+}
+
+/// The `count` output: exactly these fields, in this order.
+#[derive(Serialize)]
+struct CountLine {
+    weighted_length: u32,
+    valid: bool,
+    permillage: u32,
+    valid_range_end: u32,
+}
+
+fn count_line(text: &str, config: &CountConfig) -> CountLine {
+    let c = count::count(text, config);
+    CountLine {
+        weighted_length: c.weighted_length,
+        valid: c.valid,
+        permillage: c.permillage,
+        valid_range_end: c.valid_range_end,
+    }
+}
+
+fn count_stdin(lines: bool, limit: u32) -> Result<(), Error> {
+    let config = CountConfig::v3().with_max_weighted_length(limit);
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::new(stdout.lock());
+    let io = |e| Error::Io {
+        context: "cannot read or write the count".into(),
+        source: e,
+    };
+    if !lines {
+        let mut text = String::new();
+        stdin
+            .lock()
+            .read_to_string(&mut text)
+            .map_err(|e| Error::Io {
+                context: "stdin is not UTF-8 text".into(),
+                source: e,
+            })?;
+        let line = serde_json::to_string(&count_line(&text, &config))
+            .map_err(|e| io(std::io::Error::other(e)))?;
+        writeln!(w, "{line}").map_err(io)?;
+        return w.flush().map_err(io);
+    }
+    let mut bad = None;
+    for (n, line) in stdin.lock().lines().enumerate() {
+        let line = line.map_err(io)?;
+        let out = match serde_json::from_str::<String>(&line) {
+            Ok(text) => serde_json::to_string(&count_line(&text, &config)),
+            Err(_) => {
+                bad.get_or_insert(n + 1);
+                serde_json::to_string(&serde_json::json!({"error": {"code": "invalid_input", "message": format!("line {} is not a JSON string", n + 1)}}))
+            }
+        }
+        .map_err(|e| io(std::io::Error::other(e)))?;
+        writeln!(w, "{out}").map_err(io)?;
+    }
+    w.flush().map_err(io)?;
+    match bad {
+        Some(n) => Err(Error::Io {
+            context: format!(
+                "line {n} of the input is not a JSON string (its result line holds an error)"
+            ),
+            source: std::io::Error::from(std::io::ErrorKind::InvalidData),
+        }),
+        None => Ok(()),
+    }
+}

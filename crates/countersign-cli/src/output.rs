@@ -1,0 +1,417 @@
+//! Printing results: short readable text by default, JSON with `--json`.
+
+use std::path::Path;
+
+use countersign_core::app::{PostView, ReviewDiff};
+use countersign_core::audit::{AuditEntry, AuditReport};
+use countersign_core::diff::Change;
+use countersign_core::model::{Account, Comment, Member, Post, Version};
+use countersign_core::schedule::wall_time;
+use countersign_core::store::{HistoryRow, PostSummary};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+#[derive(Debug)]
+pub struct Out {
+    json: bool,
+}
+
+fn print_json(v: &impl Serialize) {
+    match serde_json::to_string_pretty(v) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("countersign: cannot print JSON: {e}"),
+    }
+}
+
+fn excerpt(text: &str, max: usize) -> String {
+    let line = text.lines().next().unwrap_or("");
+    if line.chars().count() > max || text.contains('\n') {
+        let cut: String = line.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    } else {
+        line.to_string()
+    }
+}
+
+/// The JSON form of a post, as `draft show --json` prints it.
+pub fn post_json(v: &PostView) -> Value {
+    let p = &v.post;
+    let parts: Vec<Value> = p
+        .content
+        .parts
+        .iter()
+        .zip(&v.counts)
+        .map(|(part, c)| {
+            json!({
+                "text": part.text,
+                "weighted_length": c.weighted_length,
+                "valid": c.valid,
+                "remaining": c.remaining,
+                "permillage": c.permillage,
+                "valid_range_end": c.valid_range_end,
+                "invalid": c.invalid,
+                "media": part.media.iter().map(|a| json!({
+                    "hash": a.media.hash, "kind": a.media.kind, "mime": a.media.mime,
+                    "bytes": a.media.bytes, "name": a.media.original_name, "alt_text": a.alt_text,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let approval = v.approval.as_ref().map(|a| {
+        json!({
+            "id": a.id, "by": a.approver.name, "by_id": a.approver.id, "at": a.at, "version": a.version,
+            "digest": a.digest, "scheduled_at": a.scheduled_at, "solo": a.solo, "edited": a.edited,
+        })
+    });
+    json!({
+        "id": p.id,
+        "status": p.status,
+        "status_reason": p.status_reason,
+        "version": p.version,
+        "author": p.author.name,
+        "author_id": p.author.id,
+        "author_initials": p.author.initials,
+        "signature": p.content.signature,
+        "reply_settings": p.content.reply_settings,
+        "parts": parts,
+        "approval": approval,
+        "solo_mode": v.solo_mode,
+        "scheduled_at": p.scheduled.as_ref().map(|s| s.at),
+        "scheduled_zone": p.scheduled.as_ref().map(|s| s.zone.clone()),
+        "scheduled_wall": p.scheduled.as_ref().map(|s| wall_time(s.at, &s.zone)),
+        "created_at": p.created_at,
+        "updated_at": p.updated_at,
+        "posted_at": p.posted_at,
+        "post_url": p.post_url,
+        "comments": v.comments.iter().map(|c| json!({
+            "by": c.author.name, "at": c.at, "version": c.version, "text": c.text,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+impl Out {
+    pub fn new(json: bool) -> Self {
+        Out { json }
+    }
+
+    pub fn done(&self, human: &str, json: &Value) {
+        if self.json {
+            print_json(json);
+        } else {
+            println!("{human}");
+        }
+    }
+
+    /// Advice after a success, on stderr so stdout stays the result; not in JSON mode.
+    pub fn notes(&self, notes: &[String]) {
+        if !self.json {
+            for n in notes {
+                eprintln!("countersign: note: {n}");
+            }
+        }
+    }
+
+    pub fn account(&self, a: &Account, created_in: Option<&Path>) {
+        if self.json {
+            return print_json(a);
+        }
+        if let Some(dir) = created_in {
+            println!("Created a workspace for @{} in {}", a.handle, dir.display());
+        }
+        println!("Account:     @{} ({})", a.handle, a.display_name);
+        println!(
+            "X user id:   {}",
+            a.x_user_id.as_deref().unwrap_or("not connected")
+        );
+        println!("Time zone:   {}", a.timezone);
+        println!("Limit:       {} weighted characters", a.max_weighted_length);
+        println!(
+            "Solo mode:   {}",
+            if a.solo_mode {
+                "on (a lone admin may approve their own posts)"
+            } else {
+                "off"
+            }
+        );
+        println!("Grace:       {} minutes", a.grace_minutes);
+    }
+
+    pub fn member(&self, m: &Member) {
+        if self.json {
+            return print_json(m);
+        }
+        let state = if m.active { "" } else { " (deactivated)" };
+        println!("{} [{}] is {}{state}", m.name, m.initials, m.role);
+    }
+
+    pub fn members(&self, ms: &[Member]) {
+        if self.json {
+            return print_json(&ms);
+        }
+        if ms.is_empty() {
+            println!("No members yet: add one with `countersign member add NAME --role admin`.");
+        }
+        for m in ms {
+            let state = if m.active { "active" } else { "deactivated" };
+            println!(
+                "{:<24} {:<5} {:<12} {state}",
+                m.name,
+                m.initials,
+                m.role.as_str()
+            );
+        }
+    }
+
+    pub fn created(&self, v: &PostView) {
+        if self.json {
+            return print_json(&json!({"id": v.post.id}));
+        }
+        println!(
+            "Saved draft {} ({} part(s))",
+            v.post.id,
+            v.post.content.parts.len()
+        );
+        for (i, c) in v.counts.iter().enumerate() {
+            if !c.valid {
+                println!(
+                    "  part {}: {}/{} - fix before submitting",
+                    i + 1,
+                    c.weighted_length,
+                    c.weighted_length as i64 + c.remaining
+                );
+            }
+        }
+    }
+
+    pub fn moved(&self, p: &Post, verb: &str) {
+        if self.json {
+            return print_json(&json!({
+                "id": p.id, "status": p.status, "version": p.version,
+                "scheduled_at": p.scheduled.as_ref().map(|s| s.at),
+            }));
+        }
+        let mut line = format!(
+            "Post {} {verb}: now {} (version {})",
+            p.id, p.status, p.version
+        );
+        if let Some(s) = &p.scheduled {
+            line.push_str(&format!(
+                ", goes out {} {} ({})",
+                wall_time(s.at, &s.zone),
+                s.zone,
+                s.at
+            ));
+        }
+        println!("{line}");
+    }
+
+    pub fn post(&self, v: &PostView) {
+        if self.json {
+            return print_json(&post_json(v));
+        }
+        let p = &v.post;
+        println!("Post {}  [{}]  version {}", p.id, p.status, p.version);
+        println!(
+            "Author: {} ({}){}",
+            p.author.name,
+            p.author.initials,
+            if p.content.signature { ", signed" } else { "" }
+        );
+        if let Some(r) = &p.status_reason {
+            println!("Why:    {r}");
+        }
+        for (i, (part, c)) in p.content.parts.iter().zip(&v.counts).enumerate() {
+            let mark = if c.valid { "ok" } else { "NOT VALID" };
+            println!(
+                "--- part {} of {}: {}/{} {mark}",
+                i + 1,
+                p.content.parts.len(),
+                c.weighted_length,
+                c.weighted_length as i64 + c.remaining
+            );
+            println!("{}", part.text);
+            for a in &part.media {
+                println!(
+                    "  [{} {}] alt: {}",
+                    a.media.kind.as_str(),
+                    a.media.original_name,
+                    if a.alt_text.is_empty() {
+                        "(none)"
+                    } else {
+                        &a.alt_text
+                    }
+                );
+            }
+        }
+        match &v.approval {
+            Some(a) => println!(
+                "Approved by {} at {} (version {}{}{}), digest {}…",
+                a.approver.name,
+                a.at,
+                a.version,
+                if a.solo {
+                    ", SOLO MODE: self-approved"
+                } else {
+                    ""
+                },
+                if a.edited {
+                    ", edited while approving"
+                } else {
+                    ""
+                },
+                &a.digest[..12]
+            ),
+            None => println!(
+                "Not approved{}",
+                if v.solo_mode {
+                    " (solo mode is on)"
+                } else {
+                    ""
+                }
+            ),
+        }
+        if let Some(s) = &p.scheduled {
+            println!(
+                "Scheduled for {} {} ({})",
+                wall_time(s.at, &s.zone),
+                s.zone,
+                s.at
+            );
+        }
+        for c in &v.comments {
+            println!(
+                "  {} at {} on v{}: {}",
+                c.author.name, c.at, c.version, c.text
+            );
+        }
+    }
+
+    pub fn posts(&self, ps: &[PostSummary]) {
+        if self.json {
+            return print_json(&ps);
+        }
+        if ps.is_empty() {
+            println!("No posts.");
+        }
+        for p in ps {
+            println!(
+                "{}  {:<17} {:<16} {}{}",
+                p.id,
+                p.status.as_str(),
+                excerpt(&p.author, 16),
+                excerpt(&p.text, 48),
+                if p.parts > 1 {
+                    format!(" (+{} parts)", p.parts - 1)
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+
+    pub fn comment(&self, c: &Comment) {
+        if self.json {
+            return print_json(
+                &json!({"id": c.id, "post_id": c.post_id, "by": c.author.name, "at": c.at, "text": c.text}),
+            );
+        }
+        println!("{} commented on {}", c.author.name, c.post_id);
+    }
+
+    pub fn diff(&self, d: &ReviewDiff) {
+        if self.json {
+            return print_json(d);
+        }
+        match d.from_version {
+            Some(v) => println!(
+                "Changes from version {v} (last reviewed) to version {}:",
+                d.to_version
+            ),
+            None => println!("Not reviewed before; version {} in full:", d.to_version),
+        }
+        for p in &d.parts {
+            let text: String = p
+                .spans
+                .iter()
+                .map(|s| match s.change {
+                    Change::Same => s.text.clone(),
+                    Change::Added => format!("{{+{}+}}", s.text),
+                    Change::Removed => format!("[-{}-]", s.text),
+                })
+                .collect();
+            println!(
+                "part {}: {text}{}",
+                p.part,
+                if p.media_changed {
+                    "  (media changed)"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+
+    pub fn versions(&self, vs: &[Version]) {
+        if self.json {
+            return print_json(&vs);
+        }
+        for v in vs {
+            println!("version {} by {} at {}", v.version, v.editor.name, v.at);
+            for (i, p) in v.content.parts.iter().enumerate() {
+                println!("  {}: {}", i + 1, excerpt(&p.text, 72));
+            }
+        }
+    }
+
+    pub fn history(&self, rows: &[HistoryRow]) {
+        if self.json {
+            return print_json(&rows);
+        }
+        if rows.is_empty() {
+            println!("Nothing posted yet.");
+        }
+        for r in rows {
+            let when = r.posted_at.map(|t| t.to_string()).unwrap_or_default();
+            let approver = r.approver.clone().unwrap_or_else(|| "-".into());
+            println!(
+                "{when}  by {} approved by {}{}  {}",
+                r.author,
+                approver,
+                if r.solo { " (solo)" } else { "" },
+                excerpt(r.parts.first().map(String::as_str).unwrap_or(""), 60)
+            );
+            if let Some(url) = &r.post_url {
+                println!("    {url}");
+            }
+        }
+    }
+
+    pub fn audit_report(&self, r: &AuditReport) {
+        if self.json {
+            return print_json(r);
+        }
+        match &r.first_broken {
+            None => println!(
+                "Audit trail intact: {} entries, every link holds.",
+                r.entries
+            ),
+            Some(b) => println!("AUDIT TRAIL BROKEN at entry {}: {}", b.seq, b.reason),
+        }
+    }
+
+    pub fn audit_trail(&self, es: &[AuditEntry]) {
+        if self.json {
+            return print_json(&es);
+        }
+        for e in es {
+            let post = e
+                .post_id
+                .map(|p| format!(" post {p} v{}", e.version.unwrap_or(0)))
+                .unwrap_or_default();
+            println!(
+                "{:>5} {} {:<10} {}{post} {}",
+                e.seq, e.at, e.actor_name, e.action, e.detail
+            );
+        }
+    }
+}

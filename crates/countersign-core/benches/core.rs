@@ -1,0 +1,146 @@
+//! The foundation's two figures: counting one 280-character part with mixed emoji, CJK and
+//! URLs, and History's full-text search over 100,000 posted posts on a real SQLite file.
+//!
+//! Run: `cargo bench -p countersign-core --bench core`.
+#![allow(clippy::unwrap_used)]
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use countersign_core::count::{self, CountConfig};
+use countersign_core::store::ImportedPost;
+use countersign_core::{App, InitOptions, NewMember, Role, SystemClock};
+use criterion::{Criterion, criterion_group, criterion_main};
+use jiff::{SignedDuration, Timestamp};
+use uuid::Uuid;
+
+/// A part of mixed script that X counts at (just under) 280.
+fn mixed_part(config: &CountConfig) -> String {
+    let pieces = [
+        "Launch day! 🚀 ",
+        "新製品を発表します ",
+        "see example.com/launch ",
+        "👩‍👩‍👧 family plan ",
+        "https://acme.example.org/p?id=42 ",
+        "🇩🇪🇯🇵 ",
+        "café ",
+        "#launch @acme ",
+    ];
+    let mut text = String::new();
+    for piece in pieces.iter().cycle() {
+        let longer = format!("{text}{piece}");
+        if count::count(&longer, config).weighted_length > 280 {
+            break;
+        }
+        text = longer;
+    }
+    text
+}
+
+fn counting(c: &mut Criterion) {
+    let config = CountConfig::v3();
+    let text = mixed_part(&config);
+    let result = count::count(&text, &config);
+    println!(
+        "count: part of {} chars / {} UTF-16 units weighs {} (valid: {})",
+        text.chars().count(),
+        text.encode_utf16().count(),
+        result.weighted_length,
+        result.valid
+    );
+    c.bench_function("count one 280-char mixed part", |b| {
+        b.iter(|| count::count(black_box(&text), &config))
+    });
+}
+
+const WORDS: &[&str] = &[
+    "launch", "sale", "team", "today", "weekend", "coffee", "berlin", "update", "release",
+    "thanks", "event", "webinar", "product", "summer", "winter", "offer", "story", "design",
+    "customer", "support", "hiring", "podcast", "live", "new", "free", "shipping", "store", "city",
+    "music", "festival", "recipe", "garden",
+];
+
+fn history(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::init(
+        dir.path(),
+        InitOptions {
+            handle: "acme".into(),
+            timezone: Some("UTC".into()),
+            ..Default::default()
+        },
+        Arc::new(SystemClock),
+    )
+    .unwrap();
+    let ada = app
+        .add_member(
+            None,
+            NewMember {
+                name: "Ada".into(),
+                role: Role::Admin,
+                initials: None,
+            },
+        )
+        .unwrap();
+    let start: Timestamp = "2020-01-01T00:00:00Z".parse().unwrap();
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let total = 100_000;
+    let t0 = std::time::Instant::now();
+    for batch in 0..(total / 10_000) {
+        let items = (0..10_000)
+            .map(|i| {
+                let n = batch * 10_000 + i;
+                let words: Vec<&str> = (0..24)
+                    .map(|_| WORDS[(next() % WORDS.len() as u64) as usize])
+                    .collect();
+                let mut text = words.join(" ");
+                if n % 100 == 0 {
+                    text.push_str(" zeppelin");
+                }
+                ImportedPost {
+                    id: Uuid::now_v7(),
+                    author_id: ada.id,
+                    parts: vec![text],
+                    created_at: start,
+                    posted_at: start + SignedDuration::from_mins(n as i64),
+                    post_url: Some(format!("https://x.com/acme/status/{n}")),
+                }
+            })
+            .collect();
+        app.import_history("Ada", items).unwrap();
+    }
+    println!(
+        "history: seeded {total} posted posts in {:.1?}",
+        t0.elapsed()
+    );
+    let rare = app.history(Some("zeppelin"), 50).unwrap().len();
+    let common = app.history(Some("launch"), 50).unwrap().len();
+    println!(
+        "history: 'zeppelin' (1% of posts) -> {rare} rows, 'launch' (~half) -> {common} rows (limit 50)"
+    );
+
+    let mut group = c.benchmark_group("history search over 100k posted posts");
+    group.sample_size(30);
+    group.bench_function("rare word (1%)", |b| {
+        b.iter(|| app.history(black_box(Some("zeppelin")), 50).unwrap())
+    });
+    group.bench_function("common word (~50%)", |b| {
+        b.iter(|| app.history(black_box(Some("launch")), 50).unwrap())
+    });
+    group.bench_function("two words", |b| {
+        b.iter(|| app.history(black_box(Some("summer festival")), 50).unwrap())
+    });
+    group.bench_function("no search (latest 50)", |b| {
+        b.iter(|| app.history(None, 50).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, counting, history);
+criterion_main!(benches);

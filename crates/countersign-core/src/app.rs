@@ -1,0 +1,1142 @@
+//! [`App`]: the one handle through which every adapter runs Countersign's use cases.
+//!
+//! Each use case is one method. It resolves the acting member, asks [`workflow::check`] whether
+//! the move is allowed, changes the store and appends to the audit trail in one write
+//! transaction, and only then emits events. A refusal changes nothing.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use jiff::Timestamp;
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::{self, AuditReport};
+use crate::clock::Clock;
+use crate::content;
+use crate::count::{self, Count, CountConfig};
+use crate::diff::{self, PartDiff};
+use crate::error::{Error, Result};
+use crate::events::{Event, Events};
+use crate::media;
+use crate::model::{
+    Account, Approval, Attachment, Comment, Content, Member, Part, Post, ReplySettings, Role,
+    Schedule, Status, Version,
+};
+use crate::schedule::{self, Fold};
+use crate::store::{HistoryRow, ImportedPost, NewAuditEntry, PostSummary, Store, Tx};
+use crate::workflow::{self, Action, Subject};
+
+/// The database file inside a data directory.
+pub const DB_FILE: &str = "countersign.sqlite";
+/// The folder for media files inside a data directory.
+pub const MEDIA_DIR: &str = "media";
+
+/// What `init` needs to create a workspace.
+#[derive(Debug, Clone, Default)]
+pub struct InitOptions {
+    pub handle: String,
+    pub display_name: Option<String>,
+    /// IANA name; the machine's zone when `None`.
+    pub timezone: Option<String>,
+    pub solo: bool,
+    /// 280 when `None`.
+    pub max_weighted_length: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMember {
+    pub name: String,
+    pub role: Role,
+    /// Derived from the name when `None`.
+    pub initials: Option<String>,
+}
+
+/// A post's content as a person writes it.
+#[derive(Debug, Clone, Default)]
+pub struct DraftInput {
+    pub parts: Vec<PartInput>,
+    pub signature: bool,
+    pub reply_settings: ReplySettings,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PartInput {
+    pub text: String,
+    pub media: Vec<MediaInput>,
+}
+
+/// Media for a part: a file to attach, or one already in the workspace (by hash).
+#[derive(Debug, Clone)]
+pub enum MediaInput {
+    File { path: PathBuf, alt_text: String },
+    Stored { hash: String, alt_text: String },
+}
+
+/// A change to a post's content.
+#[derive(Debug, Clone)]
+pub enum Edit {
+    /// Replace one part's text (1-based); the part after the last adds a part.
+    Text { part: usize, text: String },
+    /// Replace the whole content (what the Compose screen sends).
+    Content(DraftInput),
+}
+
+/// When to publish: a wall time in a zone (the brand's when `None`).
+#[derive(Debug, Clone)]
+pub struct When {
+    pub wall: String,
+    pub zone: Option<String>,
+    pub fold: Option<Fold>,
+}
+
+/// A post with everything a screen shows about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PostView {
+    pub post: Post,
+    /// X's count of each part as it will be published.
+    pub counts: Vec<Count>,
+    pub approval: Option<Approval>,
+    /// Solo mode is shown wherever an approval is shown.
+    pub solo_mode: bool,
+    pub comments: Vec<Comment>,
+}
+
+/// What changed since a reviewer last looked.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewDiff {
+    /// The version the reviewer last reviewed; `None` if they never did.
+    pub from_version: Option<u32>,
+    pub to_version: u32,
+    pub parts: Vec<PartDiff>,
+}
+
+/// The handle to one workspace.
+#[derive(Debug)]
+pub struct App {
+    data_dir: PathBuf,
+    store: Mutex<Store>,
+    clock: Arc<dyn Clock>,
+    events: Events,
+}
+
+impl App {
+    /// Creates a workspace in `data_dir`.
+    pub fn init(data_dir: &Path, opts: InitOptions, clock: Arc<dyn Clock>) -> Result<App> {
+        let handle = valid_handle(&opts.handle)?;
+        let timezone = match opts.timezone {
+            Some(z) => {
+                schedule::zone(&z)?;
+                z
+            }
+            None => jiff::tz::TimeZone::system()
+                .iana_name()
+                .unwrap_or("UTC")
+                .to_string(),
+        };
+        let limit = opts.max_weighted_length.unwrap_or(280);
+        if !(1..=25_000).contains(&limit) {
+            return Err(Error::InvalidLimit { limit });
+        }
+        let account = Account {
+            display_name: opts
+                .display_name
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| handle.clone()),
+            handle,
+            x_user_id: None,
+            max_weighted_length: limit,
+            timezone,
+            solo_mode: opts.solo,
+            grace_minutes: 10,
+        };
+        let mut store = Store::create(&data_dir.join(DB_FILE))?;
+        let now = clock.now();
+        store.write(|tx| {
+            tx.workspace().create(&account, now)?;
+            tx.audit().append(
+                NewAuditEntry {
+                    actor: None,
+                    action: "workspace_created",
+                    post_id: None,
+                    version: None,
+                    digest: None,
+                    detail: json!({"handle": account.handle, "timezone": account.timezone, "solo_mode": account.solo_mode}),
+                },
+                now,
+            )?;
+            Ok(())
+        })?;
+        Ok(App::with_store(data_dir, store, clock))
+    }
+
+    /// Opens the workspace in `data_dir`.
+    pub fn open(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<App> {
+        let mut store = Store::open(&data_dir.join(DB_FILE))?;
+        if store.read(|tx| tx.workspace().account())?.is_none() {
+            return Err(Error::NoWorkspace {
+                dir: data_dir.to_path_buf(),
+            });
+        }
+        Ok(App::with_store(data_dir, store, clock))
+    }
+
+    fn with_store(data_dir: &Path, store: Store, clock: Arc<dyn Clock>) -> App {
+        App {
+            data_dir: data_dir.to_path_buf(),
+            store: Mutex::new(store),
+            clock,
+            events: Events::default(),
+        }
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn media_dir(&self) -> PathBuf {
+        self.data_dir.join(MEDIA_DIR)
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Events from now on.
+    pub fn subscribe(&self) -> std::sync::mpsc::Receiver<Event> {
+        self.events.subscribe()
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        self.store().read(f)
+    }
+
+    fn write<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        self.store().write(f)
+    }
+
+    // --- account and members ---------------------------------------------------------------
+
+    pub fn account(&self) -> Result<Account> {
+        self.read(account)
+    }
+
+    /// Counts `text` as X would for this account.
+    pub fn count(&self, text: &str) -> Result<Count> {
+        let a = self.account()?;
+        Ok(count::count(text, &config(&a)))
+    }
+
+    /// Changes the account's settings. Admins only.
+    pub fn update_account(&self, actor: &str, change: AccountChange) -> Result<Account> {
+        let now = self.now();
+        self.write(|tx| {
+            let admin = admin(tx, actor, "change the account")?;
+            let mut a = account(tx)?;
+            if let Some(name) = change.display_name {
+                a.display_name = name;
+            }
+            if let Some(z) = change.timezone {
+                schedule::zone(&z)?;
+                a.timezone = z;
+            }
+            if let Some(limit) = change.max_weighted_length {
+                if !(1..=25_000).contains(&limit) {
+                    return Err(Error::InvalidLimit { limit });
+                }
+                a.max_weighted_length = limit;
+            }
+            if let Some(solo) = change.solo_mode {
+                a.solo_mode = solo;
+            }
+            if let Some(g) = change.grace_minutes {
+                a.grace_minutes = g;
+            }
+            tx.workspace().update(&a)?;
+            audit_entry(tx, now, Some(&admin), "account_changed", None, json!(a))?;
+            Ok(a)
+        })
+    }
+
+    /// Adds a member. `actor`, when given, must be an active admin and is recorded as who did it.
+    pub fn add_member(&self, actor: Option<&str>, new: NewMember) -> Result<Member> {
+        let name = valid_member_name(&new.name)?;
+        let initials = match new.initials {
+            Some(i) => valid_initials(&i)?,
+            None => initials_of(&name),
+        };
+        let now = self.now();
+        self.write(|tx| {
+            let by = actor.map(|a| admin(tx, a, "manage members")).transpose()?;
+            let m = Member {
+                id: Uuid::now_v7(),
+                name,
+                initials,
+                role: new.role,
+                active: true,
+                created_at: now,
+            };
+            if !tx.members().insert(&m)? {
+                return Err(Error::MemberExists { name: m.name });
+            }
+            audit_entry(
+                tx,
+                now,
+                by.as_ref(),
+                "member_added",
+                None,
+                json!({"member_id": m.id, "name": m.name, "initials": m.initials, "role": m.role}),
+            )?;
+            Ok(m)
+        })
+    }
+
+    pub fn members(&self) -> Result<Vec<Member>> {
+        self.read(|tx| tx.members().list())
+    }
+
+    pub fn member(&self, name: &str) -> Result<Member> {
+        self.read(|tx| member(tx, name))
+    }
+
+    /// Deactivates a member; their history stays. Admins only; the last admin stays.
+    pub fn deactivate_member(&self, actor: &str, name: &str) -> Result<Member> {
+        let now = self.now();
+        self.write(|tx| {
+            let admin = admin(tx, actor, "manage members")?;
+            let mut m = member(tx, name)?;
+            if !m.active {
+                return Ok(m);
+            }
+            if m.role == Role::Admin && tx.members().active_admins()? <= 1 {
+                return Err(Error::LastAdmin { name: m.name });
+            }
+            tx.members().deactivate(m.id, now)?;
+            m.active = false;
+            audit_entry(
+                tx,
+                now,
+                Some(&admin),
+                "member_deactivated",
+                None,
+                json!({"member_id": m.id, "name": m.name}),
+            )?;
+            Ok(m)
+        })
+    }
+
+    // --- writing ----------------------------------------------------------------------------
+
+    /// Saves a new draft. An over-long draft is kept (and says so in its counts); it cannot be
+    /// submitted until it fits.
+    pub fn create_draft(&self, actor: &str, input: DraftInput) -> Result<Post> {
+        let attached = self.attach(&input)?;
+        let now = self.now();
+        self.write(|tx| {
+            let author = member(tx, actor)?;
+            if !author.active {
+                return Err(Error::MemberInactive { name: author.name });
+            }
+            let content = materialize(tx, &input, &attached, now)?;
+            content::check_shape(&content)?;
+            let post = Post {
+                id: Uuid::now_v7(),
+                author: author.clone(),
+                status: Status::Draft,
+                version: 1,
+                content,
+                scheduled: None,
+                status_reason: None,
+                created_at: now,
+                updated_at: now,
+                posted_at: None,
+                post_url: None,
+            };
+            tx.posts().insert(&post)?;
+            tx.posts()
+                .save_version(post.id, 1, &author, now, &post.content)?;
+            let account = account(tx)?;
+            record(
+                tx,
+                now,
+                &author,
+                "draft_created",
+                &post,
+                &account,
+                json!({"parts": post.content.parts.len()}),
+            )?;
+            Ok(post)
+        })
+    }
+
+    /// Saves a changed version. On an approved or scheduled post this voids the approval and
+    /// sends the post back to review.
+    pub fn edit(&self, id: Uuid, actor: &str, edit: Edit) -> Result<Post> {
+        let attached = match &edit {
+            Edit::Content(input) => self.attach(input)?,
+            Edit::Text { .. } => Vec::new(),
+        };
+        let now = self.now();
+        let (post, voided) = self.write(|tx| {
+            let account = account(tx)?;
+            let mut post = post(tx, id)?;
+            let editor = member(tx, actor)?;
+            let next = workflow::check(&editor, Action::Edit, subject(&post), account.solo_mode)?;
+            let content = apply(tx, &post.content, &edit, &attached, now)?;
+            let voided = save_edit(tx, now, &account, &mut post, &editor, content, next)?;
+            Ok((post, voided))
+        })?;
+        if let Some(reason) = voided {
+            self.events.emit(Event::ApprovalVoided {
+                post_id: id,
+                reason,
+            });
+            self.events.emit(Event::NeedsReview {
+                post_id: id,
+                author: post.author.name.clone(),
+            });
+        }
+        Ok(post)
+    }
+
+    /// Asks for review. Every part must be publishable as X counts it.
+    pub fn submit(&self, id: Uuid, actor: &str) -> Result<Post> {
+        let now = self.now();
+        let post = self.write(|tx| {
+            let account = account(tx)?;
+            let mut post = post(tx, id)?;
+            let who = member(tx, actor)?;
+            let next = workflow::check(&who, Action::Submit, subject(&post), account.solo_mode)?;
+            content::check_publishable(&post.content, &post.author.initials, &config(&account))?;
+            post.status = next;
+            post.updated_at = now;
+            tx.posts().update(&post)?;
+            record(tx, now, &who, "submitted", &post, &account, json!({}))?;
+            Ok(post)
+        })?;
+        self.events.emit(Event::NeedsReview {
+            post_id: id,
+            author: post.author.name.clone(),
+        });
+        Ok(post)
+    }
+
+    /// Countersigns the post as it stands (and its time, if it has one). An approver may edit
+    /// in the act of approving; that is recorded as such.
+    pub fn approve(&self, id: Uuid, actor: &str, edit: Option<Edit>) -> Result<Post> {
+        let attached = match &edit {
+            Some(Edit::Content(input)) => self.attach(input)?,
+            _ => Vec::new(),
+        };
+        let now = self.now();
+        let post = self.write(|tx| {
+            let account = account(tx)?;
+            let mut post = post(tx, id)?;
+            let approver = member(tx, actor)?;
+            let mut next = workflow::check(
+                &approver,
+                Action::Approve,
+                subject(&post),
+                account.solo_mode,
+            )?;
+            let edited = match &edit {
+                Some(e) => {
+                    let content = apply(tx, &post.content, e, &attached, now)?;
+                    save_edit(
+                        tx,
+                        now,
+                        &account,
+                        &mut post,
+                        &approver,
+                        content,
+                        Status::InReview,
+                    )?;
+                    true
+                }
+                None => false,
+            };
+            content::check_publishable(&post.content, &post.author.initials, &config(&account))?;
+            let mut note = None;
+            match &post.scheduled {
+                Some(s) if s.at > now => next = Status::Scheduled,
+                Some(s) => {
+                    note = Some(format!(
+                        "the scheduled time {} had passed and was cleared",
+                        s.at
+                    ));
+                    post.scheduled = None;
+                }
+                None => {}
+            }
+            countersign(
+                tx,
+                now,
+                &account,
+                &mut post,
+                &approver,
+                next,
+                edited,
+                "approved",
+                json!({"note": note}),
+            )?;
+            Ok(post)
+        })?;
+        self.events.emit(Event::Approved {
+            post_id: id,
+            by: actor.to_string(),
+        });
+        Ok(post)
+    }
+
+    /// Sets or moves the publish time. This is a countersignature of content and time, so only
+    /// an approver who is not the author (or a solo admin) may do it.
+    pub fn schedule(&self, id: Uuid, actor: &str, when: When) -> Result<Post> {
+        let now = self.now();
+        let post = self.write(|tx| {
+            let account = account(tx)?;
+            let mut post = post(tx, id)?;
+            let approver = member(tx, actor)?;
+            let next = workflow::check(
+                &approver,
+                Action::Schedule,
+                subject(&post),
+                account.solo_mode,
+            )?;
+            let zone = when
+                .zone
+                .clone()
+                .unwrap_or_else(|| account.timezone.clone());
+            let at = schedule::resolve(schedule::parse_wall(&when.wall)?, &zone, when.fold)?;
+            if at <= now {
+                return Err(Error::ScheduleInPast {
+                    at: format!("{} {zone}", schedule::wall_time(at, &zone)),
+                    now: format!("{} {zone}", schedule::wall_time(now, &zone)),
+                });
+            }
+            content::check_publishable(&post.content, &post.author.initials, &config(&account))?;
+            post.scheduled = Some(Schedule {
+                at,
+                zone: zone.clone(),
+            });
+            let detail = json!({"at": at, "zone": zone, "wall": schedule::wall_time(at, &zone)});
+            countersign(
+                tx,
+                now,
+                &account,
+                &mut post,
+                &approver,
+                next,
+                false,
+                "scheduled",
+                detail,
+            )?;
+            Ok(post)
+        })?;
+        if let Some(s) = &post.scheduled {
+            self.events.emit(Event::Scheduled {
+                post_id: id,
+                at: s.at,
+            });
+        }
+        Ok(post)
+    }
+
+    /// Sends the post back to its author with a comment. Voids any approval.
+    pub fn request_changes(&self, id: Uuid, actor: &str, comment: &str) -> Result<Post> {
+        let post = self.review_decision(
+            id,
+            actor,
+            comment,
+            Action::RequestChanges,
+            "changes_requested",
+        )?;
+        self.events.emit(Event::ChangesRequested {
+            post_id: id,
+            by: actor.to_string(),
+        });
+        Ok(post)
+    }
+
+    /// Ends the post's road with a comment. Voids any approval.
+    pub fn reject(&self, id: Uuid, actor: &str, comment: &str) -> Result<Post> {
+        let post = self.review_decision(id, actor, comment, Action::Reject, "rejected")?;
+        self.events.emit(Event::Rejected {
+            post_id: id,
+            by: actor.to_string(),
+        });
+        Ok(post)
+    }
+
+    fn review_decision(
+        &self,
+        id: Uuid,
+        actor: &str,
+        comment: &str,
+        action: Action,
+        what: &'static str,
+    ) -> Result<Post> {
+        let text = comment.trim();
+        if text.is_empty() {
+            return Err(Error::CommentRequired {
+                what: if action == Action::Reject {
+                    "rejecting"
+                } else {
+                    "requesting changes"
+                },
+            });
+        }
+        let now = self.now();
+        self.write(|tx| {
+            let account = account(tx)?;
+            let mut post = post(tx, id)?;
+            let reviewer = member(tx, actor)?;
+            let next = workflow::check(&reviewer, action, subject(&post), account.solo_mode)?;
+            let voided = tx.approvals().void(post.id, now, what)?;
+            if action == Action::Reject {
+                post.scheduled = None;
+            }
+            post.status = next;
+            post.updated_at = now;
+            tx.posts().update(&post)?;
+            add_comment(tx, now, &post, &reviewer, text)?;
+            tx.reviews()
+                .record(post.id, reviewer.id, post.version, now)?;
+            record(
+                tx,
+                now,
+                &reviewer,
+                what,
+                &post,
+                &account,
+                json!({"comment": text, "approvals_voided": voided}),
+            )?;
+            Ok(post)
+        })
+    }
+
+    /// Any member may comment on any post.
+    pub fn comment(&self, id: Uuid, actor: &str, text: &str) -> Result<Comment> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(Error::EmptyComment);
+        }
+        let now = self.now();
+        self.write(|tx| {
+            let account = account(tx)?;
+            let post = post(tx, id)?;
+            let who = member(tx, actor)?;
+            workflow::check(&who, Action::Comment, subject(&post), account.solo_mode)?;
+            let c = add_comment(tx, now, &post, &who, text)?;
+            record(
+                tx,
+                now,
+                &who,
+                "commented",
+                &post,
+                &account,
+                json!({"comment": text}),
+            )?;
+            Ok(c)
+        })
+    }
+
+    // --- reading ----------------------------------------------------------------------------
+
+    pub fn post(&self, id: Uuid) -> Result<PostView> {
+        self.read(|tx| {
+            let account = account(tx)?;
+            let post = post(tx, id)?;
+            let counts = content::counts(&post.content, &post.author.initials, &config(&account));
+            Ok(PostView {
+                counts,
+                approval: tx.approvals().current(id)?,
+                solo_mode: account.solo_mode,
+                comments: tx.comments().for_post(id)?,
+                post,
+            })
+        })
+    }
+
+    pub fn posts(&self, status: Option<Status>) -> Result<Vec<PostSummary>> {
+        self.read(|tx| tx.posts().list(status))
+    }
+
+    pub fn versions(&self, id: Uuid) -> Result<Vec<Version>> {
+        self.read(|tx| {
+            post(tx, id)?;
+            tx.posts().versions(id)
+        })
+    }
+
+    /// The word diff of each part since the version `reviewer` last reviewed.
+    pub fn diff_since_review(&self, id: Uuid, reviewer: &str) -> Result<ReviewDiff> {
+        self.read(|tx| {
+            let post = post(tx, id)?;
+            let who = member(tx, reviewer)?;
+            let from = tx.reviews().last(id, who.id)?;
+            let old = from
+                .map(|v| tx.posts().content(id, v))
+                .transpose()?
+                .flatten();
+            Ok(ReviewDiff {
+                from_version: from,
+                to_version: post.version,
+                parts: diff::diff(old.as_ref(), &post.content),
+            })
+        })
+    }
+
+    /// Posted posts, newest first; `search` is full-text over every part.
+    pub fn history(&self, search: Option<&str>, limit: u32) -> Result<Vec<HistoryRow>> {
+        self.read(|tx| tx.posts().history(search, limit))
+    }
+
+    /// Brings posts made elsewhere (e.g. before Countersign) into History, as one audited act.
+    pub fn import_history(&self, actor: &str, items: Vec<ImportedPost>) -> Result<usize> {
+        let now = self.now();
+        self.write(|tx| {
+            let admin = admin(tx, actor, "change the account")?;
+            tx.posts().import_posted(&items)?;
+            audit_entry(
+                tx,
+                now,
+                Some(&admin),
+                "history_imported",
+                None,
+                json!({"posts": items.len()}),
+            )?;
+            Ok(items.len())
+        })
+    }
+
+    /// The single check every publishing path runs: does the approval in force vouch for
+    /// exactly what would be published now? Returns that approval.
+    pub fn verify_for_publish(&self, id: Uuid) -> Result<Approval> {
+        self.read(|tx| {
+            let account = account(tx)?;
+            let post = post(tx, id)?;
+            let approval = tx.approvals().current(id)?;
+            crate::approval::verify(&post, approval.as_ref(), &account).map_err(|reason| {
+                Error::ApprovalInvalid {
+                    id: id.to_string(),
+                    reason,
+                }
+            })?;
+            approval.ok_or_else(|| Error::ApprovalInvalid {
+                id: id.to_string(),
+                reason: "no approval".into(),
+            })
+        })
+    }
+
+    // --- the audit trail and the file -------------------------------------------------------
+
+    pub fn audit_verify(&self) -> Result<AuditReport> {
+        self.read(|tx| Ok(audit::verify(tx.audit().all()?)))
+    }
+
+    pub fn audit_trail(&self, post: Option<Uuid>) -> Result<Vec<audit::AuditEntry>> {
+        self.read(|tx| match post {
+            Some(id) => tx.audit().for_post(id),
+            None => tx.audit().all(),
+        })
+    }
+
+    /// Writes a consistent copy of the workspace database to `dest`.
+    pub fn backup(&self, dest: &Path) -> Result<()> {
+        self.store().backup_to(dest)
+    }
+
+    /// Checks and copies every file the input attaches, before any transaction starts.
+    fn attach(&self, input: &DraftInput) -> Result<Vec<crate::model::Media>> {
+        let dir = self.media_dir();
+        let mut out = Vec::new();
+        for part in &input.parts {
+            for m in &part.media {
+                if let MediaInput::File { path, .. } = m {
+                    out.push(media::ingest(path, &dir)?);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Optional changes to the account's settings.
+#[derive(Debug, Clone, Default)]
+pub struct AccountChange {
+    pub display_name: Option<String>,
+    pub timezone: Option<String>,
+    pub max_weighted_length: Option<u32>,
+    pub solo_mode: Option<bool>,
+    pub grace_minutes: Option<u32>,
+}
+
+// --- helpers shared by the use cases ----------------------------------------------------------
+
+fn config(account: &Account) -> CountConfig {
+    CountConfig::v3().with_max_weighted_length(account.max_weighted_length)
+}
+
+fn account(tx: &Tx<'_>) -> Result<Account> {
+    tx.workspace()
+        .account()?
+        .ok_or_else(|| Error::Storage("the workspace has no account row".into()))
+}
+
+fn member(tx: &Tx<'_>, name: &str) -> Result<Member> {
+    tx.members()
+        .by_name(name)?
+        .ok_or_else(|| Error::UnknownMember {
+            name: name.to_string(),
+        })
+}
+
+fn admin(tx: &Tx<'_>, name: &str, action: &'static str) -> Result<Member> {
+    let m = member(tx, name)?;
+    if !m.active {
+        return Err(Error::MemberInactive { name: m.name });
+    }
+    if m.role != Role::Admin {
+        return Err(Error::RoleNotAllowed {
+            name: m.name,
+            role: m.role,
+            action,
+        });
+    }
+    Ok(m)
+}
+
+fn post(tx: &Tx<'_>, id: Uuid) -> Result<Post> {
+    tx.posts()
+        .get(id)?
+        .ok_or_else(|| Error::UnknownPost { id: id.to_string() })
+}
+
+fn subject(post: &Post) -> Subject<'_> {
+    Subject {
+        status: post.status,
+        author: &post.author,
+    }
+}
+
+fn digest_of(account: &Account, post: &Post) -> String {
+    content::digest(
+        &account.handle,
+        &post.content,
+        &post.author.initials,
+        post.scheduled.as_ref().map(|s| s.at),
+    )
+}
+
+/// Builds content from input, recording newly attached media; `attached` holds the files
+/// [`App::attach`] already checked, in input order.
+fn materialize(
+    tx: &Tx<'_>,
+    input: &DraftInput,
+    attached: &[crate::model::Media],
+    now: Timestamp,
+) -> Result<Content> {
+    let mut files = attached.iter();
+    let mut parts = Vec::with_capacity(input.parts.len());
+    for p in &input.parts {
+        let mut media = Vec::with_capacity(p.media.len());
+        for m in &p.media {
+            let (media_item, alt) = match m {
+                MediaInput::File { alt_text, .. } => {
+                    let item = files
+                        .next()
+                        .cloned()
+                        .ok_or_else(|| Error::Storage("attachment list out of step".into()))?;
+                    tx.media().record(&item, now)?;
+                    (item, alt_text)
+                }
+                MediaInput::Stored { hash, alt_text } => (
+                    tx.media()
+                        .get(hash)?
+                        .ok_or_else(|| Error::UnknownMedia { hash: hash.clone() })?,
+                    alt_text,
+                ),
+            };
+            let len = alt.chars().count();
+            if len > content::MAX_ALT_TEXT {
+                return Err(Error::AltTextTooLong { len });
+            }
+            media.push(Attachment {
+                media: media_item,
+                alt_text: alt.trim().to_string(),
+            });
+        }
+        parts.push(Part {
+            text: p.text.clone(),
+            media,
+        });
+    }
+    Ok(Content {
+        parts,
+        signature: input.signature,
+        reply_settings: input.reply_settings,
+    })
+}
+
+fn apply(
+    tx: &Tx<'_>,
+    old: &Content,
+    edit: &Edit,
+    attached: &[crate::model::Media],
+    now: Timestamp,
+) -> Result<Content> {
+    match edit {
+        Edit::Content(input) => materialize(tx, input, attached, now),
+        Edit::Text { part, text } => {
+            let mut c = old.clone();
+            let count = c.parts.len();
+            match part.checked_sub(1) {
+                Some(i) if i < count => c.parts[i].text = text.clone(),
+                Some(i) if i == count => c.parts.push(Part {
+                    text: text.clone(),
+                    media: Vec::new(),
+                }),
+                _ => return Err(Error::NoSuchPart { part: *part, count }),
+            }
+            Ok(c)
+        }
+    }
+}
+
+/// Saves `content` as the next version. Voids the approval when the post had one. Returns the
+/// void reason if it did.
+fn save_edit(
+    tx: &Tx<'_>,
+    now: Timestamp,
+    account: &Account,
+    post: &mut Post,
+    editor: &Member,
+    content: Content,
+    next: Status,
+) -> Result<Option<String>> {
+    if content == post.content {
+        return Err(Error::NothingChanged);
+    }
+    content::check_shape(&content)?;
+    post.version += 1;
+    post.content = content;
+    tx.posts()
+        .save_version(post.id, post.version, editor, now, &post.content)?;
+    let reason = format!("{} edited the post (version {})", editor.name, post.version);
+    let voided = tx.approvals().void(post.id, now, &reason)?;
+    post.status = next;
+    post.updated_at = now;
+    tx.posts().update(post)?;
+    record(
+        tx,
+        now,
+        editor,
+        "edited",
+        post,
+        account,
+        json!({"approvals_voided": voided}),
+    )?;
+    if voided > 0 {
+        record(
+            tx,
+            now,
+            editor,
+            "approval_voided",
+            post,
+            account,
+            json!({"reason": reason}),
+        )?;
+        return Ok(Some(reason));
+    }
+    Ok(None)
+}
+
+/// Records a countersignature of the post as it stands and moves it to `next`.
+#[allow(clippy::too_many_arguments)]
+fn countersign(
+    tx: &Tx<'_>,
+    now: Timestamp,
+    account: &Account,
+    post: &mut Post,
+    approver: &Member,
+    next: Status,
+    edited: bool,
+    action: &str,
+    mut detail: serde_json::Value,
+) -> Result<()> {
+    tx.approvals()
+        .void(post.id, now, "superseded by a new countersignature")?;
+    let solo = approver.id == post.author.id;
+    let approval = Approval {
+        id: Uuid::now_v7(),
+        post_id: post.id,
+        approver: approver.clone(),
+        version: post.version,
+        digest: digest_of(account, post),
+        scheduled_at: post.scheduled.as_ref().map(|s| s.at),
+        at: now,
+        solo,
+        edited,
+    };
+    tx.approvals().insert(&approval)?;
+    tx.reviews()
+        .record(post.id, approver.id, post.version, now)?;
+    post.status = next;
+    post.updated_at = now;
+    tx.posts().update(post)?;
+    if let Some(obj) = detail.as_object_mut() {
+        obj.insert("approval_id".into(), json!(approval.id));
+        obj.insert("solo".into(), json!(solo));
+        obj.insert("edited_in_approval".into(), json!(edited));
+    }
+    record(tx, now, approver, action, post, account, detail)
+}
+
+fn add_comment(
+    tx: &Tx<'_>,
+    now: Timestamp,
+    post: &Post,
+    who: &Member,
+    text: &str,
+) -> Result<Comment> {
+    let c = Comment {
+        id: Uuid::now_v7(),
+        post_id: post.id,
+        author: who.clone(),
+        version: post.version,
+        text: text.to_string(),
+        at: now,
+    };
+    tx.comments().insert(&c)?;
+    Ok(c)
+}
+
+/// Appends an audit entry about a post, with its version and current digest.
+fn record(
+    tx: &Tx<'_>,
+    now: Timestamp,
+    who: &Member,
+    action: &str,
+    post: &Post,
+    account: &Account,
+    detail: serde_json::Value,
+) -> Result<()> {
+    let digest = digest_of(account, post);
+    tx.audit().append(
+        NewAuditEntry {
+            actor: Some(who),
+            action,
+            post_id: Some(post.id),
+            version: Some(post.version),
+            digest: Some(&digest),
+            detail,
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+fn audit_entry(
+    tx: &Tx<'_>,
+    now: Timestamp,
+    who: Option<&Member>,
+    action: &str,
+    post_id: Option<Uuid>,
+    detail: serde_json::Value,
+) -> Result<()> {
+    tx.audit().append(
+        NewAuditEntry {
+            actor: who,
+            action,
+            post_id,
+            version: None,
+            digest: None,
+            detail,
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+fn valid_handle(handle: &str) -> Result<String> {
+    let h = handle.trim().trim_start_matches('@');
+    if h.is_empty() || h.len() > 15 || !h.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(Error::InvalidHandle {
+            handle: handle.to_string(),
+        });
+    }
+    Ok(h.to_string())
+}
+
+fn valid_member_name(name: &str) -> Result<String> {
+    let n = name.trim();
+    if n.is_empty() || n.chars().count() > 64 || n.chars().any(char::is_control) {
+        return Err(Error::InvalidMemberName {
+            name: name.to_string(),
+        });
+    }
+    Ok(n.to_string())
+}
+
+fn valid_initials(initials: &str) -> Result<String> {
+    let i = initials.trim();
+    if i.is_empty() || i.chars().count() > 4 || !i.chars().all(char::is_alphanumeric) {
+        return Err(Error::InvalidInitials {
+            initials: initials.to_string(),
+        });
+    }
+    Ok(i.to_uppercase())
+}
+
+/// "Jane Smith" → "JS"; "alice" → "AL".
+fn initials_of(name: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let s: String = if words.len() > 1 {
+        words
+            .iter()
+            .filter_map(|w| w.chars().find(|c| c.is_alphanumeric()))
+            .take(3)
+            .collect()
+    } else {
+        name.chars()
+            .filter(|c| c.is_alphanumeric())
+            .take(2)
+            .collect()
+    };
+    if s.is_empty() {
+        "X".into()
+    } else {
+        s.to_uppercase()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initials_are_derived_from_names() {
+        assert_eq!(initials_of("Jane Smith"), "JS");
+        assert_eq!(initials_of("alice"), "AL");
+        assert_eq!(initials_of("Mary Ann de Vries"), "MAD");
+    }
+
+    #[test]
+    fn handles_are_checked() {
+        assert_eq!(valid_handle("@acme_co").unwrap(), "acme_co");
+        assert_eq!(
+            valid_handle("has space").unwrap_err().code(),
+            "invalid_handle"
+        );
+        assert_eq!(
+            valid_handle("waytoolonghandle_").unwrap_err().code(),
+            "invalid_handle"
+        );
+    }
+}

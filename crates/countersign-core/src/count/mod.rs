@@ -1,0 +1,363 @@
+//! Counting a post's length exactly as X does.
+//!
+//! X refuses a post whose *weighted* length is over the limit, and the weighting is not "number
+//! of characters": most scripts weigh 2, Latin and common punctuation weigh 1, every URL weighs
+//! 23 whatever its length (bare domains like `example.com` too), and every emoji sequence weighs
+//! 2 however many code points it has. X's reference for this is twitter-text's `parseTweet` with
+//! its v3 configuration; [`count`] reproduces it field for field, including its UTF-16,
+//! end-inclusive ranges, so the composer and the publisher agree with X before anything is sent.
+//!
+//! This is our own implementation rather than the `twitter-text` crate: that crate's default
+//! parser counts bare domains and flags wrongly and needs a C++ toolchain. Conformance with the
+//! reference is checked against twitter-text's own YAML suites in `tests/conformance.rs`.
+//!
+//! ```
+//! use countersign_core::count::{count, CountConfig};
+//!
+//! let c = count("Read example.com 🇯🇵", &CountConfig::v3());
+//! assert_eq!(c.weighted_length, 5 + 23 + 1 + 2);
+//! assert!(c.valid);
+//! ```
+
+mod emoji;
+mod emoji_data;
+mod punycode;
+mod tld;
+mod tld_data;
+mod units;
+mod url;
+
+use std::borrow::Cow;
+
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+
+pub use url::{UrlEntity, extract_urls};
+
+/// A range of code points (by their first UTF-16 unit, as twitter-text does) and its weight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct WeightRange {
+    start: u32,
+    end: u32,
+    weight: u32,
+}
+
+/// The "light" ranges of the v2 and v3 configurations: Latin and friends (U+0000-U+10FF) and
+/// three runs of General Punctuation weigh 1; everything else weighs the default 2.
+const LIGHT_RANGES: &[WeightRange] = &[
+    WeightRange { start: 0, end: 4351, weight: 100 },
+    WeightRange { start: 8192, end: 8205, weight: 100 },
+    WeightRange { start: 8208, end: 8223, weight: 100 },
+    WeightRange { start: 8242, end: 8247, weight: 100 },
+];
+
+/// How to weigh a post: one of twitter-text's configurations (`v1.json`, `v2.json`, `v3.json`),
+/// embedded here so the app never reads them at run time.
+///
+/// Weights are in units of `1/scale` character, as in the JSON files. Use [`CountConfig::v3`]
+/// for X as it is today; [`CountConfig::with_max_weighted_length`] raises the limit for
+/// accounts allowed longer posts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountConfig {
+    version: u32,
+    max_weighted_length: u32,
+    scale: u32,
+    default_weight: u32,
+    transformed_url_length: u32,
+    ranges: &'static [WeightRange],
+    emoji_parsing_enabled: bool,
+}
+
+impl CountConfig {
+    /// twitter-text's v1 configuration: 140 characters, every code point weighs 1.
+    pub fn v1() -> Self {
+        CountConfig {
+            version: 1,
+            max_weighted_length: 140,
+            scale: 1,
+            default_weight: 1,
+            transformed_url_length: 23,
+            ranges: &[],
+            emoji_parsing_enabled: false,
+        }
+    }
+
+    /// twitter-text's v2 configuration: 280 weighted characters, light ranges weigh 1, the rest
+    /// 2, emoji weighed code point by code point.
+    pub fn v2() -> Self {
+        CountConfig {
+            version: 2,
+            max_weighted_length: 280,
+            scale: 100,
+            default_weight: 200,
+            transformed_url_length: 23,
+            ranges: LIGHT_RANGES,
+            emoji_parsing_enabled: false,
+        }
+    }
+
+    /// twitter-text's v3 configuration, what X enforces: as v2, but every emoji sequence
+    /// weighs 2.
+    pub fn v3() -> Self {
+        CountConfig { version: 3, emoji_parsing_enabled: true, ..Self::v2() }
+    }
+
+    /// The same weighting with another limit, for accounts allowed longer posts (X Premium
+    /// posts go up to 25,000 weighted characters). A limit of 0 makes every text too long.
+    #[must_use]
+    pub fn with_max_weighted_length(self, max: u32) -> Self {
+        CountConfig { max_weighted_length: max, ..self }
+    }
+
+    /// The longest weighted length that is still valid.
+    pub fn max_weighted_length(&self) -> u32 {
+        self.max_weighted_length
+    }
+
+    /// The configuration's version number (1, 2 or 3), as in its JSON file.
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+
+    /// What every URL weighs (23: X shortens them all to t.co links).
+    pub fn transformed_url_length(&self) -> u32 {
+        self.transformed_url_length
+    }
+
+    /// Whether emoji sequences weigh as one character (v3) or code point by code point.
+    pub fn emoji_parsing_enabled(&self) -> bool {
+        self.emoji_parsing_enabled
+    }
+
+    /// Weight of one UTF-16 unit, in `1/scale` units. twitter-text weighs a surrogate pair by
+    /// one of its units, which falls outside every range, so astral characters get the default.
+    fn weight(&self, unit: u16) -> u64 {
+        let u = u32::from(unit);
+        let w = self.ranges.iter().find(|r| (r.start..=r.end).contains(&u)).map_or(self.default_weight, |r| r.weight);
+        u64::from(w)
+    }
+}
+
+impl Default for CountConfig {
+    /// [`CountConfig::v3`], twitter-text's default and what X enforces.
+    fn default() -> Self {
+        Self::v3()
+    }
+}
+
+/// Why a text is not a valid post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Invalid {
+    /// Nothing to post: the weighted length is 0. (Whitespace is not empty to X: it weighs.)
+    Empty,
+    /// Weighted length over the configuration's maximum.
+    TooLong,
+    /// Contains a character X refuses (U+FFFE, U+FEFF or U+FFFF).
+    InvalidCharacter,
+}
+
+/// The result of counting a text, with twitter-text's `parseTweet` fields.
+///
+/// Ranges are UTF-16 indices into the text as given (not normalised), end-inclusive, exactly as
+/// twitter-text reports them, so a UI can highlight the overflow with them directly.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Count {
+    /// The weighted length X compares to its limit.
+    pub weighted_length: u32,
+    /// `weighted_length` per thousand of the limit, rounded down.
+    pub permillage: u32,
+    /// Whether X would accept the text (`invalid` is `None`).
+    pub valid: bool,
+    /// Always 0.
+    pub display_range_start: u32,
+    /// Last UTF-16 index of the text (0 for an empty text).
+    pub display_range_end: u32,
+    /// Always 0.
+    pub valid_range_start: u32,
+    /// Last UTF-16 index that still fits the limit (and precedes any refused character).
+    pub valid_range_end: u32,
+    /// `max_weighted_length - weighted_length`; negative when over.
+    pub remaining: i64,
+    /// Why the text is invalid, `None` when valid. When several reasons apply, the first of
+    /// empty, too long, invalid character (twitter-text's `isInvalidTweet` order).
+    pub invalid: Option<Invalid>,
+}
+
+/// Counts `text` exactly as twitter-text's `parseTweet` does with `config`.
+///
+/// The text is NFC-normalised first (X counts `é` the same whether precomposed or not); URLs
+/// (as [`extract_urls`] finds them) weigh the configuration's URL length, emoji sequences weigh
+/// one default weight when the configuration parses emoji, and every other code point weighs by
+/// its range.
+pub fn count(text: &str, config: &CountConfig) -> Count {
+    let normalized: Cow<'_, str> = match is_nfc_quick(text.chars()) {
+        IsNormalized::Yes => Cow::Borrowed(text),
+        _ => Cow::Owned(text.nfc().collect()),
+    };
+    let units: Vec<u16> = normalized.encode_utf16().collect();
+    let original_len = match normalized {
+        Cow::Borrowed(_) => units.len(),
+        Cow::Owned(_) => text.encode_utf16().count(),
+    };
+    let urls = url::find_urls(&units);
+    let emojis = if config.emoji_parsing_enabled { emoji::find(&normalized) } else { Vec::new() };
+
+    let scale = u64::from(config.scale);
+    let max_scaled = u64::from(config.max_weighted_length) * scale;
+    let url_weight = u64::from(config.transformed_url_length) * scale;
+    let mut weighted: u64 = 0;
+    let mut chars_valid = true;
+    let mut valid_display_index = 0usize;
+    let (mut next_url, mut next_emoji) = (0, 0);
+    // twitter-text's loop, index for index: an entity is used only if the walk lands on its
+    // start, and the validity checks look at the last unit of each step.
+    let mut i = 0;
+    while i < units.len() {
+        while urls.get(next_url).is_some_and(|u| u.start < i) {
+            next_url += 1;
+        }
+        while emojis.get(next_emoji).is_some_and(|&(start, _)| start < i) {
+            next_emoji += 1;
+        }
+        if let Some(u) = urls.get(next_url).filter(|u| u.start == i) {
+            weighted += url_weight;
+            i += u.url.len() - 1;
+        } else if let Some(&(_, len)) = emojis.get(next_emoji).filter(|&&(start, _)| start == i) {
+            weighted += u64::from(config.default_weight);
+            i += len - 1;
+        } else {
+            let pair = i + 1 < units.len()
+                && (0xD800..=0xDBFF).contains(&units[i])
+                && (0xDC00..=0xDFFF).contains(&units[i + 1]);
+            i += usize::from(pair);
+            weighted += config.weight(units[i]);
+        }
+        if chars_valid {
+            chars_valid = !units.get(i).copied().is_some_and(units::is_invalid_char);
+        }
+        if chars_valid && weighted <= max_scaled {
+            valid_display_index = i;
+        }
+        i += 1;
+    }
+
+    let weighted_length = weighted / scale;
+    let invalid = if weighted == 0 {
+        Some(Invalid::Empty)
+    } else if weighted > max_scaled {
+        Some(Invalid::TooLong)
+    } else if !chars_valid {
+        Some(Invalid::InvalidCharacter)
+    } else {
+        None
+    };
+    // JavaScript divides in floating point; so do we, so rounding matches to the last digit.
+    let permillage = ((weighted as f64 / scale as f64) / f64::from(config.max_weighted_length) * 1000.0).floor();
+    // The valid range is found on the normalised text and shifted by the length difference,
+    // as twitter-text does (it can only go below 0 in contrived cases; clamp there).
+    let valid_range_end = valid_display_index as i64 + original_len as i64 - units.len() as i64;
+    Count {
+        weighted_length: saturate(weighted_length),
+        permillage: permillage as u32,
+        valid: invalid.is_none(),
+        display_range_start: 0,
+        display_range_end: saturate(original_len.saturating_sub(1) as u64),
+        valid_range_start: 0,
+        valid_range_end: saturate(valid_range_end.max(0) as u64),
+        remaining: i64::from(config.max_weighted_length) - i64::try_from(weighted_length).unwrap_or(i64::MAX),
+        invalid,
+    }
+}
+
+fn saturate(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn weighted(text: &str) -> u32 {
+        count(text, &CountConfig::v3()).weighted_length
+    }
+
+    #[test]
+    fn bare_domain_counts_as_a_url() {
+        assert_eq!(weighted("example.com"), 23);
+        assert_eq!(weighted("see example.com/path?q=1 now"), 4 + 23 + 4);
+        assert_eq!(weighted("https://example.com/a/very/long/path/indeed"), 23);
+    }
+
+    #[test]
+    fn flags_and_sequences_weigh_two() {
+        assert_eq!(weighted("🇯🇵🇫🇷"), 4);
+        assert_eq!(weighted("👨‍👩‍👧‍👦"), 2);
+        assert_eq!(weighted("👍🏽"), 2);
+        assert_eq!(weighted("1\u{FE0F}\u{20E3}"), 2);
+        // v2 weighs code point by code point.
+        assert_eq!(count("🇯🇵", &CountConfig::v2()).weighted_length, 4);
+    }
+
+    #[test]
+    fn cjk_weighs_two_latin_one() {
+        assert_eq!(weighted("日本語"), 6);
+        assert_eq!(weighted("abc"), 3);
+        assert_eq!(weighted("é"), 1);
+        assert_eq!(weighted("e\u{301}"), 1); // normalised to é first
+        assert_eq!(weighted("\u{2014}"), 1); // em dash: General Punctuation, light
+    }
+
+    #[test]
+    fn validity_boundary_at_280() {
+        // 270 Latin + 5 CJK (10) = 280: valid; one more Latin: too long.
+        let fits = format!("{}{}", "a".repeat(270), "漢".repeat(5));
+        let c = count(&fits, &CountConfig::v3());
+        assert_eq!((c.weighted_length, c.valid, c.remaining, c.permillage), (280, true, 0, 1000));
+        let over = format!("{fits}a");
+        let c = count(&over, &CountConfig::v3());
+        assert_eq!((c.weighted_length, c.valid, c.remaining), (281, false, -1));
+        assert_eq!(c.invalid, Some(Invalid::TooLong));
+    }
+
+    #[test]
+    fn valid_range_end_marks_the_overflow() {
+        let text = "a".repeat(300);
+        let c = count(&text, &CountConfig::v3());
+        assert_eq!((c.valid_range_end, c.display_range_end), (279, 299));
+        // A CJK character that straddles the limit is outside the valid range.
+        let text = format!("{}漢漢", "a".repeat(279));
+        let c = count(&text, &CountConfig::v3());
+        assert_eq!(c.valid_range_end, 278);
+    }
+
+    #[test]
+    fn empty_and_invalid_characters() {
+        let c = count("", &CountConfig::v3());
+        assert_eq!((c.valid, c.invalid, c.display_range_end), (false, Some(Invalid::Empty), 0));
+        // Whitespace weighs: X's parseTweet accepts it (callers may refuse it themselves).
+        assert!(count("  ", &CountConfig::v3()).valid);
+        let c = count("ab\u{FFFE}c", &CountConfig::v3());
+        assert_eq!((c.valid, c.invalid, c.valid_range_end), (false, Some(Invalid::InvalidCharacter), 1));
+        // Directional formatting characters are fine (twitter-text 3 accepts them).
+        assert!(count("\u{202A}abc\u{202C}", &CountConfig::v3()).valid);
+    }
+
+    #[test]
+    fn premium_limit() {
+        let text = "a".repeat(1000);
+        assert!(!count(&text, &CountConfig::v3()).valid);
+        let c = count(&text, &CountConfig::v3().with_max_weighted_length(25_000));
+        assert_eq!((c.valid, c.remaining, c.permillage), (true, 24_000, 40));
+    }
+
+    #[test]
+    fn configs_match_their_json() {
+        assert_eq!(CountConfig::v1().max_weighted_length(), 140);
+        assert_eq!(CountConfig::v2().max_weighted_length(), 280);
+        assert!(CountConfig::v3().emoji_parsing_enabled());
+        assert!(!CountConfig::v2().emoji_parsing_enabled());
+        assert_eq!(CountConfig::default(), CountConfig::v3());
+        // v1 weighs everything 1, URLs still 23.
+        assert_eq!(count("日本 http://example.com", &CountConfig::v1()).weighted_length, 26);
+    }
+}

@@ -1,0 +1,253 @@
+//! The one typed error every use case returns.
+//!
+//! Each variant has a stable `code` (snake_case, never renamed: scripts and the UI match on it)
+//! and a message written for the person who hit it: what went wrong and what to do next.
+//! Errors cross into the UI and the CLI's `--json` output as `{code, message}`.
+
+use std::path::PathBuf;
+
+use serde::ser::SerializeStruct;
+
+use crate::model::{Role, Status};
+
+/// Shorthand for results in this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can refuse or fail a Countersign use case.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    // --- the workspace and its database file -------------------------------------------------
+    #[error("no Countersign workspace in {}: run `countersign init --handle HANDLE` first", dir.display())]
+    NoWorkspace { dir: PathBuf },
+    #[error("a Countersign workspace already exists in {}; use another --data-dir", dir.display())]
+    AlreadyInitialized { dir: PathBuf },
+    #[error("{} is not a Countersign database ({detail}); nothing was changed", path.display())]
+    NotADatabase { path: PathBuf, detail: String },
+    #[error(
+        "{} was written by a newer Countersign (schema {found}; this build knows up to {known}); \
+         update Countersign to open it. Nothing was changed",
+        path.display()
+    )]
+    SchemaTooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error(
+        "{} is damaged ({detail}); restore the latest copy made with `countersign backup`. \
+         Nothing was changed",
+        path.display()
+    )]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("the workspace database is busy in another process; try again in a moment")]
+    Busy,
+    #[error("storage error: {0}")]
+    Storage(String),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    // --- account and members ------------------------------------------------------------------
+    #[error("{handle:?} is not an X handle: use 1 to 15 letters, digits or underscores")]
+    InvalidHandle { handle: String },
+    #[error(
+        "unknown time zone {zone:?}: use an IANA name such as Europe/Berlin or America/New_York"
+    )]
+    UnknownTimezone { zone: String },
+    #[error("the length limit must be between 1 and 25000 weighted characters, not {limit}")]
+    InvalidLimit { limit: u32 },
+    #[error("{name:?} is not a usable member name: give 1 to 64 printable characters")]
+    InvalidMemberName { name: String },
+    #[error("initials {initials:?} are not usable: give 1 to 4 letters or digits")]
+    InvalidInitials { initials: String },
+    #[error("a member named {name:?} already exists; pick another name")]
+    MemberExists { name: String },
+    #[error("no member named {name:?}; `countersign member list` shows who is here")]
+    UnknownMember { name: String },
+    #[error("{name} is deactivated and can no longer act in this workspace")]
+    MemberInactive { name: String },
+    #[error("{name} is {} and may not {action}; {}", role.with_article(), needed_role(*action))]
+    RoleNotAllowed {
+        name: String,
+        role: Role,
+        action: &'static str,
+    },
+    #[error("{name} is the last active admin and cannot be deactivated; add another admin first")]
+    LastAdmin { name: String },
+
+    // --- posts and the workflow -----------------------------------------------------------------
+    #[error("no post with id {id}; `countersign draft list` shows the posts")]
+    UnknownPost { id: String },
+    #[error("cannot {action} a post that is {}", status.describe())]
+    InvalidTransition {
+        action: &'static str,
+        status: Status,
+    },
+    #[error(
+        "only the author ({author}) or an approver may edit this post; {name} may comment on it instead"
+    )]
+    NotAuthor { name: String, author: String },
+    #[error(
+        "{name} wrote this post and cannot countersign it (four-eyes rule); ask another approver{}",
+        if *solo_possible { ", or turn on solo mode for a lone admin" } else { "" }
+    )]
+    SelfApproval { name: String, solo_possible: bool },
+    #[error("a post needs at least one part")]
+    NoParts,
+    #[error("a thread has at most 25 parts; this one would have {count}")]
+    TooManyParts { count: usize },
+    #[error("part {part} does not exist; the post has {count} part(s) (use --part {next} to add one)", next = count + 1)]
+    NoSuchPart { part: usize, count: usize },
+    #[error("part {part} is empty; write something or remove the part")]
+    EmptyPart { part: usize },
+    #[error("part {part} is {weighted} characters as X counts them; the limit is {limit}: shorten it by {}", weighted - limit)]
+    TooLong {
+        part: usize,
+        weighted: u32,
+        limit: u32,
+    },
+    #[error(
+        "part {part} contains a character X refuses (such as U+FFFE or a directional override); remove it"
+    )]
+    InvalidCharacter { part: usize },
+    #[error("nothing changed: the post already has exactly this content")]
+    NothingChanged,
+    #[error("{what} needs a comment saying why")]
+    CommentRequired { what: &'static str },
+    #[error("a comment may not be empty")]
+    EmptyComment,
+
+    // --- media --------------------------------------------------------------------------------
+    #[error("cannot read {}: {detail}", path.display())]
+    MediaUnreadable { path: PathBuf, detail: String },
+    #[error("{} is not a type X accepts ({detail}); use JPG, PNG, GIF, WEBP or MP4", path.display())]
+    MediaUnsupported { path: PathBuf, detail: String },
+    #[error("{} is {size} bytes; X accepts at most {limit} bytes for {kind}", path.display())]
+    MediaTooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+        kind: &'static str,
+    },
+    #[error("{} does not meet X's limits for {kind}: {detail}", path.display())]
+    MediaOutOfLimits {
+        path: PathBuf,
+        kind: &'static str,
+        detail: String,
+    },
+    #[error("part {part} has {detail}; a part carries up to 4 images, or 1 GIF, or 1 video")]
+    MediaMix { part: usize, detail: String },
+    #[error("alt text is {len} characters; X allows at most 1000")]
+    AltTextTooLong { len: usize },
+    #[error("media {hash} is not in this workspace; attach the file again")]
+    UnknownMedia { hash: String },
+
+    // --- time -------------------------------------------------------------------------------
+    #[error("cannot read {input:?} as a time: use \"YYYY-MM-DD HH:MM\"")]
+    InvalidTime { input: String },
+    #[error("{at} is in the past (now it is {now}); pick a later time")]
+    ScheduleInPast { at: String, now: String },
+    #[error(
+        "{wall} does not exist in {zone}: clocks jump from {gap_start} to {gap_end} that day; \
+         pick a time outside that gap"
+    )]
+    NonexistentTime {
+        wall: String,
+        zone: String,
+        gap_start: String,
+        gap_end: String,
+    },
+    #[error(
+        "{wall} happens twice in {zone} (clocks fall back): at {earlier} and at {later}; \
+         say which with --fold earlier or --fold later"
+    )]
+    AmbiguousTime {
+        wall: String,
+        zone: String,
+        earlier: String,
+        later: String,
+    },
+
+    // --- publishing guard ---------------------------------------------------------------------
+    #[error("post {id} has no valid approval: {reason}")]
+    ApprovalInvalid { id: String, reason: String },
+}
+
+fn needed_role(action: &str) -> &'static str {
+    match action {
+        "manage members" | "change the account" => "only an admin may",
+        _ => "an approver or admin may",
+    }
+}
+
+impl Error {
+    /// The stable code for this error. Never rename one: scripts and the UI match on it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NoWorkspace { .. } => "no_workspace",
+            Error::AlreadyInitialized { .. } => "already_initialized",
+            Error::NotADatabase { .. } => "not_a_database",
+            Error::SchemaTooNew { .. } => "schema_too_new",
+            Error::Corrupt { .. } => "corrupt_database",
+            Error::Busy => "busy",
+            Error::Storage(_) => "storage",
+            Error::Io { .. } => "io",
+            Error::InvalidHandle { .. } => "invalid_handle",
+            Error::UnknownTimezone { .. } => "unknown_timezone",
+            Error::InvalidLimit { .. } => "invalid_limit",
+            Error::InvalidMemberName { .. } => "invalid_member_name",
+            Error::InvalidInitials { .. } => "invalid_initials",
+            Error::MemberExists { .. } => "member_exists",
+            Error::UnknownMember { .. } => "unknown_member",
+            Error::MemberInactive { .. } => "member_inactive",
+            Error::RoleNotAllowed { .. } => "role_not_allowed",
+            Error::LastAdmin { .. } => "last_admin",
+            Error::UnknownPost { .. } => "unknown_post",
+            Error::InvalidTransition { .. } => "invalid_transition",
+            Error::NotAuthor { .. } => "not_author",
+            Error::SelfApproval { .. } => "self_approval",
+            Error::NoParts => "no_parts",
+            Error::TooManyParts { .. } => "too_many_parts",
+            Error::NoSuchPart { .. } => "no_such_part",
+            Error::EmptyPart { .. } => "empty_part",
+            Error::TooLong { .. } => "too_long",
+            Error::InvalidCharacter { .. } => "invalid_character",
+            Error::NothingChanged => "nothing_changed",
+            Error::CommentRequired { .. } => "comment_required",
+            Error::EmptyComment => "empty_comment",
+            Error::MediaUnreadable { .. } => "media_unreadable",
+            Error::MediaUnsupported { .. } => "media_unsupported",
+            Error::MediaTooLarge { .. } => "media_too_large",
+            Error::MediaOutOfLimits { .. } => "media_out_of_limits",
+            Error::MediaMix { .. } => "media_mix",
+            Error::AltTextTooLong { .. } => "alt_text_too_long",
+            Error::UnknownMedia { .. } => "unknown_media",
+            Error::InvalidTime { .. } => "invalid_time",
+            Error::ScheduleInPast { .. } => "schedule_in_past",
+            Error::NonexistentTime { .. } => "nonexistent_time",
+            Error::AmbiguousTime { .. } => "ambiguous_time",
+            Error::ApprovalInvalid { .. } => "approval_invalid",
+        }
+    }
+
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+/// `{code, message}`: the shape in which errors reach the UI and `--json` output.
+impl serde::Serialize for Error {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Error", 2)?;
+        s.serialize_field("code", self.code())?;
+        s.serialize_field("message", &self.to_string())?;
+        s.end()
+    }
+}

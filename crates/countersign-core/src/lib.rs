@@ -1,0 +1,39 @@
+//! Countersign's core: the domain rules and use cases behind the app, the CLI and every test.
+//!
+//! A brand team drafts posts for one X account; an approver countersigns before anything goes
+//! out. This crate holds all of that and nothing about windows or HTTP:
+//!
+//! - [`App`] is the one handle every adapter (the Tauri shell, the `countersign` CLI, tests)
+//!   calls: one method per use case, each returning [`Error`] with a stable code.
+//! - [`workflow`] is the state machine: who may move a post from which state.
+//! - [`content`] decides what exactly is published and computes the digest an approval binds;
+//!   [`approval::verify`] is the single check every publishing path runs.
+//! - [`count`] counts text exactly as X does (twitter-text v3).
+//! - [`store`] is the only place with SQL (SQLite today; a PostgreSQL store for teams later).
+//! - [`audit`] keeps the hash-chained audit trail.
+//! - [`schedule`] turns wall times in a brand's zone into instants, DST-correctly.
+//! - [`media`] checks attachments against X's limits and keeps them by content hash.
+//! - Time comes from a [`Clock`], so tests move time instead of sleeping.
+
+pub mod app;
+pub mod approval;
+pub mod audit;
+pub mod clock;
+pub mod content;
+pub mod count;
+pub mod diff;
+pub mod error;
+pub mod events;
+pub mod media;
+pub mod model;
+pub mod schedule;
+pub mod store;
+pub mod workflow;
+
+pub use app::{
+    App, DraftInput, Edit, InitOptions, MediaInput, NewMember, PartInput, PostView, When,
+};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{Error, Result};
+pub use events::Event;
+pub use model::{Account, Approval, Comment, Member, Post, Role, Status};

@@ -1,0 +1,72 @@
+//! The `approvals` table: countersignatures, each bound to a digest, voided (never deleted)
+//! when the content or time they vouch for changes.
+
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, params};
+use uuid::Uuid;
+
+use super::{members, ms, ts, uuid};
+use crate::error::Result;
+use crate::model::Approval;
+
+#[derive(Debug)]
+pub struct Approvals<'c> {
+    pub(super) conn: &'c Connection,
+}
+
+impl Approvals<'_> {
+    pub fn insert(&self, a: &Approval) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO approvals (id, post_id, member_id, version, digest, scheduled_at, at, solo, edited)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                a.id.to_string(),
+                a.post_id.to_string(),
+                a.approver.id.to_string(),
+                a.version,
+                a.digest,
+                a.scheduled_at.map(ms),
+                ms(a.at),
+                a.solo,
+                a.edited
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The approval in force: the latest one not voided.
+    pub fn current(&self, post_id: Uuid) -> Result<Option<Approval>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT a.id, a.post_id, a.version, a.digest, a.scheduled_at, a.at, a.solo, a.edited,
+                        m.id, m.name, m.initials, m.role, m.active, m.created_at
+                 FROM approvals a JOIN members m ON m.id = a.member_id
+                 WHERE a.post_id = ?1 AND a.voided_at IS NULL
+                 ORDER BY a.at DESC, a.rowid DESC LIMIT 1",
+                [post_id.to_string()],
+                |r| {
+                    Ok(Approval {
+                        id: uuid(&r.get::<_, String>(0)?)?,
+                        post_id: uuid(&r.get::<_, String>(1)?)?,
+                        version: r.get(2)?,
+                        digest: r.get(3)?,
+                        scheduled_at: r.get::<_, Option<i64>>(4)?.map(ts).transpose()?,
+                        at: ts(r.get(5)?)?,
+                        solo: r.get(6)?,
+                        edited: r.get(7)?,
+                        approver: members::from_row(r, 8)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Voids every approval in force on the post. Returns how many were voided.
+    pub fn void(&self, post_id: Uuid, at: Timestamp, reason: &str) -> Result<usize> {
+        Ok(self.conn.execute(
+            "UPDATE approvals SET voided_at = ?2, void_reason = ?3 WHERE post_id = ?1 AND voided_at IS NULL",
+            params![post_id.to_string(), ms(at), reason],
+        )?)
+    }
+}

@@ -1,0 +1,130 @@
+//! Running the real `countersign` binary against a workspace in a temp dir.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    /// An empty data dir; nothing initialised.
+    pub fn empty() -> Self {
+        Workspace {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// A workspace for @acme in Europe/Berlin.
+    pub fn new() -> Self {
+        let w = Self::empty();
+        w.ok(&[
+            "init",
+            "--handle",
+            "acme",
+            "--name",
+            "Acme",
+            "--timezone",
+            "Europe/Berlin",
+        ]);
+        w
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("countersign.sqlite")
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.run_with_stdin(args, None)
+    }
+
+    pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Output {
+        use std::io::Write;
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_countersign"));
+        cmd.arg("--data-dir").arg(self.dir.path()).args(args);
+        cmd.env_remove("COUNTERSIGN_DATA_DIR");
+        cmd.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        {
+            let mut input = child.stdin.take().unwrap();
+            if let Some(bytes) = stdin {
+                input.write_all(bytes).unwrap();
+            }
+        }
+        child.wait_with_output().unwrap()
+    }
+
+    /// Runs with `--json`, asserts success, returns the parsed stdout.
+    pub fn ok(&self, args: &[&str]) -> Value {
+        let mut full = vec!["--json"];
+        full.extend_from_slice(args);
+        let out = self.run(&full);
+        assert!(
+            out.status.success(),
+            "countersign {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{args:?} printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+
+    /// Runs with `--json`, asserts a refusal with a one-line reason, returns its code.
+    pub fn refused(&self, args: &[&str]) -> String {
+        let mut full = vec!["--json"];
+        full.extend_from_slice(args);
+        let out = self.run(&full);
+        assert!(
+            !out.status.success(),
+            "countersign {args:?} should have been refused"
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            stderr.trim_end().lines().count(),
+            1,
+            "the reason must be one line: {stderr}"
+        );
+        let v: Value =
+            serde_json::from_str(stderr.trim()).unwrap_or_else(|_| panic!("not JSON: {stderr}"));
+        assert!(!v["message"].as_str().unwrap().is_empty());
+        v["code"].as_str().unwrap().to_string()
+    }
+
+    pub fn add(&self, name: &str, role: &str) {
+        self.ok(&["member", "add", name, "--role", role]);
+    }
+
+    pub fn draft(&self, author: &str, texts: &[&str]) -> String {
+        let mut args = vec!["draft", "new", "--as", author];
+        for t in texts {
+            args.push("--text");
+            args.push(t);
+        }
+        self.ok(&args)["id"].as_str().unwrap().to_string()
+    }
+
+    pub fn show(&self, id: &str) -> Value {
+        self.ok(&["draft", "show", id])
+    }
+
+    pub fn status(&self, id: &str) -> String {
+        self.show(id)["status"].as_str().unwrap().to_string()
+    }
+
+    /// Opens the database file directly, as an attacker or a broken disk would.
+    pub fn sql(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.db()).unwrap()
+    }
+}
