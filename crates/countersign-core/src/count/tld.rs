@@ -54,32 +54,23 @@ fn at_boundary(s: &[u16], pos: usize) -> bool {
 /// extraction, the domain alone for the ASCII-domain pass): the look-ahead sees its end as `$`.
 pub(super) fn match_at(s: &[u16], pos: usize) -> Option<usize> {
     let table = &*TABLE;
-    let first = *s.get(pos)?;
     let mut best: Option<(Kind, usize)> = None;
     let mut key = Vec::with_capacity(table.max_len);
-    if first < 0x80 {
-        // ASCII TLDs are all letters, so only the whole run of letters can be one.
-        let len = s[pos..].iter().take_while(|&&u| u < 0x80 && (u as u8).is_ascii_alphabetic()).count();
-        if len > 0 && len <= table.max_len && at_boundary(s, pos + len) {
-            key.extend(s[pos..pos + len].iter().copied().map(canon));
-            best = table.by_name.get(&key).map(|&kind| (kind, len));
+    for (i, &u) in s.get(pos..)?.iter().take(table.max_len).enumerate() {
+        // TLDs are letters and marks: no ASCII digit or punctuation ever continues one.
+        if u < 0x80 && !(u as u8).is_ascii_alphabetic() {
+            break;
         }
-    } else {
-        // Non-ASCII TLDs hold no ASCII, so stop at the first ASCII unit.
-        for (i, &u) in s[pos..].iter().take(table.max_len).enumerate() {
-            if u < 0x80 {
-                break;
-            }
-            key.push(canon(u));
-            let len = i + 1;
-            if !at_boundary(s, pos + len) {
-                continue;
-            }
-            if let Some(&kind) = table.by_name.get(&key) {
-                // Ascending length: a later hit wins within the same list, never across lists.
-                if best.is_none_or(|(k, _)| kind <= k) {
-                    best = Some((kind, len));
-                }
+        key.push(canon(u));
+        let len = i + 1;
+        // Inside a run of ASCII letters the look-ahead fails: skip the lookup.
+        if !at_boundary(s, pos + len) {
+            continue;
+        }
+        if let Some(&kind) = table.by_name.get(&key) {
+            // Ascending length: a later hit wins within the same list, never across lists.
+            if best.is_none_or(|(k, _)| kind <= k) {
+                best = Some((kind, len));
             }
         }
     }
@@ -124,6 +115,7 @@ mod tests {
         assert_eq!(m("嘉里大酒店", 0), Some(5));
         assert_eq!(m("嘉里x", 0), None); // 'x' is an ASCII letter: the look-ahead fails
         assert_eq!(m("みんなです", 0), Some(3));
+        assert_eq!(m("vermögensberatung.", 0), Some(17));
     }
 
     #[test]

@@ -1,0 +1,1 @@
+//! countersign-x: the X API v2 client (being written).

@@ -1,0 +1,1 @@
+//! x-sandbox: a local X API v2 server (being written).

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The Countersign flow, scripted: two writers and an approver take a thread from draft to
+# scheduled on a fresh workspace. Usage: scripts/demo.sh [path/to/countersign]
+set -euo pipefail
+cs_bin="${1:-countersign}"
+workspace="$(mktemp -d "${TMPDIR:-/tmp}/countersign-demo.XXXXXX")"
+cs() { printf '\n$ countersign %s\n' "$*" >&2; "$cs_bin" --data-dir "$workspace" "$@"; }
+id_of() { sed -n 's/.*"id": *"\([^"]*\)".*/\1/p' | head -n 1; }
+
+echo "Countersign demo: a fresh workspace in $workspace"
+cs init --handle acme_sandbox --name "Acme (Sandbox)" --timezone Europe/Berlin
+cs member add "Ana Lima" --role contributor --initials AL
+cs member add "Chris Park" --role contributor
+cs member add "Sam Okafor" --role approver
+cs member list
+
+printf '\n# Ana writes a two-part thread; X counts the emoji as 2 and the bare domain as 23.\n'
+id=$(cs --json draft new --as "Ana Lima" --signature \
+      --text "Our spring collection lands Monday 🌱" \
+      --text "Preview it at acme.example.com" | id_of)
+cs draft show "$id"
+cs submit "$id" --as "Ana Lima"
+
+printf '\n# Sam asks for a change; Ana edits and resubmits.\n'
+cs request-changes "$id" --as "Sam Okafor" --comment "Say which Monday, please"
+cs draft edit "$id" --as "Ana Lima" --part 1 --text "Our spring collection lands Monday 2 March 🌱"
+cs submit "$id" --as "Ana Lima"
+cs draft diff "$id" --as "Sam Okafor"
+
+printf '\n# Sam cannot approve his own post (four-eyes):\n'
+own=$(cs --json draft new --as "Sam Okafor" --text "A post by the approver" | id_of)
+cs submit "$own" --as "Sam Okafor"
+cs approve "$own" --as "Sam Okafor" || true
+
+printf '\n# Sam approves Ana'"'"'s thread and schedules it for next year, 09:00 Berlin time.\n'
+cs approve "$id" --as "Sam Okafor"
+next_year=$(( $(date +%Y) + 1 ))
+cs schedule "$id" --as "Sam Okafor" --at "$next_year-03-02 09:00"
+cs draft show "$id"
+cs comment "$id" --as "Chris Park" --text "Looks great"
+cs audit verify
+cs audit list --post "$id"
+printf '\nThe workspace stays in %s; try: countersign --data-dir %s draft list\n' "$workspace" "$workspace"
