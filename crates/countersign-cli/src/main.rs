@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand};
 use countersign_core::app::{AccountChange, ReviewDiff};
 use countersign_core::count::{self, CountConfig};
 use countersign_core::schedule::Fold;
+use countersign_core::secrets::{Channel, Keychain};
 use countersign_core::{
     App, DraftInput, Edit, Error, InitOptions, MediaInput, NewMember, PartInput, Role, Status,
     SystemClock, When,
@@ -148,6 +149,15 @@ enum Command {
     Audit(AuditCommand),
     /// Write a consistent copy of the workspace database to FILE.
     Backup { file: PathBuf },
+    /// Check the OS keychain where Countersign keeps its secrets.
+    #[command(subcommand)]
+    Keychain(KeychainCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum KeychainCommand {
+    /// Write, read back and remove a probe secret.
+    Check,
 }
 
 #[derive(Debug, Subcommand)]
@@ -470,6 +480,15 @@ fn run(cli: Cli) -> Result<(), Error> {
             let app = open(&cli)?;
             let post = post.as_deref().map(post_id).transpose()?;
             out.audit_trail(&app.audit_trail(post)?);
+            Ok(())
+        }
+        Command::Keychain(KeychainCommand::Check) => {
+            let keychain = Keychain::new(Channel::from_env());
+            keychain.check()?;
+            out.done(
+                &format!("The keychain works (service {}).", keychain.service()),
+                &serde_json::json!({"ok": true, "service": keychain.service()}),
+            );
             Ok(())
         }
         Command::Backup { file } => {

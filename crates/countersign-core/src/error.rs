@@ -172,6 +172,23 @@ pub enum Error {
         later: String,
     },
 
+    // --- the OS keychain ------------------------------------------------------------------------
+    #[error(
+        "no keychain service is running ({detail}); start your desktop's keyring \
+         (GNOME Keyring or KWallet on Linux) and try again"
+    )]
+    KeychainUnavailable { detail: String },
+    #[error(
+        "the keychain is locked ({detail}); unlock it (log in to your desktop session) and try again"
+    )]
+    KeychainLocked { detail: String },
+    #[error(
+        "the keychain refused access to Countersign ({detail}); allow access when asked and try again"
+    )]
+    KeychainDenied { detail: String },
+    #[error("the keychain failed: {detail}")]
+    KeychainFailed { detail: String },
+
     // --- publishing guard ---------------------------------------------------------------------
     #[error("post {id} has no valid approval: {reason}")]
     ApprovalInvalid { id: String, reason: String },
@@ -230,6 +247,10 @@ impl Error {
             Error::ScheduleInPast { .. } => "schedule_in_past",
             Error::NonexistentTime { .. } => "nonexistent_time",
             Error::AmbiguousTime { .. } => "ambiguous_time",
+            Error::KeychainUnavailable { .. } => "keychain_unavailable",
+            Error::KeychainLocked { .. } => "keychain_locked",
+            Error::KeychainDenied { .. } => "keychain_denied",
+            Error::KeychainFailed { .. } => "keychain_failed",
             Error::ApprovalInvalid { .. } => "approval_invalid",
         }
     }

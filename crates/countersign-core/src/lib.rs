@@ -13,6 +13,7 @@
 //! - [`audit`] keeps the hash-chained audit trail.
 //! - [`schedule`] turns wall times in a brand's zone into instants, DST-correctly.
 //! - [`media`] checks attachments against X's limits and keeps them by content hash.
+//! - [`secrets`] keeps secrets in the OS keychain, and nowhere else.
 //! - Time comes from a [`Clock`], so tests move time instead of sleeping.
 
 pub mod app;
@@ -27,6 +28,7 @@ pub mod events;
 pub mod media;
 pub mod model;
 pub mod schedule;
+pub mod secrets;
 pub mod store;
 pub mod workflow;
 
