@@ -1,6 +1,7 @@
 //! The foundation's acceptance journey: two contributors and one approver take a thread from
 //! draft to scheduled through the real `countersign` binary on a real SQLite file; then one
 //! audit row is corrupted with SQL and `audit verify` must name it.
+#![allow(clippy::unwrap_used)]
 
 mod support;
 

@@ -1,5 +1,6 @@
 //! Every refusal has a stable code: each is asserted here through the real binary, and each
 //! leaves the workspace as it was.
+#![allow(clippy::unwrap_used)]
 
 mod support;
 

@@ -54,13 +54,16 @@ impl Workspace {
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
         let mut child = cmd.spawn().unwrap();
-        {
-            let mut input = child.stdin.take().unwrap();
-            if let Some(bytes) = stdin {
-                input.write_all(bytes).unwrap();
-            }
-        }
-        child.wait_with_output().unwrap()
+        // Write stdin on its own thread: with large input the child fills its stdout pipe
+        // before it has read all of stdin, so writing first and reading after would deadlock.
+        let mut input = child.stdin.take().unwrap();
+        let bytes = stdin.map(<[u8]>::to_vec).unwrap_or_default();
+        let writer = std::thread::spawn(move || {
+            let _ = input.write_all(&bytes);
+        });
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        out
     }
 
     /// Runs with `--json`, asserts success, returns the parsed stdout.

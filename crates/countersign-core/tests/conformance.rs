@@ -21,7 +21,8 @@ fn shared_dir() -> PathBuf {
     };
     assert!(
         dir.join("twitter-text").is_dir(),
-        "twitter-text conformance suites not found in {} (set COUNTERSIGN_SHARED_DIR to the folder holding twitter-text/)",
+        "twitter-text conformance suites not found in {}: set COUNTERSIGN_SHARED_DIR to the \
+         folder that holds twitter-text/",
         dir.display()
     );
     dir
@@ -29,14 +30,18 @@ fn shared_dir() -> PathBuf {
 
 fn load(file: &str) -> Yaml {
     let path = shared_dir().join("twitter-text").join(file);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let mut docs = YamlLoader::load_from_str(&text).unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let mut docs = YamlLoader::load_from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()));
     assert!(!docs.is_empty(), "{} is empty", path.display());
     docs.swap_remove(0)
 }
 
 fn cases<'a>(doc: &'a Yaml, section: &str) -> &'a [Yaml] {
-    let cases = doc["tests"][section].as_vec().unwrap_or_else(|| panic!("section {section} missing"));
+    let cases = doc["tests"][section]
+        .as_vec()
+        .unwrap_or_else(|| panic!("section {section} missing"));
     assert!(!cases.is_empty(), "section {section} has no cases");
     cases
 }
@@ -50,7 +55,9 @@ fn description(case: &Yaml) -> &str {
 }
 
 fn int(case: &Yaml, field: &str) -> i64 {
-    case["expected"][field].as_i64().unwrap_or_else(|| panic!("{}: expected.{field} missing", description(case)))
+    case["expected"][field]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{}: expected.{field} missing", description(case)))
 }
 
 /// Tallies one suite and fails with every mismatch listed at once.
@@ -66,19 +73,35 @@ impl Tally {
     fn record(&mut self, section: &str, case: &Yaml, mismatch: Option<String>) {
         self.ran += 1;
         let desc = description(case);
-        let exception = KNOWN_EXCEPTIONS.iter().find(|(s, d, _)| *s == section && *d == desc);
+        let exception = KNOWN_EXCEPTIONS
+            .iter()
+            .find(|(s, d, _)| *s == section && *d == desc);
         match (mismatch, exception) {
             (None, None) => self.passed += 1,
-            (None, Some(_)) => self.failures.push(format!("[{section}] {desc}: passes now, remove it from KNOWN_EXCEPTIONS")),
+            (None, Some(_)) => self.failures.push(format!(
+                "[{section}] {desc}: passes now, remove it from KNOWN_EXCEPTIONS"
+            )),
             (Some(_), Some(_)) => self.excepted += 1,
             (Some(m), None) => self.failures.push(format!("[{section}] {desc}: {m}")),
         }
     }
 
     fn finish(&self, label: &str, at_least: usize) {
-        assert!(self.failures.is_empty(), "{} {label} case(s) failed:\n{}", self.failures.len(), self.failures.join("\n"));
-        assert!(self.ran >= at_least, "only {} {label} cases ran, expected at least {at_least}", self.ran);
-        println!("{label} cases: {} passed, {} known exceptions", self.passed, self.excepted);
+        assert!(
+            self.failures.is_empty(),
+            "{} {label} case(s) failed:\n{}",
+            self.failures.len(),
+            self.failures.join("\n")
+        );
+        assert!(
+            self.ran >= at_least,
+            "only {} {label} cases ran, expected at least {at_least}",
+            self.ran
+        );
+        println!(
+            "{label} cases: {} passed, {} known exceptions",
+            self.passed, self.excepted
+        );
     }
 }
 
@@ -100,7 +123,10 @@ fn weighted_length_matches_parse_tweet() {
     // Which configuration each section is run with, as in twitter-text's conformance runner.
     let sections = [
         ("WeightedTweetsCounterTest", CountConfig::v2()),
-        ("WeightedTweetsWithDiscountedEmojiCounterTest", CountConfig::v3()),
+        (
+            "WeightedTweetsWithDiscountedEmojiCounterTest",
+            CountConfig::v3(),
+        ),
         ("UnicodeDirectionalMarkerCounterTest", CountConfig::v3()),
     ];
     let mut tally = Tally::default();
@@ -122,8 +148,15 @@ fn weighted_length_matches_parse_tweet() {
                 .collect();
             // The derived fields must agree with the reference ones.
             assert_eq!(got.valid, got.invalid.is_none(), "{}", description(case));
-            assert_eq!(got.remaining, i64::from(config.max_weighted_length()) - i64::from(got.weighted_length));
-            tally.record(section, case, (!mismatches.is_empty()).then(|| mismatches.join(", ")));
+            assert_eq!(
+                got.remaining,
+                i64::from(config.max_weighted_length()) - i64::from(got.weighted_length)
+            );
+            tally.record(
+                section,
+                case,
+                (!mismatches.is_empty()).then(|| mismatches.join(", ")),
+            );
         }
     }
     tally.finish("weighted-length", present.max(40));
@@ -137,7 +170,11 @@ fn v1_tweet_validity() {
     for case in cases {
         let want = case["expected"].as_bool().expect("boolean expectation");
         let got = count(text(case), &CountConfig::v1());
-        tally.record("tweets", case, (got.valid != want).then(|| format!("valid {}, want {want} ({got:?})", got.valid)));
+        tally.record(
+            "tweets",
+            case,
+            (got.valid != want).then(|| format!("valid {}, want {want} ({got:?})", got.valid)),
+        );
     }
     tally.finish("v1 validity", cases.len());
 }
@@ -154,15 +191,22 @@ fn url_case(case: &Yaml) -> Option<String> {
             _ => {
                 let url = item["url"].as_str().expect("url").to_owned();
                 let idx = item["indices"].as_vec().expect("indices");
-                let pos = |i: usize| usize::try_from(idx[i].as_i64().expect("index")).expect("non-negative index");
+                let pos = |i: usize| {
+                    usize::try_from(idx[i].as_i64().expect("index")).expect("non-negative index")
+                };
                 want.push((url, Some((pos(0), pos(1)))));
             }
         }
     }
     let matches = got.len() == want.len()
-        && got.iter().zip(&want).all(|(g, (url, indices))| g.url == *url && indices.is_none_or(|(s, e)| (g.start, g.end) == (s, e)));
+        && got.iter().zip(&want).all(|(g, (url, indices))| {
+            g.url == *url && indices.is_none_or(|(s, e)| (g.start, g.end) == (s, e))
+        });
     (!matches).then(|| {
-        let got: Vec<_> = got.iter().map(|u| format!("{} [{}, {}]", u.url, u.start, u.end)).collect();
+        let got: Vec<_> = got
+            .iter()
+            .map(|u| format!("{} [{}, {}]", u.url, u.start, u.end))
+            .collect();
         let want: Vec<_> = want.iter().map(|(u, i)| format!("{u} {i:?}")).collect();
         format!("got {got:?}, want {want:?}")
     })
@@ -173,7 +217,12 @@ fn url_extraction_matches_extract_urls() {
     let doc = load("extract.yml");
     let mut tally = Tally::default();
     let mut present = 0;
-    for section in ["urls", "urls_with_indices", "urls_with_directional_markers", "tco_urls_with_params"] {
+    for section in [
+        "urls",
+        "urls_with_indices",
+        "urls_with_directional_markers",
+        "tco_urls_with_params",
+    ] {
         let cases = cases(&doc, section);
         present += cases.len();
         for case in cases {
@@ -202,7 +251,10 @@ fn every_tld_is_recognised() {
     let mut bare_failures = Vec::new();
     let mut bare = 0;
     for list in ["generic", "country"] {
-        for tld in lib[list].as_vec().unwrap_or_else(|| panic!("tld_lib.yml: {list} missing")) {
+        for tld in lib[list]
+            .as_vec()
+            .unwrap_or_else(|| panic!("tld_lib.yml: {list} missing"))
+        {
             let tld = tld.as_str().expect("TLD string");
             let text = format!("see example.{tld} now");
             let got: Vec<String> = extract_urls(&text).into_iter().map(|u| u.url).collect();
@@ -212,7 +264,11 @@ fn every_tld_is_recognised() {
             }
         }
     }
-    assert!(bare_failures.is_empty(), "bare domains not extracted:\n{}", bare_failures.join("\n"));
+    assert!(
+        bare_failures.is_empty(),
+        "bare domains not extracted:\n{}",
+        bare_failures.join("\n")
+    );
     assert!(bare >= 1000, "only {bare} TLDs in tld_lib.yml");
     tally.finish("tld", present.max(1000));
     println!("tld_lib.yml bare-domain cases: {bare} passed");

@@ -1,47 +1,56 @@
-//! Finding emoji the way v3 counting sees them: each one, however many code points it spans,
-//! weighs as one default-weight character.
+//! Finding the emoji sequences that v3 counting weighs as a single character.
 //!
-//! The reference delegates this to `twemoji-parser`, a generated list of the emoji of its day.
-//! A list goes stale (X keeps counting newer emoji as 2), so this follows the grammar of
-//! Unicode's emoji sequences (UTS #51) over the `Emoji` property instead:
+//! The reference (twitter-text JS) finds emoji with `twemoji-parser`: a regex generated from the
+//! list of recommended (RGI) emoji of its day. X keeps its lists current, so this matches the
+//! same kinds of sequences from Unicode 15.0's RGI data instead of a frozen regex:
 //!
 //! - keycaps `[#*0-9] FE0F? 20E3`;
-//! - flags: two regional indicators forming an RGI region (any other indicator stands alone);
-//! - tag sequences: `🏴` + tag characters + `E007F` (England, Scotland, Wales, ...);
-//! - an emoji with a skin-tone modifier (when it takes one) or with `FE0F`;
-//! - ZWJ sequences of the above, joined by `U+200D`.
+//! - flags (two regional indicators naming an RGI region) and the RGI subdivision flags;
+//! - RGI ZWJ sequences (families, professions, `❤️‍🔥`, ...), with or without their `FE0F`s;
+//! - an emoji with a skin-tone modifier, when it takes one;
+//! - a character with an emoji presentation sequence followed by `FE0F` (`❤️`, `©️`).
 //!
-//! An emoji followed by the text selector `FE0E` is not an emoji sequence, and `©`/`®` count as
-//! emoji only with `FE0F` (as in the reference, where they would otherwise weigh 1). Everything
-//! else agrees with the reference on its list; sequences newer than it weigh 2 here.
+//! Only sequences need finding: a single emoji code point weighs the default weight anyway,
+//! except `©` and `®`, which sit in the light range and weigh 1 without `FE0F`, as in the
+//! reference. Like the reference, anything that is not an RGI sequence (an arbitrary ZWJ
+//! join, a redundant `FE0F`, an unknown tag sequence) is weighed piece by piece.
 
-use super::emoji_data::{EMOJI, FLAGS, MODIFIER_BASE};
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use super::emoji_data::{FLAGS, MODIFIER_BASE, PRESENTATION_BASES, TAG_SEQUENCES, ZWJ_SEQUENCES};
 
 const ZWJ: char = '\u{200D}';
-const VS15: char = '\u{FE0E}';
 const VS16: char = '\u{FE0F}';
 const KEYCAP: char = '\u{20E3}';
+/// The base of every subdivision flag.
 const BLACK_FLAG: char = '\u{1F3F4}';
-const CANCEL_TAG: char = '\u{E007F}';
+/// Code points in the longest subdivision flag (🏴 + up to six tags + cancel tag).
+const TAG_SEQUENCE_MAX: usize = 8;
+
+/// RGI ZWJ sequences without their `FE0F`s, each to whether the fully qualified form ends with
+/// `FE0F` (as `🏳️‍⚧️` does), plus the longest one in code points.
+#[derive(Debug)]
+struct ZwjTable {
+    sequences: HashMap<Vec<char>, bool>,
+    max_len: usize,
+}
+
+static ZWJ_TABLE: LazyLock<ZwjTable> = LazyLock::new(|| {
+    let mut sequences = HashMap::new();
+    let mut max_len = 0;
+    for seq in ZWJ_SEQUENCES.split('|') {
+        let core: Vec<char> = seq.chars().filter(|&c| c != VS16).collect();
+        max_len = max_len.max(core.len());
+        sequences.insert(core, seq.ends_with(VS16));
+    }
+    ZwjTable { sequences, max_len }
+});
 
 fn in_ranges(c: char, ranges: &[(u32, u32)]) -> bool {
     let c = u32::from(c);
-    ranges
-        .binary_search_by(|&(start, end)| {
-            if end < c {
-                std::cmp::Ordering::Less
-            } else if start > c {
-                std::cmp::Ordering::Greater
-            } else {
-                std::cmp::Ordering::Equal
-            }
-        })
-        .is_ok()
-}
-
-fn is_emoji(c: char) -> bool {
-    // ASCII digits, '#' and '*' have the property too, but are emoji only as keycaps.
-    !c.is_ascii() && in_ranges(c, EMOJI)
+    let i = ranges.partition_point(|&(_, end)| end < c);
+    ranges.get(i).is_some_and(|&(start, _)| start <= c)
 }
 
 fn is_modifier(c: char) -> bool {
@@ -52,15 +61,6 @@ fn is_regional_indicator(c: char) -> bool {
     ('\u{1F1E6}'..='\u{1F1FF}').contains(&c)
 }
 
-fn is_tag(c: char) -> bool {
-    ('\u{E0020}'..='\u{E007E}').contains(&c)
-}
-
-/// Emoji that are plain text unless `FE0F` follows (weighing 1 in every config).
-fn needs_vs16(c: char) -> bool {
-    matches!(c, '\u{A9}' | '\u{AE}')
-}
-
 /// Where the emoji sequences of `text` are, as `(start, len)` in UTF-16 code units, leftmost
 /// first and never overlapping.
 pub(super) fn find(text: &str) -> Vec<(usize, usize)> {
@@ -69,13 +69,13 @@ pub(super) fn find(text: &str) -> Vec<(usize, usize)> {
     let mut offset16 = 0;
     let mut i = 0;
     while i < chars.len() {
-        let end = sequence_at(&chars, i);
-        let len16: usize = chars[i..end.unwrap_or(i + 1)].iter().map(|c| c.len_utf16()).sum();
-        if end.is_some() {
+        let end = sequence_at(&chars, i).unwrap_or(i + 1);
+        let len16: usize = chars[i..end].iter().map(|c| c.len_utf16()).sum();
+        if end > i + 1 {
             found.push((offset16, len16));
         }
         offset16 += len16;
-        i = end.unwrap_or(i + 1);
+        i = end;
     }
     found
 }
@@ -92,67 +92,106 @@ fn sequence_at(chars: &[char], i: usize) -> Option<usize> {
         };
     }
     if is_regional_indicator(c) {
-        let pair = next(i + 1).filter(|&d| is_regional_indicator(d)).map(|d| {
-            let letter = |x: char| b'A' + (u32::from(x) - 0x1F1E6) as u8;
-            [letter(c), letter(d)]
-        });
-        return Some(if pair.is_some_and(|p| FLAGS.binary_search(&p).is_ok()) { i + 2 } else { i + 1 });
+        let d = next(i + 1).filter(|&d| is_regional_indicator(d))?;
+        let letter = |x: char| b'A' + (u32::from(x) - 0x1F1E6) as u8;
+        return FLAGS
+            .binary_search(&[letter(c), letter(d)])
+            .is_ok()
+            .then_some(i + 2);
     }
-    let mut end = element_at(chars, i)?;
-    while next(end) == Some(ZWJ) {
-        match next(end + 1).filter(|&d| is_emoji(d)).and_then(|_| element_at(chars, end + 1)) {
-            Some(e) => end = e,
-            None => break,
+    if let Some(end) = zwj_sequence_at(chars, i) {
+        return Some(end);
+    }
+    if c == BLACK_FLAG {
+        let rest: String = chars[i..].iter().take(TAG_SEQUENCE_MAX).collect();
+        if let Some(tag) = TAG_SEQUENCES.iter().find(|seq| rest.starts_with(*seq)) {
+            return Some(i + tag.chars().count());
         }
     }
-    Some(end)
+    match next(i + 1) {
+        Some(m) if is_modifier(m) && in_ranges(c, MODIFIER_BASE) => Some(i + 2),
+        Some(VS16) if PRESENTATION_BASES.binary_search(&u32::from(c)).is_ok() => Some(i + 2),
+        _ => None,
+    }
 }
 
-/// One emoji with what may decorate it (tags, a modifier, or `FE0F`): its end, in chars.
-fn element_at(chars: &[char], i: usize) -> Option<usize> {
-    let c = chars[i];
-    if !is_emoji(c) {
+/// The longest RGI ZWJ sequence starting at `i`, ignoring `FE0F`s inside it; it takes a final
+/// `FE0F` along when its fully qualified form ends with one.
+fn zwj_sequence_at(chars: &[char], i: usize) -> Option<usize> {
+    // Every ZWJ sequence joins within its first three code points (not counting FE0F): check
+    // that cheaply before collecting anything.
+    if chars[i].is_ascii()
+        || chars[i] == VS16
+        || !chars[i + 1..]
+            .iter()
+            .filter(|&&c| c != VS16)
+            .take(2)
+            .any(|&c| c == ZWJ)
+    {
         return None;
     }
-    let next = chars.get(i + 1).copied();
-    if c == BLACK_FLAG {
-        let tags = chars[i + 1..].iter().take_while(|&&t| is_tag(t)).count();
-        if tags > 0 && chars.get(i + 1 + tags) == Some(&CANCEL_TAG) {
-            return Some(i + 2 + tags);
+    let table = &*ZWJ_TABLE;
+    // The sequence's code points without FE0F, and where each ends in `chars`.
+    let mut core = Vec::with_capacity(table.max_len);
+    let mut ends = Vec::with_capacity(table.max_len);
+    for (k, &c) in chars.iter().enumerate().skip(i) {
+        if core.len() == table.max_len {
+            break;
+        }
+        if c != VS16 {
+            core.push(c);
+            ends.push(k + 1);
         }
     }
-    match next {
-        Some(m) if is_modifier(m) && in_ranges(c, MODIFIER_BASE) => Some(i + 2),
-        Some(VS16) => Some(i + 2),
-        Some(VS15) => None,
-        _ if needs_vs16(c) => None,
-        _ => Some(i + 1),
-    }
+    (3..=core.len()).rev().find_map(|len| {
+        let &ends_with_vs16 = table.sequences.get(&core[..len])?;
+        let end = ends[len - 1];
+        Some(if ends_with_vs16 && chars.get(end) == Some(&VS16) {
+            end + 1
+        } else {
+            end
+        })
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn spans(s: &str) -> Vec<(usize, usize)> {
-        find(s)
-    }
-
     #[test]
     fn sequences_are_single_entities() {
-        assert_eq!(spans("👨‍👩‍👧‍👦"), [(0, 11)]);
-        assert_eq!(spans("🙋🏽"), [(0, 4)]);
-        assert_eq!(spans("🇯🇵🇫🇷"), [(0, 4), (4, 4)]);
-        assert_eq!(spans("1⃣ #️⃣"), [(0, 2), (3, 3)]);
-        assert_eq!(spans("🏴\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}"), [(0, 14)]);
-        assert_eq!(spans("❤️‍🔥"), [(0, 5)]);
+        assert_eq!(find("👨‍👩‍👧‍👦"), [(0, 11)]);
+        assert_eq!(find("🙋🏽"), [(0, 4)]);
+        assert_eq!(find("🇯🇵🇫🇷"), [(0, 4), (4, 4)]);
+        assert_eq!(find("1⃣ #️⃣"), [(0, 2), (3, 3)]);
+        assert_eq!(
+            find("🏴\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}"),
+            [(0, 14)]
+        );
+        assert_eq!(find("❤️‍🔥 ❤‍🔥"), [(0, 5), (6, 4)]);
+        assert_eq!(find("🏳️‍⚧️"), [(0, 6)]);
+        assert_eq!(find("👩🏽‍💻"), [(0, 7)]);
     }
 
     #[test]
-    fn text_presentation_is_not_an_emoji() {
-        assert!(spans("a © b").is_empty());
-        assert_eq!(spans("©\u{FE0F}"), [(0, 2)]);
-        assert!(spans("☺\u{FE0E}").is_empty());
-        assert_eq!(spans("x☺"), [(1, 1)]);
+    fn data_fits_the_shortcuts() {
+        for seq in ZWJ_SEQUENCES.split('|') {
+            let core: Vec<char> = seq.chars().filter(|&c| c != VS16).collect();
+            assert!(core.iter().take(3).any(|&c| c == ZWJ), "{seq:?} joins late");
+        }
+        for seq in TAG_SEQUENCES {
+            assert!(seq.starts_with(BLACK_FLAG) && seq.chars().count() <= TAG_SEQUENCE_MAX);
+        }
+    }
+
+    #[test]
+    fn non_rgi_combinations_are_weighed_apart() {
+        assert!(find("😀\u{200D}😀").is_empty());
+        assert!(find("😀\u{FE0F}").is_empty()); // 😀 has no presentation sequence
+        assert!(find("🐱🏽").is_empty()); // not a modifier base
+        assert!(find("🇦🇦").is_empty()); // not a region
+        assert!(find("a © b").is_empty());
+        assert_eq!(find("©\u{FE0F}"), [(0, 2)]);
+        assert!(find("☺\u{FE0E}").is_empty());
     }
 }

@@ -9,7 +9,17 @@
 //!
 //! This is our own implementation rather than the `twitter-text` crate: that crate's default
 //! parser counts bare domains and flags wrongly and needs a C++ toolchain. Conformance with the
-//! reference is checked against twitter-text's own YAML suites in `tests/conformance.rs`.
+//! reference is checked against twitter-text's own YAML suites in `tests/conformance.rs`, and
+//! was cross-checked against the reference JS library (twitter-text 3.1.0) on random texts.
+//!
+//! Where we knowingly differ from that JS library:
+//!
+//! - Emoji sequences come from Unicode 15.0's RGI lists, not from the `twemoji-parser` 11
+//!   regex it bundles (Unicode 11). Sequences added since (`❤️‍🔥`, `🧑‍🤝‍🧑`, the fully
+//!   qualified `👁️‍🗨️`) weigh 2 here, as they do on X today, instead of being weighed piece by
+//!   piece. Everything that is not an RGI sequence is weighed piece by piece, as there.
+//! - `valid_range_end` is clamped at 0: the reference can report a negative index when NFC
+//!   normalisation lengthens a text that is invalid from its first character.
 //!
 //! ```
 //! use countersign_core::count::{count, CountConfig};
@@ -44,10 +54,26 @@ struct WeightRange {
 /// The "light" ranges of the v2 and v3 configurations: Latin and friends (U+0000-U+10FF) and
 /// three runs of General Punctuation weigh 1; everything else weighs the default 2.
 const LIGHT_RANGES: &[WeightRange] = &[
-    WeightRange { start: 0, end: 4351, weight: 100 },
-    WeightRange { start: 8192, end: 8205, weight: 100 },
-    WeightRange { start: 8208, end: 8223, weight: 100 },
-    WeightRange { start: 8242, end: 8247, weight: 100 },
+    WeightRange {
+        start: 0,
+        end: 4351,
+        weight: 100,
+    },
+    WeightRange {
+        start: 8192,
+        end: 8205,
+        weight: 100,
+    },
+    WeightRange {
+        start: 8208,
+        end: 8223,
+        weight: 100,
+    },
+    WeightRange {
+        start: 8242,
+        end: 8247,
+        weight: 100,
+    },
 ];
 
 /// How to weigh a post: one of twitter-text's configurations (`v1.json`, `v2.json`, `v3.json`),
@@ -98,14 +124,21 @@ impl CountConfig {
     /// twitter-text's v3 configuration, what X enforces: as v2, but every emoji sequence
     /// weighs 2.
     pub fn v3() -> Self {
-        CountConfig { version: 3, emoji_parsing_enabled: true, ..Self::v2() }
+        CountConfig {
+            version: 3,
+            emoji_parsing_enabled: true,
+            ..Self::v2()
+        }
     }
 
     /// The same weighting with another limit, for accounts allowed longer posts (X Premium
     /// posts go up to 25,000 weighted characters). A limit of 0 makes every text too long.
     #[must_use]
     pub fn with_max_weighted_length(self, max: u32) -> Self {
-        CountConfig { max_weighted_length: max, ..self }
+        CountConfig {
+            max_weighted_length: max,
+            ..self
+        }
     }
 
     /// The longest weighted length that is still valid.
@@ -132,7 +165,11 @@ impl CountConfig {
     /// one of its units, which falls outside every range, so astral characters get the default.
     fn weight(&self, unit: u16) -> u64 {
         let u = u32::from(unit);
-        let w = self.ranges.iter().find(|r| (r.start..=r.end).contains(&u)).map_or(self.default_weight, |r| r.weight);
+        let w = self
+            .ranges
+            .iter()
+            .find(|r| (r.start..=r.end).contains(&u))
+            .map_or(self.default_weight, |r| r.weight);
         u64::from(w)
     }
 }
@@ -175,6 +212,8 @@ pub struct Count {
     /// Always 0.
     pub valid_range_start: u32,
     /// Last UTF-16 index that still fits the limit (and precedes any refused character).
+    /// Like twitter-text, it is found on the normalised text and shifted by the difference in
+    /// length, so it can be off by that difference around characters NFC changes.
     pub valid_range_end: u32,
     /// `max_weighted_length - weighted_length`; negative when over.
     pub remaining: i64,
@@ -200,7 +239,11 @@ pub fn count(text: &str, config: &CountConfig) -> Count {
         Cow::Owned(_) => text.encode_utf16().count(),
     };
     let urls = url::find_urls(&units);
-    let emojis = if config.emoji_parsing_enabled { emoji::find(&normalized) } else { Vec::new() };
+    let emojis = if config.emoji_parsing_enabled {
+        emoji::find(&normalized)
+    } else {
+        Vec::new()
+    };
 
     let scale = u64::from(config.scale);
     let max_scaled = u64::from(config.max_weighted_length) * scale;
@@ -252,7 +295,8 @@ pub fn count(text: &str, config: &CountConfig) -> Count {
         None
     };
     // JavaScript divides in floating point; so do we, so rounding matches to the last digit.
-    let permillage = ((weighted as f64 / scale as f64) / f64::from(config.max_weighted_length) * 1000.0).floor();
+    let permillage =
+        ((weighted as f64 / scale as f64) / f64::from(config.max_weighted_length) * 1000.0).floor();
     // The valid range is found on the normalised text and shifted by the length difference,
     // as twitter-text does (it can only go below 0 in contrived cases; clamp there).
     let valid_range_end = valid_display_index as i64 + original_len as i64 - units.len() as i64;
@@ -264,7 +308,8 @@ pub fn count(text: &str, config: &CountConfig) -> Count {
         display_range_end: saturate(original_len.saturating_sub(1) as u64),
         valid_range_start: 0,
         valid_range_end: saturate(valid_range_end.max(0) as u64),
-        remaining: i64::from(config.max_weighted_length) - i64::try_from(weighted_length).unwrap_or(i64::MAX),
+        remaining: i64::from(config.max_weighted_length)
+            - i64::try_from(weighted_length).unwrap_or(i64::MAX),
         invalid,
     }
 }
@@ -312,7 +357,10 @@ mod tests {
         // 270 Latin + 5 CJK (10) = 280: valid; one more Latin: too long.
         let fits = format!("{}{}", "a".repeat(270), "漢".repeat(5));
         let c = count(&fits, &CountConfig::v3());
-        assert_eq!((c.weighted_length, c.valid, c.remaining, c.permillage), (280, true, 0, 1000));
+        assert_eq!(
+            (c.weighted_length, c.valid, c.remaining, c.permillage),
+            (280, true, 0, 1000)
+        );
         let over = format!("{fits}a");
         let c = count(&over, &CountConfig::v3());
         assert_eq!((c.weighted_length, c.valid, c.remaining), (281, false, -1));
@@ -333,11 +381,17 @@ mod tests {
     #[test]
     fn empty_and_invalid_characters() {
         let c = count("", &CountConfig::v3());
-        assert_eq!((c.valid, c.invalid, c.display_range_end), (false, Some(Invalid::Empty), 0));
+        assert_eq!(
+            (c.valid, c.invalid, c.display_range_end),
+            (false, Some(Invalid::Empty), 0)
+        );
         // Whitespace weighs: X's parseTweet accepts it (callers may refuse it themselves).
         assert!(count("  ", &CountConfig::v3()).valid);
         let c = count("ab\u{FFFE}c", &CountConfig::v3());
-        assert_eq!((c.valid, c.invalid, c.valid_range_end), (false, Some(Invalid::InvalidCharacter), 1));
+        assert_eq!(
+            (c.valid, c.invalid, c.valid_range_end),
+            (false, Some(Invalid::InvalidCharacter), 1)
+        );
         // Directional formatting characters are fine (twitter-text 3 accepts them).
         assert!(count("\u{202A}abc\u{202C}", &CountConfig::v3()).valid);
     }
@@ -358,6 +412,9 @@ mod tests {
         assert!(!CountConfig::v2().emoji_parsing_enabled());
         assert_eq!(CountConfig::default(), CountConfig::v3());
         // v1 weighs everything 1, URLs still 23.
-        assert_eq!(count("日本 http://example.com", &CountConfig::v1()).weighted_length, 26);
+        assert_eq!(
+            count("日本 http://example.com", &CountConfig::v1()).weighted_length,
+            26
+        );
     }
 }

@@ -44,7 +44,11 @@ fn encoded_len(input: &[u32]) -> Option<usize> {
     let mut handled = basic as u64;
     let total = input.len() as u64;
     while handled < total {
-        let m = input.iter().map(|&c| u64::from(c)).filter(|&c| c >= n).min()?;
+        let m = input
+            .iter()
+            .map(|&c| u64::from(c))
+            .filter(|&c| c >= n)
+            .min()?;
         let handled_plus_one = handled + 1;
         if m - n > (MAX_INT - delta) / handled_plus_one {
             return None;

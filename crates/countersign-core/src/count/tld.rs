@@ -1,12 +1,12 @@
 //! Matching a top-level domain the way the reference URL regex does.
 //!
-//! The reference writes the TLD part as `(?:gTLD|ccTLD|xn--[-0-9a-z]+)`, each list an alternation
-//! followed by the look-ahead `(?=[^0-9a-zA-Z@+-]|$)`, all case-insensitive. A regex tries the
-//! alternatives in order and keeps the first one that fits, so [`match_at`] answers the same
-//! question without a regex: generic TLDs beat country TLDs, and within a list the longer entry
-//! wins (the lists are sorted so that a longer entry precedes any entry that is its prefix; the
-//! only such pairs, `嘉里大酒店`/`嘉里` and `भारतम्`/`भारत`, need a non-ASCII follower to be
-//! ambiguous at all).
+//! The reference writes the TLD part as `(?:gTLD|ccTLD|xn--[-0-9a-z]+)`, each list an
+//! alternation followed by the look-ahead `(?=[^0-9a-zA-Z@+-]|$)`, all case-insensitive. A
+//! regex tries the alternatives in order and keeps the first one that fits, so [`match_at`]
+//! answers the same question without a regex: generic TLDs beat country TLDs, and within a list
+//! the longer entry wins (the lists are sorted so that a longer entry precedes any entry that
+//! is its prefix; the only such pairs, `嘉里大酒店`/`嘉里` and `भारतम्`/`भारत`, need a
+//! non-ASCII follower to be ambiguous at all).
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -33,7 +33,10 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
     let mut by_name = HashMap::new();
     let mut max_len = 0;
     // Country first, so that a name on both lists (none today) would end up generic.
-    for (list, kind) in [(tld_data::COUNTRY, Kind::Country), (tld_data::GENERIC, Kind::Generic)] {
+    for (list, kind) in [
+        (tld_data::COUNTRY, Kind::Country),
+        (tld_data::GENERIC, Kind::Generic),
+    ] {
         for name in list.split('|') {
             let key: Vec<u16> = name.encode_utf16().map(canon).collect();
             max_len = max_len.max(key.len());
@@ -45,7 +48,9 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
 
 /// The look-ahead that ends a listed TLD: end of input, or a unit outside `[0-9a-zA-Z@+-]`.
 fn at_boundary(s: &[u16], pos: usize) -> bool {
-    s.get(pos).is_none_or(|&u| !(is_ascii_alnum(u) || u == u16::from(b'@') || u == u16::from(b'+') || u == u16::from(b'-')))
+    s.get(pos).is_none_or(|&u| {
+        !(is_ascii_alnum(u) || u == u16::from(b'@') || u == u16::from(b'+') || u == u16::from(b'-'))
+    })
 }
 
 /// If a TLD starts at `pos` of `s`, the position just past it.
@@ -84,10 +89,17 @@ pub(super) fn match_at(s: &[u16], pos: usize) -> Option<usize> {
 fn punycode_tld(s: &[u16], pos: usize) -> Option<usize> {
     let prefix = s.get(pos..pos + 4)?;
     let is = |u: u16, c: u8| u == u16::from(c) || u == u16::from(c.to_ascii_uppercase());
-    if !(is(prefix[0], b'x') && is(prefix[1], b'n') && prefix[2] == u16::from(b'-') && prefix[3] == u16::from(b'-')) {
+    if !(is(prefix[0], b'x')
+        && is(prefix[1], b'n')
+        && prefix[2] == u16::from(b'-')
+        && prefix[3] == u16::from(b'-'))
+    {
         return None;
     }
-    let run = s[pos + 4..].iter().take_while(|&&u| is_ascii_alnum(u) || u == u16::from(b'-')).count();
+    let run = s[pos + 4..]
+        .iter()
+        .take_while(|&&u| is_ascii_alnum(u) || u == u16::from(b'-'))
+        .count();
     (run > 0).then_some(pos + 4 + run)
 }
 

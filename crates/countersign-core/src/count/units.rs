@@ -49,16 +49,34 @@ pub(super) fn is_ascii_alnum(u: u16) -> bool {
     u < 0x80 && (u as u8).is_ascii_alphanumeric()
 }
 
-fn is_ascii(u: u16, set: &[u8]) -> bool {
-    u < 0x80 && set.contains(&(u as u8))
+/// An ASCII set as a bit mask, built at compile time (a lookup per unit must stay cheap).
+const fn ascii_set(chars: &[u8]) -> u128 {
+    let mut mask = 0u128;
+    let mut i = 0;
+    while i < chars.len() {
+        mask |= 1 << chars[i];
+        i += 1;
+    }
+    mask
 }
+
+fn in_set(u: u16, set: u128) -> bool {
+    u < 0x80 && set & (1 << u) != 0
+}
+
+const PUNCT: u128 = ascii_set(b"!'#%&()*+,\\-./:;<=>?@[]^_{|}~$");
+const INVALID_BARE_PRECEDING: u128 = ascii_set(b"-_./");
+const PATH_PUNCT: u128 = ascii_set(b"!*';:=+,.$/%#[]-_~@|&");
+const PATH_ENDING_PUNCT: u128 = ascii_set(b"+-=_#/");
+const QUERY_PUNCT: u128 = ascii_set(b"!?*'@();:&=+$/%#[]-_.,~|");
+const QUERY_ENDING_PUNCT: u128 = ascii_set(b"-_&=#/");
 
 /// `latinAccentChars`.
 fn is_latin_accent(u: u16) -> bool {
     matches!(u,
-        0xC0..=0xD6 | 0xD8..=0xF6 | 0xF8..=0xFF | 0x0100..=0x024F | 0x0253 | 0x0254 | 0x0256 | 0x0257
-        | 0x0259 | 0x025B | 0x0263 | 0x0268 | 0x026F | 0x0272 | 0x0289 | 0x028B | 0x02BB
-        | 0x0300..=0x036F | 0x1E00..=0x1EFF)
+        0xC0..=0xD6 | 0xD8..=0xF6 | 0xF8..=0xFF | 0x0100..=0x024F | 0x0253 | 0x0254 | 0x0256
+        | 0x0257 | 0x0259 | 0x025B | 0x0263 | 0x0268 | 0x026F | 0x0272 | 0x0289 | 0x028B
+        | 0x02BB | 0x0300..=0x036F | 0x1E00..=0x1EFF)
 }
 
 /// `cyrillicLettersAndMarks`.
@@ -85,7 +103,7 @@ fn is_space(u: u16) -> bool {
 
 /// `punct` (note: it has neither `"` nor `` ` ``, so those are valid domain characters).
 fn is_punct(u: u16) -> bool {
-    is_ascii(u, b"!'#%&()*+,\\-./:;<=>?@[]^_{|}~$")
+    in_set(u, PUNCT)
 }
 
 /// `validDomainChars`: anything but punctuation, spaces, invalid and directional characters.
@@ -100,7 +118,7 @@ pub(super) fn is_url_preceding(u: u16) -> bool {
 
 /// `invalidUrlWithoutProtocolPrecedingChars`: a bare domain right after one of these is skipped.
 pub(super) fn is_invalid_bare_preceding(u: u16) -> bool {
-    is_ascii(u, b"-_./")
+    in_set(u, INVALID_BARE_PRECEDING)
 }
 
 /// The letters of `validAsciiDomain`'s labels: `[-a-z0-9]` plus Latin accents.
@@ -111,29 +129,34 @@ pub(super) fn is_ascii_domain_char(u: u16) -> bool {
 /// `validGeneralUrlPathChars`.
 pub(super) fn is_path_char(u: u16) -> bool {
     is_ascii_alnum(u)
-        || is_ascii(u, b"!*';:=+,.$/%#[]-_~@|&")
+        || in_set(u, PATH_PUNCT)
         || u == 0x2013
         || ci_member(u, |v| is_cyrillic(v) || is_latin_accent(v))
 }
 
 /// The character-class half of `validUrlPathEndingChars` (the other half is balanced parens).
 pub(super) fn is_path_ending_char(u: u16) -> bool {
-    is_ascii_alnum(u) || is_ascii(u, b"+-=_#/") || ci_member(u, |v| is_cyrillic(v) || is_latin_accent(v))
+    is_ascii_alnum(u)
+        || in_set(u, PATH_ENDING_PUNCT)
+        || ci_member(u, |v| is_cyrillic(v) || is_latin_accent(v))
 }
 
 /// `validUrlQueryChars`.
 pub(super) fn is_query_char(u: u16) -> bool {
-    is_ascii_alnum(u) || is_ascii(u, b"!?*'@();:&=+$/%#[]-_.,~|")
+    is_ascii_alnum(u) || in_set(u, QUERY_PUNCT)
 }
 
 /// `validUrlQueryEndingChars`.
 pub(super) fn is_query_ending_char(u: u16) -> bool {
-    is_ascii_alnum(u) || is_ascii(u, b"-_&=#/")
+    is_ascii_alnum(u) || in_set(u, QUERY_ENDING_PUNCT)
 }
 
 /// Compares units to an ASCII pattern, ignoring ASCII case.
 pub(super) fn starts_with_ci(s: &[u16], pattern: &[u8]) -> bool {
-    s.len() >= pattern.len() && s.iter().zip(pattern).all(|(&u, &p)| u < 0x80 && (u as u8).eq_ignore_ascii_case(&p))
+    s.len() >= pattern.len()
+        && s.iter()
+            .zip(pattern)
+            .all(|(&u, &p)| u < 0x80 && (u as u8).eq_ignore_ascii_case(&p))
 }
 
 #[cfg(test)]

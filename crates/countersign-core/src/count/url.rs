@@ -13,11 +13,13 @@
 //! first, as the greedy `*` backtracks) decides the match, and the optional tail parts each take
 //! their own first fit. Indices are UTF-16 code units throughout, like the reference.
 
+use std::collections::HashMap;
+
 use super::punycode;
 use super::tld;
 use super::units::{
-    is_ascii_domain_char, is_domain_char, is_invalid_bare_preceding, is_path_char, is_path_ending_char,
-    is_query_char, is_query_ending_char, is_url_preceding, starts_with_ci,
+    is_ascii_domain_char, is_domain_char, is_invalid_bare_preceding, is_path_char,
+    is_path_ending_char, is_query_char, is_query_ending_char, is_url_preceding, starts_with_ci,
 };
 
 /// A URL found in a text, as twitter-text reports it.
@@ -69,7 +71,11 @@ pub fn extract_urls(text: &str) -> Vec<UrlEntity> {
     let units: Vec<u16> = text.encode_utf16().collect();
     find_urls(&units)
         .into_iter()
-        .map(|u| UrlEntity { url: String::from_utf16_lossy(&u.url), start: u.start, end: u.end })
+        .map(|u| UrlEntity {
+            url: String::from_utf16_lossy(&u.url),
+            start: u.start,
+            end: u.end,
+        })
         .collect()
 }
 
@@ -105,7 +111,11 @@ pub(super) fn find_urls(t: &[u16]) -> Vec<RawUrl> {
 fn accept(t: &[u16], m: &Match, urls: &mut Vec<RawUrl>) {
     let url = &t[m.start..m.end];
     let domain = &t[m.domain_start..m.domain_end];
-    let protocol_len = if m.protocol_len > 0 { m.protocol_len } else { DEFAULT_PROTOCOL_LEN };
+    let protocol_len = if m.protocol_len > 0 {
+        m.protocol_len
+    } else {
+        DEFAULT_PROTOCOL_LEN
+    };
     if !is_valid_url(url.len(), protocol_len, domain) {
         return;
     }
@@ -120,7 +130,11 @@ fn accept(t: &[u16], m: &Match, urls: &mut Vec<RawUrl>) {
             return;
         };
         for &(s, e) in &found[..found.len() - 1] {
-            urls.push(RawUrl { start: m.start + s, end: m.start + e, url: domain[s..e].to_vec() });
+            urls.push(RawUrl {
+                start: m.start + s,
+                end: m.start + e,
+                url: domain[s..e].to_vec(),
+            });
         }
         let (end, text) = if m.has_path {
             let mut text = domain[last_start..last_end].to_vec();
@@ -129,7 +143,11 @@ fn accept(t: &[u16], m: &Match, urls: &mut Vec<RawUrl>) {
         } else {
             (m.start + last_end, domain[last_start..last_end].to_vec())
         };
-        urls.push(RawUrl { start: m.start + last_start, end, url: text });
+        urls.push(RawUrl {
+            start: m.start + last_start,
+            end,
+            url: text,
+        });
     } else {
         // A t.co link ends where its slug (and optional query) ends; an over-long slug is no link.
         let url = match tco_prefix(url) {
@@ -137,7 +155,11 @@ fn accept(t: &[u16], m: &Match, urls: &mut Vec<RawUrl>) {
             Some((_, len)) => &url[..len],
             None => url,
         };
-        urls.push(RawUrl { start: m.start, end: m.start + url.len(), url: url.to_vec() });
+        urls.push(RawUrl {
+            start: m.start,
+            end: m.start + url.len(),
+            url: url.to_vec(),
+        });
     }
 }
 
@@ -155,7 +177,8 @@ fn idna_ok(domain: &[u16]) -> bool {
         return false;
     }
     domain.split(|&u| u == DOT).all(|label| {
-        punycode::to_ascii_len(label).is_some_and(|len| (1..=MAX_DOMAIN_LABEL_LENGTH).contains(&len))
+        punycode::to_ascii_len(label)
+            .is_some_and(|len| (1..=MAX_DOMAIN_LABEL_LENGTH).contains(&len))
     })
 }
 
@@ -166,7 +189,10 @@ fn ascii_domains(domain: &[u16]) -> Vec<(usize, usize)> {
     let (mut search_from, mut prev_end) = (0, 0);
     while let Some((s, e)) = first_ascii_domain(domain, search_from) {
         let piece = &domain[s..e];
-        let start = domain[prev_end..].windows(piece.len()).position(|w| w == piece).map_or(s, |p| prev_end + p);
+        let start = domain[prev_end..]
+            .windows(piece.len())
+            .position(|w| w == piece)
+            .map_or(s, |p| prev_end + p);
         prev_end = start + piece.len();
         found.push((start, prev_end));
         search_from = e;
@@ -177,7 +203,12 @@ fn ascii_domains(domain: &[u16]) -> Vec<(usize, usize)> {
 /// The leftmost match of `validAsciiDomain` (`(?:[-a-z0-9\u00C0-...]+\.)+(?:TLD)`) in `d` at
 /// or after `from`. The look-ahead of the TLD sees the end of `d` as the end of input.
 fn first_ascii_domain(d: &[u16], from: usize) -> Option<(usize, usize)> {
-    let run = |i: usize| d[i..].iter().take_while(|&&u| is_ascii_domain_char(u)).count();
+    let run = |i: usize| {
+        d[i..]
+            .iter()
+            .take_while(|&&u| is_ascii_domain_char(u))
+            .count()
+    };
     let mut p = from;
     while p < d.len() {
         let first = run(p);
@@ -220,7 +251,10 @@ fn tco_prefix(url: &[u16]) -> Option<(usize, usize)> {
         return None;
     }
     let slug_start = proto + 5;
-    let slug = url[slug_start..].iter().take_while(|&&u| super::units::is_ascii_alnum(u)).count();
+    let slug = url[slug_start..]
+        .iter()
+        .take_while(|&&u| super::units::is_ascii_alnum(u))
+        .count();
     if slug == 0 {
         return None;
     }
@@ -234,7 +268,10 @@ fn query_end(t: &[u16], i: usize) -> Option<usize> {
         return None;
     }
     let run = t[i + 1..].iter().take_while(|&&u| is_query_char(u)).count();
-    t[i + 1..i + 1 + run].iter().rposition(|&u| is_query_ending_char(u)).map(|p| i + 1 + p + 1)
+    t[i + 1..i + 1 + run]
+        .iter()
+        .rposition(|&u| is_query_ending_char(u))
+        .map(|p| i + 1 + p + 1)
 }
 
 /// Runs the `extractUrl` regex over one text, with per-text caches so that each start position
@@ -248,6 +285,10 @@ struct Scanner<'a> {
     underscores: Vec<usize>,
     /// The domain match starting at each label start, once computed.
     domain_memo: Vec<Option<Option<usize>>>,
+    /// `groups_then_ending` at each balanced group's start, once computed.
+    groups_memo: HashMap<usize, Option<usize>>,
+    /// Scratch space for `domain`, kept to avoid an allocation per start position.
+    chain_buf: Vec<usize>,
 }
 
 impl<'a> Scanner<'a> {
@@ -256,13 +297,24 @@ impl<'a> Scanner<'a> {
         let mut run_end = vec![n; n + 1];
         for i in (0..n).rev() {
             let u = t[i];
-            run_end[i] = if is_domain_char(u) || u == HYPHEN || u == UNDERSCORE { run_end[i + 1] } else { i };
+            run_end[i] = if is_domain_char(u) || u == HYPHEN || u == UNDERSCORE {
+                run_end[i + 1]
+            } else {
+                i
+            };
         }
         let mut underscores = vec![0; n + 1];
         for i in 0..n {
             underscores[i + 1] = underscores[i] + usize::from(t[i] == UNDERSCORE);
         }
-        Scanner { t, run_end, underscores, domain_memo: vec![None; n + 1] }
+        Scanner {
+            t,
+            run_end,
+            underscores,
+            domain_memo: vec![None; n + 1],
+            groups_memo: HashMap::new(),
+            chain_buf: Vec::new(),
+        }
     }
 
     /// The next match at or after `from`, like `RegExp.prototype.exec` with `lastIndex = from`.
@@ -303,7 +355,10 @@ impl<'a> Scanner<'a> {
         let mut end = domain_end;
         // (?::(\d+))?
         if t.get(end) == Some(&COLON) {
-            let digits = t[end + 1..].iter().take_while(|&&u| (0x30..=0x39).contains(&u)).count();
+            let digits = t[end + 1..]
+                .iter()
+                .take_while(|&&u| (0x30..=0x39).contains(&u))
+                .count();
             if digits > 0 {
                 end += 1 + digits;
             }
@@ -320,7 +375,15 @@ impl<'a> Scanner<'a> {
         if let Some(q) = query_end(t, end) {
             end = q;
         }
-        Some(Match { before, start: s, protocol_len, domain_start: s + protocol_len, domain_end, has_path, end })
+        Some(Match {
+            before,
+            start: s,
+            protocol_len,
+            domain_start: s + protocol_len,
+            domain_end,
+            has_path,
+            end,
+        })
     }
 
     /// A label starting at `k` that ends with '.': its end (the dot's index) if it is a valid
@@ -328,7 +391,8 @@ impl<'a> Scanner<'a> {
     fn subdomain_label(&self, k: usize) -> Option<usize> {
         let t = self.t;
         let e = *self.run_end.get(k)?;
-        (e > k && t.get(e) == Some(&DOT) && is_domain_char(t[k]) && is_domain_char(t[e - 1])).then_some(e)
+        (e > k && t.get(e) == Some(&DOT) && is_domain_char(t[k]) && is_domain_char(t[e - 1]))
+            .then_some(e)
     }
 
     /// `validDomain` at `s`: the end of the first match in backtracking order.
@@ -337,7 +401,8 @@ impl<'a> Scanner<'a> {
     /// at each depth the next label must be a domain name (no `_`) followed by a TLD. Results
     /// are cached per label start, which keeps a text full of dots linear.
     fn domain(&mut self, s: usize) -> Option<usize> {
-        let mut chain = Vec::new();
+        let mut chain = std::mem::take(&mut self.chain_buf);
+        chain.clear();
         let mut k = s;
         let mut result = loop {
             if let Some(known) = self.domain_memo.get(k).copied().flatten() {
@@ -353,17 +418,24 @@ impl<'a> Scanner<'a> {
             if result.is_none() {
                 result = self.subdomain_label(k).and_then(|dot| {
                     let no_underscore = self.underscores[dot] == self.underscores[k];
-                    if no_underscore { tld::match_at(self.t, dot + 1) } else { None }
+                    if no_underscore {
+                        tld::match_at(self.t, dot + 1)
+                    } else {
+                        None
+                    }
                 });
             }
             self.domain_memo[k] = Some(result);
         }
+        self.chain_buf = chain;
         result
     }
 
     /// Length of the run of `validGeneralUrlPathChars` at `i`.
     fn path_run(&self, i: usize) -> usize {
-        self.t.get(i..).map_or(0, |rest| rest.iter().take_while(|&&u| is_path_char(u)).count())
+        self.t.get(i..).map_or(0, |rest| {
+            rest.iter().take_while(|&&u| is_path_char(u)).count()
+        })
     }
 
     /// `validUrlBalancedParens` at `j`: `\((?:GPC+|GPC*\(GPC+\)GPC*)\)`. Both alternatives are
@@ -391,20 +463,27 @@ impl<'a> Scanner<'a> {
         (t.get(outer) == Some(&CLOSE)).then_some(outer + 1)
     }
 
-    /// One iteration of `validUrlPath*`, first match in backtracking order:
-    /// `GPC*(?:BP GPC*)*PEC` or else `@GPC+/`. `None` ends the path.
-    fn path_segment(&self, i: usize) -> Option<usize> {
+    /// One iteration of `validUrlPath*`, first match in backtracking order. `None` ends the path.
+    ///
+    /// The reference splices `validUrlPathEndingChars` (`[class]|(?:BP)`) into `validUrlPath`
+    /// without a group around it, so the top-level `|` splits the iteration into three
+    /// alternatives: `GPC*(?:BP GPC*)*[class]`, then a lone `BP`, then `@GPC+/`. A balanced
+    /// group therefore ends a segment only when it starts one.
+    fn path_segment(&mut self, i: usize) -> Option<usize> {
         let t = self.t;
         let run = self.path_run(i);
-        // GPC* takes the whole run first: only there can a '(' follow.
-        if let Some(end) = self.parens_then_ending(i + run) {
+        // GPC* takes the whole run first (only there can a '(' follow), then backs off inside it,
+        // where the ending must be the last path-ending character of the run.
+        if let Some(end) = self.groups_then_ending(i + run) {
             return Some(end);
         }
-        // Backing off inside the run, the ending must be the last path-ending char of it.
         if let Some(p) = t[i..i + run].iter().rposition(|&u| is_path_ending_char(u)) {
             return Some(i + p + 1);
         }
-        // @GPC+/ : the last '/' of the run after '@', with at least one char before it.
+        if let Some(end) = self.balanced_parens(i) {
+            return Some(end);
+        }
+        // @GPC+/ : the last '/' of the run after '@', with at least one character before it.
         if t.get(i) == Some(&AT) {
             let tail = self.path_run(i + 1);
             if let Some(p) = t[i + 1..i + 1 + tail].iter().rposition(|&u| u == SLASH) {
@@ -416,25 +495,48 @@ impl<'a> Scanner<'a> {
         None
     }
 
-    /// `(?:BP GPC*)*PEC` at `j`, where `j` is not inside a run of path characters.
+    /// `(?:BP GPC*)*[class]` at `j`, where `j` ends a run of path characters.
     ///
-    /// Follows the chain of balanced groups: the deepest group ends the match at the last
-    /// path-ending char of its trailing run, or right after itself (a group is also a valid
-    /// ending).
-    fn parens_then_ending(&self, j: usize) -> Option<usize> {
-        let t = self.t;
+    /// The greedy star follows the whole chain of balanced groups first; backing off, the match
+    /// ends at the last path-ending character of the deepest group's trailing run that has one.
+    /// Past the chain, `[class]` cannot match (the unit there is no path character). Results
+    /// are cached for every group of the chain, as later segments start inside it.
+    fn groups_then_ending(&mut self, j: usize) -> Option<usize> {
+        if let Some(&known) = self.groups_memo.get(&j) {
+            return known;
+        }
+        let mut chain = Vec::new();
         let mut cur = j;
-        let mut last_group = None;
         while let Some(after) = self.balanced_parens(cur) {
             let trail_end = after + self.path_run(after);
-            last_group = Some((after, trail_end));
+            chain.push((cur, after, trail_end));
             cur = trail_end;
+            if let Some(&known) = self.groups_memo.get(&cur) {
+                // The rest of the chain is already known: start from its answer.
+                return self.fill_groups_memo(&chain, known);
+            }
         }
-        if t.get(cur).is_some_and(|&u| is_path_ending_char(u)) {
-            return Some(cur + 1);
+        self.fill_groups_memo(&chain, None)
+    }
+
+    /// Records `groups_then_ending` for each group start of `chain`, deepest first, given the
+    /// answer for what follows the chain.
+    fn fill_groups_memo(
+        &mut self,
+        chain: &[(usize, usize, usize)],
+        mut result: Option<usize>,
+    ) -> Option<usize> {
+        let t = self.t;
+        for &(start, after, trail_end) in chain.iter().rev() {
+            if result.is_none() {
+                result = t[after..trail_end]
+                    .iter()
+                    .rposition(|&u| is_path_ending_char(u))
+                    .map(|p| after + p + 1);
+            }
+            self.groups_memo.insert(start, result);
         }
-        let (after, trail_end) = last_group?;
-        Some(t[after..trail_end].iter().rposition(|&u| is_path_ending_char(u)).map_or(after, |p| after + p + 1))
+        result
     }
 }
 
@@ -455,8 +557,24 @@ mod tests {
 
     #[test]
     fn trailing_punctuation_is_not_part_of_the_url() {
-        assert_eq!(urls("go to http://example.com/path...!"), ["http://example.com/path"]);
-        assert_eq!(urls("(see https://en.wikipedia.org/wiki/Primer_(film))"), ["https://en.wikipedia.org/wiki/Primer_(film)"]);
+        assert_eq!(
+            urls("go to http://example.com/path...!"),
+            ["http://example.com/path"]
+        );
+        assert_eq!(
+            urls("(see https://en.wikipedia.org/wiki/Primer_(film))"),
+            ["https://en.wikipedia.org/wiki/Primer_(film)"]
+        );
+        // A group ends a path segment only when it starts one (the reference's regex quirk).
+        assert_eq!(
+            urls("http://example.com/\u{2013}(x) "),
+            ["http://example.com/"]
+        );
+        assert_eq!(
+            urls("http://example.com/a(x)b(y)"),
+            ["http://example.com/a(x)b(y)"]
+        );
+        assert_eq!(urls("example.com/abc](x)"), ["example.com/abc"]);
     }
 
     #[test]
