@@ -1,5 +1,6 @@
 //! The keychain as a person meets it through the CLI: working under a real Secret Service, and
 //! a clear, coded error when none is running.
+#![allow(clippy::unwrap_used)]
 
 mod support;
 

@@ -16,6 +16,7 @@ use countersign_core::app::{AccountChange, ReviewDiff};
 use countersign_core::count::{self, CountConfig};
 use countersign_core::schedule::Fold;
 use countersign_core::secrets::{Channel, Keychain};
+use countersign_core::x_account::Target;
 use countersign_core::{
     App, DraftInput, Edit, Error, InitOptions, MediaInput, NewMember, PartInput, Role, Status,
     SystemClock, When,
@@ -149,6 +150,9 @@ enum Command {
     Audit(AuditCommand),
     /// Write a consistent copy of the workspace database to FILE.
     Backup { file: PathBuf },
+    /// Run a local X API sandbox.
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
     /// Check the OS keychain where Countersign keeps its secrets.
     #[command(subcommand)]
     Keychain(KeychainCommand),
@@ -184,9 +188,51 @@ enum MemberCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum SandboxCommand {
+    /// Run an x-sandbox (a local X API v2 server) until Ctrl-C; prints its URL first.
+    Serve {
+        /// The loopback port (0 picks a free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Keep the sandbox's posts and tokens in DIR (in memory otherwise).
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+        /// The handle of the account the sandbox hosts.
+        #[arg(long, default_value = "sandbox_brand")]
+        handle: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum AccountCommand {
     /// Show the account and its settings.
     Show,
+    /// Connect the brand's X account (a browser opens), or a running sandbox with --sandbox URL.
+    Connect {
+        /// Connect to an x-sandbox at this URL instead of X: no browser, no X account.
+        #[arg(long, value_name = "URL")]
+        sandbox: Option<String>,
+        /// Your X app's OAuth 2.0 client id (Native App); see README.
+        #[arg(long, env = "COUNTERSIGN_X_CLIENT_ID")]
+        client_id: Option<String>,
+        /// The loopback port registered as the redirect URI (http://127.0.0.1:PORT/callback).
+        #[arg(long, default_value_t = countersign_x::DEFAULT_REDIRECT_PORT)]
+        port: u16,
+        /// The admin connecting it (recorded in the audit trail).
+        #[arg(long = "as", value_name = "ADMIN")]
+        actor: Option<String>,
+    },
+    /// The connection, whether it works (one request to X), and the budget left.
+    Status {
+        /// Don't ask X; show what is known.
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Revoke the tokens and forget the connection.
+    Disconnect {
+        #[arg(long = "as", value_name = "ADMIN")]
+        actor: Option<String>,
+    },
     /// Change settings (admins only).
     Set {
         #[arg(long = "as", value_name = "ADMIN")]
@@ -287,6 +333,7 @@ fn parse_on_off(s: &str) -> Result<bool, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging();
     let json = cli.json;
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -302,6 +349,43 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Io {
+            context: "cannot start the async runtime".into(),
+            source: e,
+        })
+}
+
+/// Opens X's consent page in the system browser, and says where it is in case that fails.
+fn open_browser(url: &url::Url) -> Result<(), String> {
+    eprintln!(
+        "Opening X in your browser to connect the account. If nothing opens, visit:\n  {url}"
+    );
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    match std::process::Command::new(opener).arg(url.as_str()).spawn() {
+        Ok(_) => Ok(()),
+        // The URL is printed above: a person can still open it by hand.
+        Err(_) => Ok(()),
+    }
+}
+
+/// Logs go to stderr, filtered by COUNTERSIGN_LOG (e.g. `info`, `debug`); warnings by default.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("COUNTERSIGN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 fn data_dir(cli: &Cli) -> Result<PathBuf, Error> {
@@ -380,6 +464,39 @@ fn run(cli: Cli) -> Result<(), Error> {
             let app = open(&cli)?;
             match cmd {
                 AccountCommand::Show => out.account(&app.account()?, None),
+                AccountCommand::Connect {
+                    sandbox,
+                    client_id,
+                    port,
+                    actor,
+                } => {
+                    let target = match (sandbox, client_id) {
+                        (Some(url), _) => Target::Sandbox(url.clone()),
+                        (None, Some(id)) => Target::X {
+                            client_id: id.clone(),
+                            redirect_port: *port,
+                        },
+                        // Reconnecting to X reuses the client id it was connected with.
+                        (None, None) => match app.connection()? {
+                            c if c.sandbox_url.is_none() && c.client_id.is_some() => Target::X {
+                                client_id: c.client_id.unwrap_or_default(),
+                                redirect_port: *port,
+                            },
+                            _ => return Err(Error::NoClientId),
+                        },
+                    };
+                    let c =
+                        runtime()?.block_on(app.connect(actor.as_deref(), target, open_browser))?;
+                    out.connected(&c);
+                }
+                AccountCommand::Status { offline } => {
+                    let status = runtime()?.block_on(app.account_status(!offline))?;
+                    out.status(&status);
+                }
+                AccountCommand::Disconnect { actor } => {
+                    let c = runtime()?.block_on(app.disconnect(actor.as_deref()))?;
+                    out.done(&format!("Disconnected from {}; the tokens are revoked and removed from the keychain.", c.target()), &serde_json::json!(c));
+                }
                 AccountCommand::Set {
                     actor,
                     name,
@@ -481,6 +598,26 @@ fn run(cli: Cli) -> Result<(), Error> {
             let post = post.as_deref().map(post_id).transpose()?;
             out.audit_trail(&app.audit_trail(post)?);
             Ok(())
+        }
+        Command::Sandbox(SandboxCommand::Serve {
+            port,
+            state,
+            handle,
+        }) => {
+            let config = x_sandbox::SandboxConfig {
+                port: *port,
+                state_dir: state.clone(),
+                user: x_sandbox::SandboxUser {
+                    username: handle.clone(),
+                    name: handle.clone(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            x_sandbox::serve_forever_blocking(config).map_err(|e| Error::Io {
+                context: "the sandbox could not run".into(),
+                source: std::io::Error::other(e.to_string()),
+            })
         }
         Command::Keychain(KeychainCommand::Check) => {
             let keychain = Keychain::new(Channel::from_env());

@@ -4,10 +4,12 @@ use std::path::Path;
 
 use countersign_core::app::{PostView, ReviewDiff};
 use countersign_core::audit::{AuditEntry, AuditReport};
+use countersign_core::connection::{Connection, ConnectionState};
 use countersign_core::diff::Change;
 use countersign_core::model::{Account, Comment, Member, Post, Version};
 use countersign_core::schedule::wall_time;
 use countersign_core::store::{HistoryRow, PostSummary};
+use countersign_core::x_account::AccountStatus;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -134,6 +136,62 @@ impl Out {
             }
         );
         println!("Grace:       {} minutes", a.grace_minutes);
+    }
+
+    pub fn connected(&self, c: &Connection) {
+        if self.json {
+            return print_json(c);
+        }
+        println!(
+            "Connected to {} as @{} (user id {}). The tokens are in the OS keychain.",
+            c.target(),
+            c.username.as_deref().unwrap_or("?"),
+            c.x_user_id.as_deref().unwrap_or("?")
+        );
+    }
+
+    pub fn status(&self, s: &AccountStatus) {
+        if self.json {
+            return print_json(s);
+        }
+        let c = &s.connection;
+        println!(
+            "Account:     @{} ({})",
+            s.account.handle, s.account.display_name
+        );
+        println!("Posting to:  {}", c.target());
+        let state = match c.state {
+            ConnectionState::Connected => {
+                format!("connected as @{}", c.username.as_deref().unwrap_or("?"))
+            }
+            ConnectionState::NeedsReconnect => {
+                "NEEDS RECONNECT: run `countersign account connect` again".into()
+            }
+            ConnectionState::Disconnected => {
+                "not connected: run `countersign account connect`".into()
+            }
+        };
+        println!("Connection:  {state}");
+        if let Some(e) = &s.check_error {
+            println!("Last check:  {e}");
+        }
+        if s.budgets.is_empty() && c.state != ConnectionState::Disconnected {
+            println!("Budget:      not known yet (X reports it with each response)");
+        }
+        for b in &s.budgets {
+            println!(
+                "Budget:      {:<12} {:>5} of {:<5} left in the {} window, resets {}",
+                b.endpoint,
+                b.remaining,
+                b.limit,
+                if b.window == "day" {
+                    "24-hour"
+                } else {
+                    "15-minute"
+                },
+                b.reset_at
+            );
+        }
     }
 
     pub fn member(&self, m: &Member) {

@@ -118,7 +118,7 @@ pub struct App {
     data_dir: PathBuf,
     store: Mutex<Store>,
     clock: Arc<dyn Clock>,
-    events: Events,
+    pub(crate) events: Events,
 }
 
 impl App {
@@ -212,11 +212,11 @@ impl App {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn read<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
         self.store().read(f)
     }
 
-    fn write<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
         self.store().write(f)
     }
 
@@ -783,7 +783,7 @@ fn config(account: &Account) -> CountConfig {
     CountConfig::v3().with_max_weighted_length(account.max_weighted_length)
 }
 
-fn account(tx: &Tx<'_>) -> Result<Account> {
+pub(crate) fn account(tx: &Tx<'_>) -> Result<Account> {
     tx.workspace()
         .account()?
         .ok_or_else(|| Error::Storage("the workspace has no account row".into()))
@@ -797,7 +797,7 @@ fn member(tx: &Tx<'_>, name: &str) -> Result<Member> {
         })
 }
 
-fn admin(tx: &Tx<'_>, name: &str, action: &'static str) -> Result<Member> {
+pub(crate) fn admin(tx: &Tx<'_>, name: &str, action: &'static str) -> Result<Member> {
     let m = member(tx, name)?;
     if !m.active {
         return Err(Error::MemberInactive { name: m.name });
@@ -1042,7 +1042,7 @@ fn record(
     Ok(())
 }
 
-fn audit_entry(
+pub(crate) fn audit_entry(
     tx: &Tx<'_>,
     now: Timestamp,
     who: Option<&Member>,

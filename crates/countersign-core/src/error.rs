@@ -70,7 +70,7 @@ pub enum Error {
     UnknownMember { name: String },
     #[error("{name} is deactivated and can no longer act in this workspace")]
     MemberInactive { name: String },
-    #[error("{name} is {} and may not {action}; {}", role.with_article(), needed_role(*action))]
+    #[error("{name} is {} and may not {action}; {}", role.with_article(), needed_role(action))]
     RoleNotAllowed {
         name: String,
         role: Role,
@@ -189,6 +189,23 @@ pub enum Error {
     #[error("the keychain failed: {detail}")]
     KeychainFailed { detail: String },
 
+    // --- the X account --------------------------------------------------------------------------
+    #[error("{0}")]
+    X(#[from] countersign_x::XError),
+    #[error(
+        "you signed in to X as @{signed_in}, but this workspace posts for @{handle}; \
+         sign in as @{handle} (sign out of X in the browser first)"
+    )]
+    WrongAccount { signed_in: String, handle: String },
+    #[error("{url:?} is not a URL such as http://127.0.0.1:8080")]
+    InvalidUrl { url: String },
+    #[error("the X account is not connected; run `countersign account connect` (or --sandbox URL)")]
+    NotConnected,
+    #[error(
+        "no X client id is configured; register a Native App on X's developer portal and pass --client-id (see README)"
+    )]
+    NoClientId,
+
     // --- publishing guard ---------------------------------------------------------------------
     #[error("post {id} has no valid approval: {reason}")]
     ApprovalInvalid { id: String, reason: String },
@@ -251,6 +268,11 @@ impl Error {
             Error::KeychainLocked { .. } => "keychain_locked",
             Error::KeychainDenied { .. } => "keychain_denied",
             Error::KeychainFailed { .. } => "keychain_failed",
+            Error::X(e) => e.code(),
+            Error::WrongAccount { .. } => "wrong_account",
+            Error::NotConnected => "not_connected",
+            Error::InvalidUrl { .. } => "invalid_url",
+            Error::NoClientId => "no_client_id",
             Error::ApprovalInvalid { .. } => "approval_invalid",
         }
     }

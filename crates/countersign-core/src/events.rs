@@ -34,6 +34,8 @@ pub enum Event {
         post_id: Uuid,
         at: Timestamp,
     },
+    /// X refused the refresh token: a person must connect the account again.
+    NeedsReconnect,
     /// An approval stopped counting because the post changed.
     ApprovalVoided {
         post_id: Uuid,

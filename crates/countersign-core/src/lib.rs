@@ -20,6 +20,7 @@ pub mod app;
 pub mod approval;
 pub mod audit;
 pub mod clock;
+pub mod connection;
 pub mod content;
 pub mod count;
 pub mod diff;
@@ -31,6 +32,7 @@ pub mod schedule;
 pub mod secrets;
 pub mod store;
 pub mod workflow;
+pub mod x_account;
 
 pub use app::{
     App, DraftInput, Edit, InitOptions, MediaInput, NewMember, PartInput, PostView, When,
