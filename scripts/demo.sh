@@ -7,8 +7,18 @@ workspace="$(mktemp -d "${TMPDIR:-/tmp}/countersign-demo.XXXXXX")"
 cs() { printf '\n$ countersign %s\n' "$*" >&2; "$cs_bin" --data-dir "$workspace" "$@"; }
 id_of() { sed -n 's/.*"id": *"\([^"]*\)".*/\1/p' | head -n 1; }
 
-echo "Countersign demo: a fresh workspace in $workspace"
+# The Sandbox account: a local X (x-sandbox) on loopback. No X account is needed.
+sandbox_log="$workspace/sandbox.log"
+"$cs_bin" sandbox serve --port 0 --handle acme_sandbox >"$sandbox_log" 2>&1 &
+sandbox_pid=$!
+trap 'kill "$sandbox_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do [ -s "$sandbox_log" ] && break; sleep 0.1; done
+sandbox_url="$(head -n 1 "$sandbox_log")"
+
+echo "Countersign demo: a fresh workspace in $workspace, posting to the Sandbox at $sandbox_url"
 cs init --handle acme_sandbox --name "Acme (Sandbox)" --timezone Europe/Berlin
+cs account connect --sandbox "$sandbox_url"
+cs account status
 cs member add "Ana Lima" --role contributor --initials AL
 cs member add "Chris Park" --role contributor
 cs member add "Sam Okafor" --role approver
@@ -40,4 +50,10 @@ cs draft show "$id"
 cs comment "$id" --as "Chris Park" --text "Looks great"
 cs audit verify
 cs audit list --post "$id"
+# The publisher (next issue) sends scheduled posts to the Sandbox timeline; so far it is empty:
+printf '\n$ curl %s/_sandbox/posts\n' "$sandbox_url" >&2
+curl -fsS "$sandbox_url/_sandbox/posts" 2>/dev/null || python3 -c "import urllib.request,sys; print(urllib.request.urlopen(sys.argv[1]).read().decode())" "$sandbox_url/_sandbox/posts" || true
+echo
+# The sandbox stops with this demo: revoke its tokens and take them out of the keychain.
+cs account disconnect
 printf '\nThe workspace stays in %s; try: countersign --data-dir %s draft list\n' "$workspace" "$workspace"
