@@ -9,9 +9,22 @@ use support::Workspace;
 fn team() -> Workspace {
     let w = Workspace::new();
     w.add("Ada", "admin");
-    w.add("Ann", "contributor");
-    w.add("Cat", "contributor");
-    w.add("Bob", "approver");
+    // Once there is an admin, members are added by an admin.
+    assert_eq!(
+        w.refused(&["member", "add", "Ann", "--role", "contributor"]),
+        "admin_required"
+    );
+    for (name, role) in [
+        ("Ann", "contributor"),
+        ("Cat", "contributor"),
+        ("Bob", "approver"),
+    ] {
+        w.ok(&["member", "add", name, "--role", role, "--as", "Ada"]);
+    }
+    assert_eq!(
+        w.refused(&["member", "add", "Dan", "--role", "admin", "--as", "Bob"]),
+        "role_not_allowed"
+    );
     w
 }
 
@@ -112,8 +125,8 @@ fn four_eyes_and_solo_mode() {
         "self_approval"
     );
 
-    // Only an admin may turn on solo mode; then a lone admin may approve their own post,
-    // and it shows.
+    // Only an admin may turn on solo mode. It lets an admin approve their own post only while
+    // nobody else could: with Bob active, four-eyes still applies.
     assert_eq!(
         w.refused(&["account", "set", "--as", "Bob", "--solo", "on"]),
         "role_not_allowed"
@@ -121,17 +134,71 @@ fn four_eyes_and_solo_mode() {
     w.ok(&["account", "set", "--as", "Ada", "--solo", "on"]);
     let second = w.draft("Ada", &["Solo approval"]);
     w.ok(&["submit", &second, "--as", "Ada"]);
-    w.ok(&["approve", &second, "--as", "Ada"]);
-    let post = w.show(&second);
-    assert_eq!(post["approval"]["solo"], true);
-    assert_eq!(post["solo_mode"], true);
-    // Solo mode is for admins: an approver still may not approve their own post.
+    assert_eq!(
+        w.refused(&["approve", &second, "--as", "Ada"]),
+        "self_approval"
+    );
+    // Solo mode is for admins: an approver may not approve their own post either.
     let bobs = w.draft("Bob", &["Bob's"]);
     w.ok(&["submit", &bobs, "--as", "Bob"]);
     assert_eq!(
         w.refused(&["approve", &bobs, "--as", "Bob"]),
         "self_approval"
     );
+    // Ada alone: now she may, and the approval shows it.
+    w.ok(&["member", "deactivate", "Bob", "--as", "Ada"]);
+    w.ok(&["approve", &second, "--as", "Ada"]);
+    let post = w.show(&second);
+    assert_eq!(post["approval"]["solo"], true);
+    assert_eq!(post["solo_mode"], true);
+}
+
+#[test]
+fn an_approver_cannot_countersign_words_they_wrote() {
+    let w = team();
+    let id = w.draft("Ann", &["Ann's words"]);
+    w.ok(&["submit", &id, "--as", "Ann"]);
+    // Bob edits Ann's post, then tries to approve his own version.
+    w.ok(&[
+        "draft",
+        "edit",
+        &id,
+        "--as",
+        "Bob",
+        "--text",
+        "Bob's words now",
+    ]);
+    assert_eq!(w.refused(&["approve", &id, "--as", "Bob"]), "self_approval");
+    // Ada, who did not write it, may approve; Bob may not schedule it either.
+    w.ok(&["approve", &id, "--as", "Ada"]);
+    assert_eq!(
+        w.refused(&["schedule", &id, "--as", "Bob", "--at", "2031-01-01 10:00"]),
+        "self_approval"
+    );
+    // Editing while approving is allowed, and recorded on the approval.
+    let other = w.draft("Ann", &["Draft two"]);
+    w.ok(&["submit", &other, "--as", "Ann"]);
+    w.ok(&[
+        "approve",
+        &other,
+        "--as",
+        "Bob",
+        "--part",
+        "1",
+        "--text",
+        "Draft two, tightened",
+    ]);
+    let post = w.show(&other);
+    assert_eq!(post["approval"]["edited"], true);
+    assert_eq!(post["approval"]["by"], "Bob");
+    w.ok(&[
+        "schedule",
+        &other,
+        "--as",
+        "Bob",
+        "--at",
+        "2031-01-01 10:00",
+    ]);
 }
 
 #[test]
@@ -157,7 +224,7 @@ fn members_are_deactivated_not_deleted() {
         "member_inactive"
     );
     assert_eq!(
-        w.refused(&["member", "add", "cat", "--role", "approver"]),
+        w.refused(&["member", "add", "cat", "--role", "approver", "--as", "Ada"]),
         "member_exists"
     );
     assert_eq!(
@@ -176,8 +243,15 @@ fn members_are_deactivated_not_deleted() {
         ]),
         "invalid_initials"
     );
-    let out = w.run(&["member", "add", "Eve", "--role", "owner"]);
-    assert!(!out.status.success(), "an unknown role is a usage error");
+    assert_eq!(
+        w.refused(&["member", "add", "Eve", "--role", "owner", "--as", "Ada"]),
+        "invalid_input"
+    );
+    assert_eq!(
+        w.refused(&["draft", "show"]),
+        "invalid_input",
+        "a missing argument too"
+    );
 }
 
 #[test]

@@ -332,7 +332,33 @@ fn parse_on_off(s: &str) -> Result<bool, String> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version: not errors.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            // Bad input gets one line, like every other refusal.
+            let text = e.to_string();
+            let reason = text
+                .lines()
+                .next()
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ");
+            let reason = format!("{reason} (see `countersign --help`)");
+            if std::env::args().any(|a| a == "--json") {
+                eprintln!(
+                    "{}",
+                    serde_json::json!({"code": "invalid_input", "message": reason})
+                );
+            } else {
+                eprintln!("countersign: {reason} [invalid_input]");
+            }
+            return ExitCode::from(2);
+        }
+    };
     init_logging();
     let json = cli.json;
     match run(cli) {
@@ -692,8 +718,7 @@ fn draft_input(
     signature: bool,
 ) -> Result<(DraftInput, Vec<String>), Error> {
     if alts.len() > media.len() {
-        return Err(Error::MediaUnreadable {
-            path: PathBuf::from(alts.last().cloned().unwrap_or_default()),
+        return Err(Error::InvalidInput {
             detail: "each --alt belongs to a --media given before it, and there are more --alt than --media".into(),
         });
     }
@@ -800,11 +825,10 @@ fn count_stdin(lines: bool, limit: u32) -> Result<(), Error> {
     }
     w.flush().map_err(io)?;
     match bad {
-        Some(n) => Err(Error::Io {
-            context: format!(
+        Some(n) => Err(Error::InvalidInput {
+            detail: format!(
                 "line {n} of the input is not a JSON string (its result line holds an error)"
             ),
-            source: std::io::Error::from(std::io::ErrorKind::InvalidData),
         }),
         None => Ok(()),
     }

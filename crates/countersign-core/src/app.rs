@@ -151,7 +151,18 @@ impl App {
             solo_mode: opts.solo,
             grace_minutes: 10,
         };
-        let mut store = Store::create(&data_dir.join(DB_FILE))?;
+        let path = data_dir.join(DB_FILE);
+        let mut store = match Store::create(&path) {
+            // A file without a workspace row is an `init` that stopped half-way: finish it.
+            Err(Error::AlreadyInitialized { dir }) => {
+                let mut store = Store::open(&path)?;
+                if store.read(|tx| tx.workspace().account())?.is_some() {
+                    return Err(Error::AlreadyInitialized { dir });
+                }
+                store
+            }
+            other => other?,
+        };
         let now = clock.now();
         store.write(|tx| {
             tx.workspace().create(&account, now)?;
@@ -272,7 +283,13 @@ impl App {
         };
         let now = self.now();
         self.write(|tx| {
-            let by = actor.map(|a| admin(tx, a, "manage members")).transpose()?;
+            // Until the workspace has an admin, anyone at this machine sets it up; after that,
+            // members are managed by an admin.
+            let by = match actor {
+                Some(a) => Some(admin(tx, a, "manage members")?),
+                None if tx.members().active_admins()? > 0 => return Err(Error::AdminRequired),
+                None => None,
+            };
             let m = Member {
                 id: Uuid::now_v7(),
                 name,
@@ -442,8 +459,11 @@ impl App {
                 &approver,
                 Action::Approve,
                 subject(&post),
-                account.solo_mode,
+                solo_allowed(tx, &account)?,
             )?;
+            if edit.is_none() {
+                check_not_own_edit(tx, &post, &approver)?;
+            }
             let edited = match &edit {
                 Some(e) => {
                     let content = apply(tx, &post.content, e, &attached, now)?;
@@ -505,8 +525,9 @@ impl App {
                 &approver,
                 Action::Schedule,
                 subject(&post),
-                account.solo_mode,
+                solo_allowed(tx, &account)?,
             )?;
+            check_not_own_edit(tx, &post, &approver)?;
             let zone = when
                 .zone
                 .clone()
@@ -816,6 +837,32 @@ fn post(tx: &Tx<'_>, id: Uuid) -> Result<Post> {
     tx.posts()
         .get(id)?
         .ok_or_else(|| Error::UnknownPost { id: id.to_string() })
+}
+
+/// Solo mode lets an admin countersign their own posts only while nobody else could: once a
+/// second approver or admin is active, four-eyes applies again.
+fn solo_allowed(tx: &Tx<'_>, account: &Account) -> Result<bool> {
+    Ok(account.solo_mode && tx.members().active_reviewers()? <= 1)
+}
+
+/// Four-eyes also covers words an approver put into someone else's post: they may not
+/// countersign a version they saved themselves, unless they saved it in the act of approving
+/// (which that approval records).
+fn check_not_own_edit(tx: &Tx<'_>, post: &Post, approver: &Member) -> Result<()> {
+    if approver.id == post.author.id
+        || tx.posts().editor_of(post.id, post.version)? != Some(approver.id)
+    {
+        return Ok(());
+    }
+    if let Some(a) = tx.approvals().current(post.id)? {
+        if a.approver.id == approver.id && a.edited && a.version == post.version {
+            return Ok(());
+        }
+    }
+    Err(Error::OwnEdit {
+        name: approver.name.clone(),
+        version: post.version,
+    })
 }
 
 fn subject(post: &Post) -> Subject<'_> {

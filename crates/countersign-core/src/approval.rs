@@ -46,7 +46,9 @@ pub fn verify(post: &Post, approval: Option<&Approval>, account: &Account) -> Re
     if !a.approver.role.reviews() {
         return Err(format!("{} is not an approver", a.approver.name));
     }
-    if a.approver.id == post.author.id && !(account.solo_mode && a.approver.role == Role::Admin) {
+    if a.approver.id == post.author.id
+        && !(account.solo_mode && a.solo && a.approver.role == Role::Admin)
+    {
         return Err(format!("{} approved their own post", a.approver.name));
     }
     Ok(())

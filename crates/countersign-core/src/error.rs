@@ -76,6 +76,8 @@ pub enum Error {
         role: Role,
         action: &'static str,
     },
+    #[error("this workspace has an admin, so members are managed by an admin: add --as ADMIN")]
+    AdminRequired,
     #[error("{name} is the last active admin and cannot be deactivated; add another admin first")]
     LastAdmin { name: String },
 
@@ -93,9 +95,16 @@ pub enum Error {
     NotAuthor { name: String, author: String },
     #[error(
         "{name} wrote this post and cannot countersign it (four-eyes rule); ask another approver{}",
-        if *solo_possible { ", or turn on solo mode for a lone admin" } else { "" }
+        if *solo_possible { " (solo mode lets an admin approve their own posts only while they are the only approver)" } else { "" }
     )]
     SelfApproval { name: String, solo_possible: bool },
+    #[error(
+        "{name} wrote version {version} of this post and so cannot countersign it (four-eyes rule); \
+         another approver must, or edit while approving (approve --part N --text T), which is recorded"
+    )]
+    OwnEdit { name: String, version: u32 },
+    #[error("{detail}")]
+    InvalidInput { detail: String },
     #[error("a post needs at least one part")]
     NoParts,
     #[error("a thread has at most 25 parts; this one would have {count}")]
@@ -240,6 +249,9 @@ impl Error {
             Error::MemberInactive { .. } => "member_inactive",
             Error::RoleNotAllowed { .. } => "role_not_allowed",
             Error::LastAdmin { .. } => "last_admin",
+            Error::AdminRequired => "admin_required",
+            Error::OwnEdit { .. } => "self_approval",
+            Error::InvalidInput { .. } => "invalid_input",
             Error::UnknownPost { .. } => "unknown_post",
             Error::InvalidTransition { .. } => "invalid_transition",
             Error::NotAuthor { .. } => "not_author",

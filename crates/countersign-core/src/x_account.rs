@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use countersign_x::{Endpoint, XClient, XConfig, XError};
+use countersign_x::{Endpoint, MemoryTokenStore, TokenStore, XClient, XConfig, XError};
 use serde::Serialize;
 use serde_json::json;
 use url::Url;
@@ -68,10 +68,12 @@ impl App {
     /// The client for the connected account. Refuses when no account is connected.
     pub fn x_client(&self) -> Result<XClient> {
         let c = self.connection()?;
-        if c.state == ConnectionState::Disconnected {
-            return Err(Error::NotConnected);
+        match c.state {
+            ConnectionState::Disconnected => Err(Error::NotConnected),
+            // X refused the refresh token: asking again with it would only be refused again.
+            ConnectionState::NeedsReconnect => Err(XError::NeedsReconnect.into()),
+            ConnectionState::Connected => self.client_for(&c),
         }
-        self.client_for(&c)
     }
 
     pub fn connection(&self) -> Result<Connection> {
@@ -112,16 +114,15 @@ impl App {
                 redirect_port
             }
         };
-        let mut client = self.client_for(&c)?;
+        // The new grant is staged in memory until X says whose it is: a wrong account, or a
+        // failure half-way, must not overwrite the tokens of a connection that works.
+        let mut config = self.client_for(&c)?.config().clone();
+        config.redirect_port = redirect_port;
+        let staged = Arc::new(MemoryTokenStore::new());
+        let client = XClient::new(config, staged.clone())?;
         if sandbox {
             client.connect_headless().await?;
         } else {
-            let mut config = client.config().clone();
-            config.redirect_port = redirect_port;
-            client = XClient::new(
-                config,
-                Arc::new(KeychainTokens::new(self.keychain(), c.token_key())),
-            )?;
             client.connect_with_browser(open_browser).await?;
         }
         let me = client.me().await?;
@@ -134,6 +135,16 @@ impl App {
                 handle,
             });
         }
+        let tokens = staged
+            .load()
+            .ok()
+            .flatten()
+            .ok_or_else(|| Error::KeychainFailed {
+                detail: "X returned no tokens to keep".into(),
+            })?;
+        KeychainTokens::new(self.keychain(), c.token_key())
+            .save(&tokens)
+            .map_err(|e| Error::KeychainFailed { detail: e.message })?;
         c.state = ConnectionState::Connected;
         c.x_user_id = Some(me.id.clone());
         c.username = Some(me.username.clone());
@@ -165,7 +176,7 @@ impl App {
     pub async fn account_status(&self, check: bool) -> Result<AccountStatus> {
         let mut check_error = None;
         let c = self.connection()?;
-        if check && c.state != ConnectionState::Disconnected {
+        if check && c.state == ConnectionState::Connected {
             let client = self.client_for(&c)?;
             let outcome = client.me().await;
             let budgets = budgets_of(&client, self.now());

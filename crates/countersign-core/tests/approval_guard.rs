@@ -31,20 +31,22 @@ fn fixture() -> Fixture {
         clock.clone(),
     )
     .unwrap();
-    for (name, role) in [
-        ("Ada", Role::Admin),
-        ("Ann", Role::Contributor),
-        ("Bob", Role::Approver),
-    ] {
-        app.add_member(
-            None,
-            NewMember {
-                name: name.into(),
-                role,
-                initials: None,
-            },
-        )
-        .unwrap();
+    app.add_member(
+        None,
+        NewMember {
+            name: "Ada".into(),
+            role: Role::Admin,
+            initials: None,
+        },
+    )
+    .unwrap();
+    for (name, role) in [("Ann", Role::Contributor), ("Bob", Role::Approver)] {
+        let new = NewMember {
+            name: name.into(),
+            role,
+            initials: None,
+        };
+        app.add_member(Some("Ada"), new).unwrap();
     }
     Fixture {
         db: dir.path().join("countersign.sqlite"),

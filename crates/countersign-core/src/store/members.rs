@@ -91,6 +91,15 @@ impl Members<'_> {
         Ok(())
     }
 
+    /// Active members who may review (approvers and admins).
+    pub fn active_reviewers(&self) -> Result<u32> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM members WHERE role IN ('approver', 'admin') AND active = 1",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
     pub fn active_admins(&self) -> Result<u32> {
         Ok(self.conn.query_row(
             "SELECT count(*) FROM members WHERE role = 'admin' AND active = 1",

@@ -183,6 +183,10 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| map_open_error(&path, e))?;
+        // Another process may have migrated while we waited for the write lock: read again.
+        let from: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| map_open_error(&path, e))?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
             tx.execute_batch(sql)
                 .map_err(|e| map_open_error(&path, e))?;

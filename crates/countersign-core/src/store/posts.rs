@@ -253,6 +253,19 @@ impl Posts<'_> {
         }))
     }
 
+    /// Who saved a version.
+    pub fn editor_of(&self, post_id: Uuid, version: u32) -> Result<Option<Uuid>> {
+        let id: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT editor_id FROM post_versions WHERE post_id = ?1 AND version = ?2",
+                params![post_id.to_string(), version],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(id.as_deref().map(uuid).transpose()?)
+    }
+
     /// Every saved version, oldest first.
     pub fn versions(&self, post_id: Uuid) -> Result<Vec<Version>> {
         let mut stmt = self.conn.prepare(
