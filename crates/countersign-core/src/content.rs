@@ -165,20 +165,7 @@ impl Encoder {
 mod tests {
     use super::*;
     use crate::model::ReplySettings;
-
-    fn content(texts: &[&str]) -> Content {
-        Content {
-            parts: texts
-                .iter()
-                .map(|t| Part {
-                    text: t.to_string(),
-                    media: vec![],
-                })
-                .collect(),
-            signature: false,
-            reply_settings: ReplySettings::Everyone,
-        }
-    }
+    use crate::model::text_content as content;
 
     #[test]
     fn digest_changes_with_every_bound_field() {

@@ -72,21 +72,7 @@ fn words(a: &str, b: &str) -> Vec<Span> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Part, ReplySettings};
-
-    fn c(texts: &[&str]) -> Content {
-        Content {
-            parts: texts
-                .iter()
-                .map(|t| Part {
-                    text: t.to_string(),
-                    media: vec![],
-                })
-                .collect(),
-            signature: false,
-            reply_settings: ReplySettings::Everyone,
-        }
-    }
+    use crate::model::text_content as c;
 
     #[test]
     fn words_are_the_unit() {

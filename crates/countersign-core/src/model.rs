@@ -325,3 +325,19 @@ pub struct Version {
     pub at: Timestamp,
     pub content: Content,
 }
+
+/// Content of plain text parts, for tests.
+#[cfg(test)]
+pub(crate) fn text_content(texts: &[&str]) -> Content {
+    Content {
+        parts: texts
+            .iter()
+            .map(|t| Part {
+                text: t.to_string(),
+                media: vec![],
+            })
+            .collect(),
+        signature: false,
+        reply_settings: ReplySettings::Everyone,
+    }
+}

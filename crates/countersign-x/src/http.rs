@@ -498,12 +498,13 @@ impl Inner {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use reqwest::header::{HeaderName, HeaderValue};
 
     use super::*;
 
-    fn reply(status: u16, body: &str) -> Reply {
+    /// A reply as the client sees it, for tests of error mapping.
+    pub(crate) fn reply(status: u16, body: &str) -> Reply {
         Reply {
             status,
             headers: HeaderMap::new(),

@@ -337,17 +337,9 @@ fn post_error(reply: &Reply, post: &NewPost) -> XError {
 
 #[cfg(test)]
 mod tests {
-    use reqwest::header::HeaderMap;
-
     use super::*;
 
-    fn reply(status: u16, body: &str) -> Reply {
-        Reply {
-            status,
-            headers: HeaderMap::new(),
-            body: body.as_bytes().to_vec(),
-        }
-    }
+    use crate::http::tests::reply;
 
     const NOT_PERMITTED: &str = r#"{"detail":"You are not permitted to perform this action.","type":"about:blank","title":"Forbidden","status":403}"#;
     const INVALID: &str = r#"{"errors":[{"parameters":{"text":["x"]},"message":"Invalid text"}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request"}"#;
