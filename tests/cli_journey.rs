@@ -98,15 +98,18 @@ fn draft_review_approve_schedule_and_audit() {
     // Re-approve, then schedule.
     w.ok(&["approve", &id, "--as", "Bob"]);
     assert_eq!(w.status(&id), "approved");
-    w.ok(&["schedule", &id, "--as", "Bob", "--at", "2031-06-01 09:00"]);
+    let june = support::ahead("06-01 09:00");
+    let june_utc = format!("{}-06-01T07:00:00Z", support::future_year());
+    w.ok(&["schedule", &id, "--as", "Bob", "--at", &june]);
     let post = w.show(&id);
     assert_eq!(post["status"], "scheduled");
     assert_eq!(
-        post["scheduled_at"], "2031-06-01T07:00:00Z",
+        post["scheduled_at"],
+        june_utc.as_str(),
         "09:00 Berlin summer time is 07:00 UTC"
     );
     assert_eq!(post["scheduled_zone"], "Europe/Berlin");
-    assert_eq!(post["approval"]["scheduled_at"], "2031-06-01T07:00:00Z");
+    assert_eq!(post["approval"]["scheduled_at"], june_utc.as_str());
 
     // The audit trail holds.
     let report = w.ok(&["audit", "verify"]);

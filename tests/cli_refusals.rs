@@ -60,7 +60,14 @@ fn roles_and_states_are_enforced() {
         "role_not_allowed"
     );
     assert_eq!(
-        w.refused(&["schedule", &id, "--as", "Ann", "--at", "2031-01-01 10:00"]),
+        w.refused(&[
+            "schedule",
+            &id,
+            "--as",
+            "Ann",
+            "--at",
+            &support::ahead("01-01 10:00")
+        ]),
         "role_not_allowed"
     );
     assert_eq!(
@@ -121,7 +128,14 @@ fn four_eyes_and_solo_mode() {
     // Bob approves; Ada still may not schedule (countersign) her own post.
     w.ok(&["approve", &own, "--as", "Bob"]);
     assert_eq!(
-        w.refused(&["schedule", &own, "--as", "Ada", "--at", "2031-01-01 10:00"]),
+        w.refused(&[
+            "schedule",
+            &own,
+            "--as",
+            "Ada",
+            "--at",
+            &support::ahead("01-01 10:00")
+        ]),
         "self_approval"
     );
 
@@ -172,7 +186,14 @@ fn an_approver_cannot_countersign_words_they_wrote() {
     // Ada, who did not write it, may approve; Bob may not schedule it either.
     w.ok(&["approve", &id, "--as", "Ada"]);
     assert_eq!(
-        w.refused(&["schedule", &id, "--as", "Bob", "--at", "2031-01-01 10:00"]),
+        w.refused(&[
+            "schedule",
+            &id,
+            "--as",
+            "Bob",
+            "--at",
+            &support::ahead("01-01 10:00")
+        ]),
         "self_approval"
     );
     // Editing while approving is allowed, and recorded on the approval.
@@ -197,7 +218,7 @@ fn an_approver_cannot_countersign_words_they_wrote() {
         "--as",
         "Bob",
         "--at",
-        "2031-01-01 10:00",
+        &support::ahead("01-01 10:00"),
     ]);
 }
 
@@ -333,31 +354,36 @@ fn times_are_checked() {
     assert_eq!(refused(sched("2020-01-01 09:00", &[])), "schedule_in_past");
     assert_eq!(refused(sched("next tuesday", &[])), "invalid_time");
     assert_eq!(
-        refused(sched("2031-01-01 09:00", &["--tz", "Mars/Olympus"])),
+        refused(sched(
+            &support::ahead("01-01 09:00"),
+            &["--tz", "Mars/Olympus"]
+        )),
         "unknown_timezone"
     );
-    // 2031-03-30 is the spring-forward day in Berlin: 02:30 does not exist.
-    let out = w.run(&["schedule", &id, "--as", "Bob", "--at", "2031-03-30 02:30"]);
+    // On the spring-forward day in Berlin, 02:30 does not exist.
+    let gap = format!("{} 02:30", support::berlin_spring_forward());
+    let out = w.run(&["schedule", &id, "--as", "Bob", "--at", &gap]);
     assert!(!out.status.success());
     let msg = String::from_utf8_lossy(&out.stderr);
     assert!(
         msg.contains("[nonexistent_time]") && msg.contains("02:00") && msg.contains("03:00"),
         "{msg}"
     );
-    // 2031-11-02 01:30 happens twice in New York.
+    // On the fall-back day, 01:30 happens twice in New York.
+    let fold = format!("{} 01:30", support::new_york_fall_back());
     assert_eq!(
-        refused(sched("2031-11-02 01:30", &["--tz", "America/New_York"])),
+        refused(sched(&fold, &["--tz", "America/New_York"])),
         "ambiguous_time"
     );
     assert_eq!(w.status(&id), "approved", "refused times change nothing");
-    let v = w.ok(&sched(
-        "2031-11-02 01:30",
-        &["--tz", "America/New_York", "--fold", "later"],
-    )
-    .iter()
-    .map(String::as_str)
-    .collect::<Vec<_>>());
-    assert_eq!(v["scheduled_at"], "2031-11-02T06:30:00Z");
+    let v = w.ok(
+        &sched(&fold, &["--tz", "America/New_York", "--fold", "later"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    let later = format!("{}T06:30:00Z", support::new_york_fall_back());
+    assert_eq!(v["scheduled_at"], later.as_str());
 }
 
 #[test]

@@ -131,3 +131,29 @@ impl Workspace {
         rusqlite::Connection::open(self.db()).unwrap()
     }
 }
+
+/// A wall time `years` ahead of today, "YYYY-MM-DD HH:MM", so tests never schedule in the past.
+pub fn ahead(month_day_time: &str) -> String {
+    format!("{}-{month_day_time}", future_year())
+}
+
+/// A year safely in the future.
+pub fn future_year() -> i16 {
+    jiff::Zoned::now().year() + 3
+}
+
+/// The day Berlin springs forward (last Sunday of March) in [`future_year`], "YYYY-MM-DD".
+pub fn berlin_spring_forward() -> String {
+    let day = jiff::civil::date(future_year(), 3, 1)
+        .nth_weekday_of_month(-1, jiff::civil::Weekday::Sunday)
+        .unwrap();
+    day.to_string()
+}
+
+/// The day New York falls back (first Sunday of November) in [`future_year`], "YYYY-MM-DD".
+pub fn new_york_fall_back() -> String {
+    let day = jiff::civil::date(future_year(), 11, 1)
+        .nth_weekday_of_month(1, jiff::civil::Weekday::Sunday)
+        .unwrap();
+    day.to_string()
+}
