@@ -209,3 +209,59 @@ fn reqwest_post(base: &str, path: &str, body: &str) -> String {
     s.read_to_string(&mut out).unwrap();
     out
 }
+
+#[test]
+fn processes_sharing_the_grant_never_spend_the_same_refresh_token() {
+    let Some(_keychain) = keychain_or_skip() else {
+        return;
+    };
+    // Tokens inside the refresh margin: every process refreshes before its request. X accepts
+    // each refresh token once, so two processes refreshing the same pair at once would leave
+    // one refused and the account wrongly marked "needs reconnect".
+    let config = SandboxConfig {
+        token_ttl: Duration::from_secs(120),
+        ..Default::default()
+    };
+    let sandbox = Sandbox::start_blocking(config).unwrap();
+    let w = Workspace::new();
+    let mut j = Journey {
+        w: &w,
+        transcript: String::new(),
+    };
+    j.ok(&[
+        "--json",
+        "account",
+        "connect",
+        "--sandbox",
+        &sandbox.base_url(),
+    ]);
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_countersign"))
+                .arg("--data-dir")
+                .arg(w.data_dir())
+                .args(["--json", "account", "status"])
+                .env("COUNTERSIGN_CHANNEL", "test")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(
+            status["check_error"].is_null(),
+            "a process was refused: {status}"
+        );
+        assert_eq!(status["connection"]["state"], "connected");
+    }
+    let status = j.ok(&["--json", "account", "status"]);
+    assert_eq!(status["connection"]["state"], "connected");
+}

@@ -758,12 +758,11 @@ fn draft_input(
 
 /// "2:photo.png" attaches to part 2, unless a file by that whole name exists.
 fn split_media_spec(spec: &str) -> (usize, PathBuf) {
-    if !std::path::Path::new(spec).exists() {
-        if let Some((n, path)) = spec.split_once(':') {
-            if let Ok(n) = n.parse::<usize>() {
-                return (n, PathBuf::from(path));
-            }
-        }
+    if !std::path::Path::new(spec).exists()
+        && let Some((n, path)) = spec.split_once(':')
+        && let Ok(n) = n.parse::<usize>()
+    {
+        return (n, PathBuf::from(path));
     }
     (1, PathBuf::from(spec))
 }

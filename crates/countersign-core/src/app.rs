@@ -854,10 +854,12 @@ fn check_not_own_edit(tx: &Tx<'_>, post: &Post, approver: &Member) -> Result<()>
     {
         return Ok(());
     }
-    if let Some(a) = tx.approvals().current(post.id)? {
-        if a.approver.id == approver.id && a.edited && a.version == post.version {
-            return Ok(());
-        }
+    if let Some(a) = tx.approvals().current(post.id)?
+        && a.approver.id == approver.id
+        && a.edited
+        && a.version == post.version
+    {
+        return Ok(());
     }
     Err(Error::OwnEdit {
         name: approver.name.clone(),

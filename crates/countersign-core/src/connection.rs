@@ -5,7 +5,9 @@
 //! are not: [`KeychainTokens`] keeps them in the OS keychain, under a key made from the
 //! workspace's id, as one JSON secret. HTTP to X stays in `countersign-x`.
 
-use countersign_x::{Budget, TokenStore, TokenStoreError, Tokens};
+use std::path::PathBuf;
+
+use countersign_x::{Budget, RefreshGuard, TokenStore, TokenStoreError, Tokens};
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -99,16 +101,28 @@ impl BudgetRow {
     }
 }
 
-/// X's tokens in the OS keychain, as one JSON secret.
+/// X's tokens in the OS keychain, as one JSON secret, with a lock file that keeps the app, the
+/// CLI and the publisher from refreshing the same grant at once.
 #[derive(Debug, Clone)]
 pub struct KeychainTokens {
     keychain: Keychain,
     key: String,
+    lock_file: Option<PathBuf>,
 }
 
 impl KeychainTokens {
     pub fn new(keychain: Keychain, key: String) -> Self {
-        KeychainTokens { keychain, key }
+        KeychainTokens {
+            keychain,
+            key,
+            lock_file: None,
+        }
+    }
+
+    /// Refreshes take an exclusive OS lock on `path` (created if missing; holds no data).
+    pub fn with_lock_file(mut self, path: PathBuf) -> Self {
+        self.lock_file = Some(path);
+        self
     }
 }
 
@@ -148,5 +162,21 @@ impl TokenStore for KeychainTokens {
 
     fn clear(&self) -> Result<(), TokenStoreError> {
         self.keychain.delete(&self.key).map_err(store_error)
+    }
+
+    fn lock_refresh(&self) -> Result<Option<RefreshGuard>, TokenStoreError> {
+        let Some(path) = &self.lock_file else {
+            return Ok(None);
+        };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .map_err(|e| TokenStoreError::new(format!("cannot open {}: {e}", path.display())))?;
+        // Blocks until no other process holds it; released when the file is closed.
+        file.lock()
+            .map_err(|e| TokenStoreError::new(format!("cannot lock {}: {e}", path.display())))?;
+        Ok(Some(Box::new(file)))
     }
 }

@@ -51,6 +51,13 @@ impl App {
         Keychain::new(Channel::from_env())
     }
 
+    /// The tokens of this workspace's connection, with the lock file that keeps processes from
+    /// refreshing them at once.
+    fn token_store(&self, c: &Connection) -> KeychainTokens {
+        KeychainTokens::new(self.keychain(), c.token_key())
+            .with_lock_file(self.data_dir().join("x-tokens.lock"))
+    }
+
     fn client_for(&self, c: &Connection) -> Result<XClient> {
         let config = match &c.sandbox_url {
             Some(url) => XConfig::sandbox(
@@ -61,7 +68,7 @@ impl App {
             ),
             None => XConfig::x(c.client_id.clone().ok_or(Error::NoClientId)?),
         };
-        let tokens = KeychainTokens::new(self.keychain(), c.token_key());
+        let tokens = self.token_store(c);
         Ok(XClient::new(config, Arc::new(tokens))?)
     }
 
@@ -142,7 +149,7 @@ impl App {
             .ok_or_else(|| Error::KeychainFailed {
                 detail: "X returned no tokens to keep".into(),
             })?;
-        KeychainTokens::new(self.keychain(), c.token_key())
+        self.token_store(&c)
             .save(&tokens)
             .map_err(|e| Error::KeychainFailed { detail: e.message })?;
         c.state = ConnectionState::Connected;
@@ -240,7 +247,7 @@ impl App {
                     code = e.code(),
                     "revoking the X tokens failed; removing them locally"
                 );
-                KeychainTokens::new(self.keychain(), c.token_key()).clear_now()?;
+                self.token_store(&c).clear_now()?;
             }
         }
         let now = self.now();

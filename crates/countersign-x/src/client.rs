@@ -203,6 +203,9 @@ impl Inner {
             debug!("tokens already rotated while waiting: no refresh");
             return self.current_tokens().await?.ok_or(XError::NeedsReconnect);
         }
+        // Another process may be refreshing the same grant: wait for it, then read what it
+        // saved. Held until this refresh is saved (or fails).
+        let _other_processes = self.with_store(|s| s.lock_refresh()).await?;
         let stored = self.with_store(|s| s.load()).await?;
         let current = match stored {
             Some(t) if t.access_token != *stale && !self.due(&t) => {

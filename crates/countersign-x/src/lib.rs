@@ -71,7 +71,7 @@ pub use config::{DEFAULT_REDIRECT_PORT, DEFAULT_SCOPES, XConfig};
 pub use error::XError;
 pub use media::{ALT_TEXT_LIMIT, MediaKind, MediaSource, SEGMENT_BYTES};
 pub use posts::{CreatedPost, NewPost, RecentQuery, RemotePost, STANDARD_LIMIT, User};
-pub use secret::{MemoryTokenStore, Secret, TokenStore, TokenStoreError, Tokens};
+pub use secret::{MemoryTokenStore, RefreshGuard, Secret, TokenStore, TokenStoreError, Tokens};
 
 /// The `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!("Countersign/", env!("CARGO_PKG_VERSION"));

@@ -84,7 +84,19 @@ pub trait TokenStore: Send + Sync {
     fn save(&self, tokens: &Tokens) -> Result<(), TokenStoreError>;
     /// Forgets the tokens (after a disconnect).
     fn clear(&self) -> Result<(), TokenStoreError>;
+
+    /// Holds every other process off the grant while this one refreshes it, until the returned
+    /// guard is dropped. A store that several processes share (the OS keychain, used by the app,
+    /// the CLI and the publisher at once) must provide this: X accepts each refresh token once,
+    /// so two processes refreshing the same pair would leave one of them refused. The default,
+    /// for stores only one process sees, holds nothing.
+    fn lock_refresh(&self) -> Result<Option<RefreshGuard>, TokenStoreError> {
+        Ok(None)
+    }
 }
+
+/// Keeps other processes from refreshing while it lives; see [`TokenStore::lock_refresh`].
+pub type RefreshGuard = Box<dyn std::any::Any + Send>;
 
 /// A [`TokenStore`] in memory: for the sandbox account and tests, where nothing must outlive the
 /// process.

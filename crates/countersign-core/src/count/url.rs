@@ -321,15 +321,16 @@ impl<'a> Scanner<'a> {
     fn exec(&mut self, from: usize) -> Option<Match> {
         let t = self.t;
         for p in from..=t.len() {
-            if p < t.len() && is_url_preceding(t[p]) {
-                if let Some(m) = self.url_at(p + 1, Some(t[p])) {
-                    return Some(m);
-                }
+            if p < t.len()
+                && is_url_preceding(t[p])
+                && let Some(m) = self.url_at(p + 1, Some(t[p]))
+            {
+                return Some(m);
             }
-            if p == 0 {
-                if let Some(m) = self.url_at(0, None) {
-                    return Some(m);
-                }
+            if p == 0
+                && let Some(m) = self.url_at(0, None)
+            {
+                return Some(m);
             }
         }
         None
@@ -486,10 +487,10 @@ impl<'a> Scanner<'a> {
         // @GPC+/ : the last '/' of the run after '@', with at least one character before it.
         if t.get(i) == Some(&AT) {
             let tail = self.path_run(i + 1);
-            if let Some(p) = t[i + 1..i + 1 + tail].iter().rposition(|&u| u == SLASH) {
-                if p >= 1 {
-                    return Some(i + 1 + p + 1);
-                }
+            if let Some(p) = t[i + 1..i + 1 + tail].iter().rposition(|&u| u == SLASH)
+                && p >= 1
+            {
+                return Some(i + 1 + p + 1);
             }
         }
         None
