@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
+# Member keys live in the OS keychain. The demo uses a private, headless one so that it runs
+# anywhere (and leaves nothing in your own keyring).
+install_packages gnome-keyring libsecret-tools dbus
 
 cargo build --locked --release -p countersign-cli
-exec bash scripts/demo.sh target/release/countersign
+exec bash scripts/with-keychain.sh bash scripts/demo.sh target/release/countersign

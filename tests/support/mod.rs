@@ -48,6 +48,18 @@ impl Workspace {
         self.run_with_stdin(args, None)
     }
 
+    /// Runs with extra environment variables (e.g. another passphrase).
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_countersign"));
+        cmd.arg("--data-dir").arg(self.dir.path()).args(args);
+        cmd.env_remove("COUNTERSIGN_DATA_DIR")
+            .env("COUNTERSIGN_CHANNEL", "test")
+            .env("COUNTERSIGN_PASSPHRASE", PASSPHRASE)
+            .env_remove("COUNTERSIGN_NEW_PASSPHRASE")
+            .envs(env.iter().copied());
+        cmd.output().unwrap()
+    }
+
     pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Output {
         use std::io::Write;
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_countersign"));

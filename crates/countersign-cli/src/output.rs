@@ -450,7 +450,7 @@ impl Out {
         }
         match &r.first_broken {
             None => println!(
-                "Audit trail intact: {} entries, every link holds.",
+                "Audit trail intact: {} entries, every link and signature holds.",
                 r.entries
             ),
             Some(b) => println!("AUDIT TRAIL BROKEN at entry {}: {}", b.seq, b.reason),
