@@ -455,6 +455,9 @@ impl Out {
             ),
             Some(b) => println!("AUDIT TRAIL BROKEN at entry {}: {}", b.seq, b.reason),
         }
+        if let Some(b) = &r.roster_broken {
+            println!("ROSTER BROKEN at entry {}: {}", b.seq, b.reason);
+        }
     }
 
     pub fn audit_trail(&self, es: &[AuditEntry]) {

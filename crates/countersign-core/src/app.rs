@@ -1041,6 +1041,8 @@ impl App {
 
     /// Gives a member a new key pair (a lost passphrase or key), as a roster entry the acting
     /// admin signs. Approvals made with the old key stay verifiable: the roster keeps it.
+    /// In a workspace from before member keys, an admin first re-keys themselves: that entry is
+    /// the genesis.
     pub fn rekey(
         &self,
         actor: &str,
@@ -1053,20 +1055,24 @@ impl App {
         let kept = self.keep(&m.name, m.role, &key, passphrase.as_ref())?;
         self.write(|tx| {
             let admin = admin(tx, actor, "manage members")?;
-            let admin = self.signer(tx, admin)?;
             let m = member(tx, name)?;
-            let standing = append_roster(
-                tx,
-                &ws,
-                &m,
-                &key.public_hex(),
-                now,
-                Some((admin.member.id, &admin.key)),
-            )?;
+            // With no admin in the signed roster (a workspace made before keys existed), an
+            // admin re-keying themselves signs their own genesis entry, as a first admin would.
+            let genesis = admin.id == m.id && !roster(tx, &ws)?.has_admin();
+            let admin = if genesis {
+                None
+            } else {
+                Some(self.signer(tx, admin)?)
+            };
+            let signer = match &admin {
+                Some(a) => (a.member.id, &a.key),
+                None => (m.id, &key),
+            };
+            let standing = append_roster(tx, &ws, &m, &key.public_hex(), now, Some(signer))?;
             audit_entry(
                 tx,
                 now,
-                Some(&admin),
+                admin.as_ref(),
                 "member_rekeyed",
                 None,
                 json!({"member_id": m.id, "name": m.name, "public_key": key.public_hex(),
@@ -1085,8 +1091,27 @@ impl App {
 
     // --- the audit trail and the file -------------------------------------------------------
 
+    /// Checks the audit trail's chain and signatures, and the signed roster's.
     pub fn audit_verify(&self) -> Result<AuditReport> {
-        self.read(|tx| Ok(audit::verify(tx.audit().all()?)))
+        self.read(|tx| {
+            let mut report = audit::verify(tx.audit().all()?);
+            let ws = tx.workspace().id()?;
+            // Countersign never writes a roster entry that does not hold: one that fails was
+            // changed, removed or forged behind its back.
+            let roster = roster(tx, &ws)?;
+            if let Some((e, Standing::Invalid(reason))) = roster
+                .entries()
+                .iter()
+                .find(|(_, s)| matches!(s, Standing::Invalid(_)))
+            {
+                report.ok = false;
+                report.roster_broken = Some(audit::BrokenEntry {
+                    seq: e.seq,
+                    reason: format!("the roster entry for {}: {reason}", e.name),
+                });
+            }
+            Ok(report)
+        })
     }
 
     /// Writes the whole trail to `dest` as JSON Lines (see `docs/audit-export.md`). Returns

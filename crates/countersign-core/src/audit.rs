@@ -167,6 +167,7 @@ pub fn verify_export(text: &str) -> AuditReport {
                         seq: i as i64 + 1,
                         reason: format!("line {} is not an audit entry", i + 1),
                     }),
+                    roster_broken: None,
                 };
             }
         }
@@ -175,12 +176,15 @@ pub fn verify_export(text: &str) -> AuditReport {
 }
 
 /// The outcome of checking the chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct AuditReport {
     pub entries: u64,
     pub ok: bool,
     /// The first entry that does not hold, if any.
     pub first_broken: Option<BrokenEntry>,
+    /// The first roster entry that does not hold (a workspace's trail only; `seq` is the
+    /// roster's).
+    pub roster_broken: Option<BrokenEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -222,6 +226,7 @@ pub fn verify(entries: impl IntoIterator<Item = AuditEntry>) -> AuditReport {
                 entries: count,
                 ok: false,
                 first_broken: Some(BrokenEntry { seq: e.seq, reason }),
+                roster_broken: None,
             };
         }
         signing |= e.signature.is_some();
@@ -242,6 +247,7 @@ pub fn verify(entries: impl IntoIterator<Item = AuditEntry>) -> AuditReport {
         entries: count,
         ok: true,
         first_broken: None,
+        roster_broken: None,
     }
 }
 

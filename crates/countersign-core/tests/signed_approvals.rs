@@ -129,7 +129,8 @@ impl Fixture {
         let last = trail.last().unwrap();
         assert_eq!(last.action, "publish_refused");
         assert!(last.detail.contains(&reason));
-        assert!(self.app.audit_verify().unwrap().ok);
+        let report = self.app.audit_verify().unwrap();
+        assert!(report.first_broken.is_none(), "{report:?}");
         reason
     }
 
@@ -311,6 +312,25 @@ fn a_contributor_promoted_in_the_members_table_does_not_count() {
 }
 
 #[test]
+fn a_roster_changed_behind_countersigns_back_is_reported_and_does_not_count() {
+    let Some(f) = fixture() else { return };
+    let id = f.in_review("Ann", "approved by Cat");
+    let c = f.sql();
+    c.execute_batch(
+        "DROP TRIGGER roster_no_update;
+         UPDATE roster SET role = 'approver' WHERE name = 'Cat';
+         UPDATE members SET role = 'approver' WHERE name = 'Cat';",
+    )
+    .unwrap();
+    f.app.approve(id, "Cat", None).unwrap();
+    assert!(f.refused(id).contains("Cat was not in the signed roster"));
+    let report = f.app.audit_verify().unwrap();
+    assert!(!report.ok);
+    let broken = report.roster_broken.unwrap();
+    assert!(broken.reason.contains("Cat"), "{}", broken.reason);
+}
+
+#[test]
 fn only_admin_signed_roster_entries_count() {
     let Some(f) = fixture() else { return };
     // Added without an admin's signature: recorded, but their approvals do not count.
@@ -438,6 +458,48 @@ fn a_rekeyed_member_keeps_old_approvals_verifiable() {
     let new = f.scheduled("after the rekey");
     f.app.check_before_publish(new).unwrap();
     assert!(f.app.audit_verify().unwrap().ok);
+}
+
+#[test]
+fn a_workspace_from_before_keys_starts_with_its_admin_rekeying_themselves() {
+    let Some(f) = fixture() else { return };
+    // As a workspace made before migration 0003 would be: no roster, no keys.
+    let ws: String = f
+        .sql()
+        .query_row("SELECT workspace_id FROM workspace", [], |r| r.get(0))
+        .unwrap();
+    f.sql()
+        .execute_batch("DROP TRIGGER roster_no_delete; DELETE FROM roster;")
+        .unwrap();
+    for m in f.app.members().unwrap() {
+        f.keychain
+            .delete(&format!("member-key/{ws}/{}", m.id))
+            .unwrap();
+    }
+    let app = App::open(f.dir.path(), f.clock.clone()).unwrap();
+    assert_eq!(
+        app.rekey("Ada", "Bob", Some(pass())).unwrap_err().code(),
+        "member_key_missing"
+    );
+    assert!(app.rekey("Ada", "Ada", Some(pass())).unwrap().counts);
+    app.unlock("Ada", &pass()).unwrap();
+    assert!(app.rekey("Ada", "Bob", Some(pass())).unwrap().counts);
+    assert!(app.rekey("Ada", "Ann", None).unwrap().counts);
+    app.unlock("Bob", &pass()).unwrap();
+    let id = {
+        let input = DraftInput {
+            parts: vec![PartInput {
+                text: "after the upgrade".into(),
+                media: vec![],
+            }],
+            ..Default::default()
+        };
+        let id = app.create_draft("Ann", input).unwrap().id;
+        app.submit(id, "Ann").unwrap();
+        id
+    };
+    app.approve(id, "Bob", None).unwrap();
+    app.check_before_publish(id).unwrap();
 }
 
 #[test]
