@@ -96,8 +96,17 @@ fn a_signed_approval_from_roster_to_audit_export() {
     assert_eq!(w.refused(&["check", &other]), "approval_invalid");
     assert_eq!(w.status(&other), "needs_check");
 
-    // Re-keying keeps the old approval verifiable.
-    ok(&["member", "rekey", "Bob", "--as", "Ada"]);
+    // Re-keying keeps the old approval verifiable. Logged at trace level, for the scan below.
+    let traced = w.run_env(
+        &["--json", "member", "rekey", "Bob", "--as", "Ada"],
+        &[("COUNTERSIGN_LOG", "trace")],
+    );
+    assert!(traced.status.success());
+    for stream in [&traced.stdout, &traced.stderr] {
+        transcript
+            .borrow_mut()
+            .push_str(&String::from_utf8_lossy(stream));
+    }
     ok(&["check", &id]);
 
     // Tampering with the text behind Countersign's back.
