@@ -1232,12 +1232,23 @@ fn append_roster(
     };
     e.seal(workspace_id, signer);
     tx.roster().insert(&e)?;
-    let checked = roster(tx, workspace_id)?;
-    Ok(checked
+    let standing = roster(tx, workspace_id)?
         .entries()
         .last()
         .map(|(_, s)| s.clone())
-        .unwrap_or(Standing::Unsigned))
+        .unwrap_or(Standing::Unsigned);
+    // A signature that would not count (the signer is not an admin in the signed roster) is
+    // refused rather than stored: the roster then only ever holds entries that count, entries
+    // nobody signed, and tampering.
+    if let (Some((signer_id, _)), false) = (signer, standing.counts()) {
+        let name = tx
+            .members()
+            .by_id(signer_id)?
+            .map(|m| m.name)
+            .unwrap_or_else(|| signer_id.to_string());
+        return Err(Error::SignerNotInRoster { name });
+    }
+    Ok(standing)
 }
 
 /// The four checks of [`crate::approval::verify`] on a post as stored.

@@ -233,6 +233,11 @@ pub enum Error {
          (`countersign member rekey \"{name}\" --as ADMIN`)"
     )]
     MemberKeyUnreadable { name: String },
+    #[error(
+        "{name} is not an admin in the signed roster, so their signature would not count; ask a \
+         signed-in admin to run `countersign member role \"{name}\" --role admin --as ADMIN`"
+    )]
+    SignerNotInRoster { name: String },
     #[error("the two passphrases for {name} differ; type the same one twice")]
     PassphrasesDiffer { name: String },
     #[error(
@@ -318,6 +323,7 @@ impl Error {
             Error::MemberKeyUnreadable { .. } => "member_key_unreadable",
             Error::KeySealFailed => "key_seal_failed",
             Error::PassphrasesDiffer { .. } => "passphrases_differ",
+            Error::SignerNotInRoster { .. } => "signer_not_in_roster",
             Error::ExportUnreadable { .. } => "export_unreadable",
         }
     }

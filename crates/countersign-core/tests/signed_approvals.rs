@@ -355,6 +355,23 @@ fn only_admin_signed_roster_entries_count() {
     let id = f.in_review("Ann", "dan approves again");
     f.app.approve(id, "Dan", None).unwrap();
     f.app.check_before_publish(id).unwrap();
+    // An admin added without a signature cannot sign others in until an admin signs them in.
+    f.app
+        .add_member(None, new_member("Eve", Role::Admin))
+        .unwrap();
+    f.app.unlock("Eve", &pass()).unwrap();
+    assert_eq!(
+        f.app
+            .add_member(Some("Eve"), new_member("Fay", Role::Contributor))
+            .unwrap_err()
+            .code(),
+        "signer_not_in_roster"
+    );
+    f.app.set_role("Ada", "Eve", Role::Admin, None).unwrap();
+    f.app
+        .add_member(Some("Eve"), new_member("Fay", Role::Contributor))
+        .unwrap();
+    assert!(f.app.audit_verify().unwrap().ok);
     // Contributors cannot sign the roster.
     assert_eq!(
         f.app
