@@ -311,6 +311,65 @@ mod tests {
             .collect()
     }
 
+    /// A trail where a member is announced (entry 1, unsigned) and then acts (entries 2..).
+    fn signed_chain(key: &MemberKey, signer: &MemberKey) -> Vec<AuditEntry> {
+        let member = Uuid::now_v7();
+        let mut prev = GENESIS.to_string();
+        (1..=3)
+            .map(|seq| {
+                let announce = seq == 1;
+                let mut e = AuditEntry {
+                    seq,
+                    at: Timestamp::from_second(1_800_000_000 + seq).unwrap(),
+                    actor_id: (!announce).then_some(member),
+                    actor_name: "ann".into(),
+                    action: if announce {
+                        "member_added"
+                    } else {
+                        "commented"
+                    }
+                    .into(),
+                    post_id: None,
+                    version: None,
+                    digest: None,
+                    detail: if announce {
+                        serde_json::json!({"member_id": member, "public_key": key.public_hex()})
+                            .to_string()
+                    } else {
+                        "{}".into()
+                    },
+                    prev_hash: prev.clone(),
+                    hash: String::new(),
+                    public_key: None,
+                    signature: None,
+                };
+                e.seal((!announce).then_some(signer));
+                prev = e.hash.clone();
+                e
+            })
+            .collect()
+    }
+
+    #[test]
+    fn signatures_are_checked_against_announced_keys() {
+        let k = MemberKey::generate();
+        assert!(verify(signed_chain(&k, &k)).ok);
+        // Signed, and the chain holds, but with a key the trail never gave the member.
+        let r = verify(signed_chain(&k, &MemberKey::generate()));
+        assert_eq!(r.first_broken.unwrap().seq, 2);
+        // A signature stripped (and the hash recomputed as unsigned).
+        let mut c = signed_chain(&k, &k);
+        c[2].signature = None;
+        c[2].public_key = None;
+        c[2].hash = c[2].expected_hash();
+        let r = verify(c);
+        assert!(r.first_broken.unwrap().reason.contains("not signed"));
+        // A signature moved to another entry.
+        let mut c = signed_chain(&k, &k);
+        c[2].signature = c[1].signature.clone();
+        assert!(!verify(c).ok);
+    }
+
     #[test]
     fn an_intact_chain_verifies() {
         let r = verify(chain(5));
