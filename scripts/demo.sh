@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# The Countersign flow, scripted: two writers and an approver take a thread from draft to
-# scheduled on a fresh workspace. Usage: scripts/demo.sh [path/to/countersign]
+# The Countersign flow, scripted: an admin signs in two writers and an approver, who take a
+# thread from draft to scheduled on a fresh workspace. Usage: scripts/demo.sh [path/to/countersign]
+# Keys go to the OS keychain; scripts/run.sh runs this inside a private, headless one.
 set -euo pipefail
+# Every approver's and admin's key is sealed with a passphrase; the demo gives them all this one
+# instead of prompting.
+export COUNTERSIGN_PASSPHRASE="${COUNTERSIGN_PASSPHRASE:-demo passphrase}"
+export COUNTERSIGN_CHANNEL="${COUNTERSIGN_CHANNEL:-dev}"
 cs_bin="${1:-countersign}"
 workspace="$(mktemp -d "${TMPDIR:-/tmp}/countersign-demo.XXXXXX")"
 cs() { printf '\n$ countersign %s\n' "$*" >&2; "$cs_bin" --data-dir "$workspace" "$@"; }
@@ -19,10 +24,12 @@ echo "Countersign demo: a fresh workspace in $workspace, posting to the Sandbox 
 cs init --handle acme_sandbox --name "Acme (Sandbox)" --timezone Europe/Berlin
 cs account connect --sandbox "$sandbox_url"
 cs account status
-cs member add "Ana Lima" --role contributor --initials AL
-cs member add "Chris Park" --role contributor
-cs member add "Sam Okafor" --role approver
+cs member add "Ada Admin" --role admin
+cs member add "Ana Lima" --role contributor --initials AL --as "Ada Admin"
+cs member add "Chris Park" --role contributor --as "Ada Admin"
+cs member add "Sam Okafor" --role approver --as "Ada Admin"
 cs member list
+cs member roster
 
 printf '\n# Ana writes a two-part thread; X counts the emoji as 2 and the bare domain as 23.\n'
 id=$(cs --json draft new --as "Ana Lima" --signature \
@@ -48,8 +55,11 @@ next_year=$(( $(date +%Y) + 1 ))
 cs schedule "$id" --as "Sam Okafor" --at "$next_year-03-02 09:00"
 cs draft show "$id"
 cs comment "$id" --as "Chris Park" --text "Looks great"
+cs check "$id"
 cs audit verify
 cs audit list --post "$id"
+cs audit export "$workspace/audit.jsonl"
+cs audit verify --file "$workspace/audit.jsonl"
 # The publisher (next issue) sends scheduled posts to the Sandbox timeline; so far it is empty:
 printf '\n$ curl %s/_sandbox/posts\n' "$sandbox_url" >&2
 curl -fsS "$sandbox_url/_sandbox/posts" 2>/dev/null || python3 -c "import urllib.request,sys; print(urllib.request.urlopen(sys.argv[1]).read().decode())" "$sandbox_url/_sandbox/posts" || true

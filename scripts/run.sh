@@ -5,15 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-
-# The OS keychain holds the Sandbox account's tokens. A desktop session has one; a headless
-# machine gets a private GNOME Keyring for the demo.
-install_packages gnome-keyring dbus curl
+# Member keys and the Sandbox account's tokens live in the OS keychain. The demo uses a
+# private, headless one so that it runs anywhere (and leaves nothing in your own keyring).
+install_packages gnome-keyring libsecret-tools dbus curl
 
 cargo build --locked --release -p countersign-cli
-if target/release/countersign keychain check >/dev/null 2>&1; then
-  exec bash scripts/demo.sh target/release/countersign
-else
-  echo "No usable keychain in this session: running the demo with a private, headless GNOME Keyring."
-  exec bash scripts/with-keychain.sh bash scripts/demo.sh target/release/countersign
-fi
+exec bash scripts/with-keychain.sh bash scripts/demo.sh target/release/countersign

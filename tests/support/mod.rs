@@ -6,6 +6,9 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+/// Every approver's and admin's passphrase in the CLI tests.
+pub const PASSPHRASE: &str = "cli test passphrase";
+
 pub struct Workspace {
     pub dir: tempfile::TempDir,
 }
@@ -45,11 +48,28 @@ impl Workspace {
         self.run_with_stdin(args, None)
     }
 
+    /// Runs with extra environment variables (e.g. another passphrase).
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_countersign"));
+        cmd.arg("--data-dir").arg(self.dir.path()).args(args);
+        cmd.env_remove("COUNTERSIGN_DATA_DIR")
+            .env("COUNTERSIGN_CHANNEL", "test")
+            .env("COUNTERSIGN_PASSPHRASE", PASSPHRASE)
+            .env_remove("COUNTERSIGN_NEW_PASSPHRASE")
+            .envs(env.iter().copied());
+        cmd.output().unwrap()
+    }
+
     pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Output {
         use std::io::Write;
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_countersign"));
         cmd.arg("--data-dir").arg(self.dir.path()).args(args);
         cmd.env_remove("COUNTERSIGN_DATA_DIR");
+        // Member keys live in the test channel of the real keychain; approvers and admins seal
+        // theirs with this passphrase (the CLI's stand-in for the prompt).
+        cmd.env("COUNTERSIGN_CHANNEL", "test")
+            .env("COUNTERSIGN_PASSPHRASE", PASSPHRASE)
+            .env_remove("COUNTERSIGN_NEW_PASSPHRASE");
         cmd.stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());

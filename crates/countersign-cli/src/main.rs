@@ -15,7 +15,7 @@ use clap::{Parser, Subcommand};
 use countersign_core::app::{AccountChange, ReviewDiff};
 use countersign_core::count::{self, CountConfig};
 use countersign_core::schedule::Fold;
-use countersign_core::secrets::{Channel, Keychain};
+use countersign_core::secrets::{Channel, Keychain, SecretString};
 use countersign_core::x_account::Target;
 use countersign_core::{
     App, DraftInput, Edit, Error, InitOptions, MediaInput, NewMember, PartInput, Role, Status,
@@ -137,6 +137,9 @@ enum Command {
         #[arg(long, value_parser = parse_fold)]
         fold: Option<Fold>,
     },
+    /// The claim-time check the publisher runs: the four checks of a signed approval. A post
+    /// that fails it moves to needs_check with the reason.
+    Check { id: String },
     /// Posted posts, newest first.
     History {
         /// Full-text search over every part.
@@ -179,6 +182,22 @@ enum MemberCommand {
     },
     /// List members.
     List,
+    /// The signed roster: each entry's member, role, public key and whether it counts.
+    Roster,
+    /// Give a member a role (or sign in one added without --as), signed by an admin.
+    Role {
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long = "as", value_name = "ADMIN")]
+        actor: String,
+    },
+    /// Give a member a new key pair (lost passphrase or key), signed by an admin.
+    Rekey {
+        name: String,
+        #[arg(long = "as", value_name = "ADMIN")]
+        actor: String,
+    },
     /// Deactivate a member; their history stays.
     Deactivate {
         name: String,
@@ -299,8 +318,14 @@ enum DraftCommand {
 
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
-    /// Check the hash chain; names the first broken entry.
-    Verify,
+    /// Check the hash chain and every signature; names the first broken entry.
+    Verify {
+        /// Check an export (JSON Lines) instead of this workspace's trail.
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+    /// Write the trail as JSON Lines that anyone can verify (docs/audit-export.md).
+    Export { file: PathBuf },
     /// Print the trail (of one post with --post).
     List {
         #[arg(long)]
@@ -430,6 +455,59 @@ fn open(cli: &Cli) -> Result<App, Error> {
     App::open(&data_dir(cli)?, Arc::new(SystemClock))
 }
 
+/// Unlocks the acting member's sealed key, if they have one: the passphrase comes from
+/// `COUNTERSIGN_PASSPHRASE` when set, from a prompt without echo otherwise.
+fn unlock(app: &App, actor: Option<&str>) -> Result<(), Error> {
+    let Some(name) = actor else { return Ok(()) };
+    if !app.needs_passphrase(name)? {
+        return Ok(());
+    }
+    let pass = match std::env::var("COUNTERSIGN_PASSPHRASE") {
+        Ok(p) => SecretString::new(p),
+        Err(_) => rpassword::prompt_password(format!("Passphrase for {name}: "))
+            .map(SecretString::new)
+            .map_err(|_| Error::PassphraseRequired {
+                name: name.to_string(),
+            })?,
+    };
+    app.unlock(name, &pass)
+}
+
+/// Runs `act` without a new passphrase; if it needs one (an approver or admin whose key must
+/// be sealed), asks for it and runs it again. `COUNTERSIGN_NEW_PASSPHRASE`, then
+/// `COUNTERSIGN_PASSPHRASE`, stand in for the prompt in scripts.
+fn with_new_passphrase<T>(
+    act: impl Fn(Option<SecretString>) -> Result<T, Error>,
+) -> Result<T, Error> {
+    match act(None) {
+        Err(e @ Error::NewPassphraseRequired { .. }) => {
+            let Error::NewPassphraseRequired { name, .. } = &e else {
+                return Err(e);
+            };
+            let from_env = std::env::var("COUNTERSIGN_NEW_PASSPHRASE")
+                .or_else(|_| std::env::var("COUNTERSIGN_PASSPHRASE"));
+            let pass = match from_env {
+                Ok(p) => SecretString::new(p),
+                Err(_) => {
+                    let ask = |prompt: String| rpassword::prompt_password(prompt).ok();
+                    let (Some(first), Some(again)) = (
+                        ask(format!("New passphrase for {name}: ")),
+                        ask("Type it again: ".to_string()),
+                    ) else {
+                        return Err(e);
+                    };
+                    if first != again {
+                        return Err(Error::PassphrasesDiffer { name: name.clone() });
+                    }
+                    SecretString::new(first)
+                }
+            };
+            act(Some(pass))
+        }
+        r => r,
+    }
+}
+
 fn post_id(s: &str) -> Result<Uuid, Error> {
     Uuid::parse_str(s.trim()).map_err(|_| Error::UnknownPost { id: s.to_string() })
 }
@@ -469,18 +547,59 @@ fn run(cli: Cli) -> Result<(), Error> {
                     initials,
                     actor,
                 } => {
-                    let m = app.add_member(
-                        actor.as_deref(),
-                        NewMember {
-                            name: name.clone(),
-                            role: *role,
-                            initials: initials.clone(),
-                        },
-                    )?;
+                    unlock(&app, actor.as_deref())?;
+                    let m = with_new_passphrase(|passphrase| {
+                        app.add_member(
+                            actor.as_deref(),
+                            NewMember {
+                                name: name.clone(),
+                                role: *role,
+                                initials: initials.clone(),
+                                passphrase,
+                            },
+                        )
+                    })?;
                     out.member(&m);
                 }
                 MemberCommand::List => out.members(&app.members()?),
+                MemberCommand::Roster => {
+                    let lines = app.roster()?;
+                    let human: Vec<String> = lines
+                        .iter()
+                        .map(|l| {
+                            format!(
+                                "{:>3} {} {} {}{} key {} {}",
+                                l.seq,
+                                l.name,
+                                l.role,
+                                if l.active { "" } else { "(deactivated) " },
+                                l.member_id,
+                                &l.fingerprint[..16],
+                                if l.counts { "signed" } else { "DOES NOT COUNT" }
+                            )
+                        })
+                        .collect();
+                    out.done(&human.join("\n"), &serde_json::json!(lines));
+                }
+                MemberCommand::Role { name, role, actor } => {
+                    unlock(&app, Some(actor))?;
+                    let m = with_new_passphrase(|p| app.set_role(actor, name, *role, p))?;
+                    out.member(&m);
+                }
+                MemberCommand::Rekey { name, actor } => {
+                    unlock(&app, Some(actor))?;
+                    let line = with_new_passphrase(|p| app.rekey(actor, name, p))?;
+                    out.done(
+                        &format!(
+                            "{} has a new key ({}); approvals made with the old one stay verifiable.",
+                            line.name,
+                            &line.fingerprint[..16]
+                        ),
+                        &serde_json::json!(line),
+                    );
+                }
                 MemberCommand::Deactivate { name, actor } => {
+                    unlock(&app, Some(actor))?;
                     out.member(&app.deactivate_member(actor, name)?)
                 }
             }
@@ -511,6 +630,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                             _ => return Err(Error::NoClientId),
                         },
                     };
+                    unlock(&app, actor.as_deref())?;
                     let c =
                         runtime()?.block_on(app.connect(actor.as_deref(), target, open_browser))?;
                     out.connected(&c);
@@ -520,6 +640,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                     out.status(&status);
                 }
                 AccountCommand::Disconnect { actor } => {
+                    unlock(&app, actor.as_deref())?;
                     let c = runtime()?.block_on(app.disconnect(actor.as_deref()))?;
                     out.done(&format!("Disconnected from {}; the tokens are revoked and removed from the keychain.", c.target()), &serde_json::json!(c));
                 }
@@ -531,6 +652,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                     solo,
                     grace_minutes,
                 } => {
+                    unlock(&app, Some(actor))?;
                     let a = app.update_account(
                         actor,
                         AccountChange {
@@ -549,6 +671,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Draft(cmd) => draft(&cli, &out, cmd),
         Command::Submit { id, actor } => {
             let app = open(&cli)?;
+            unlock(&app, Some(actor))?;
             out.moved(&app.submit(post_id(id)?, actor)?, "submitted for review");
             Ok(())
         }
@@ -559,6 +682,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             text,
         } => {
             let app = open(&cli)?;
+            unlock(&app, Some(actor))?;
             let edit = match (part, text) {
                 (Some(part), Some(text)) => Some(Edit::Text {
                     part: *part,
@@ -571,6 +695,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::RequestChanges { id, actor, comment } => {
             let app = open(&cli)?;
+            unlock(&app, Some(actor))?;
             out.moved(
                 &app.request_changes(post_id(id)?, actor, comment)?,
                 "sent back for changes",
@@ -579,11 +704,13 @@ fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::Reject { id, actor, comment } => {
             let app = open(&cli)?;
+            unlock(&app, Some(actor))?;
             out.moved(&app.reject(post_id(id)?, actor, comment)?, "rejected");
             Ok(())
         }
         Command::Comment { id, actor, text } => {
             let app = open(&cli)?;
+            unlock(&app, Some(actor))?;
             out.comment(&app.comment(post_id(id)?, actor, text)?);
             Ok(())
         }
@@ -595,6 +722,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             fold,
         } => {
             let app = open(&cli)?;
+            unlock(&app, Some(actor))?;
             let when = When {
                 wall: at.clone(),
                 zone: tz.clone(),
@@ -608,9 +736,32 @@ fn run(cli: Cli) -> Result<(), Error> {
             out.history(&app.history(search.as_deref(), *limit)?);
             Ok(())
         }
-        Command::Audit(AuditCommand::Verify) => {
+        Command::Check { id } => {
             let app = open(&cli)?;
-            let report = app.audit_verify()?;
+            let a = app.check_before_publish(post_id(id)?)?;
+            out.done(
+                &format!(
+                    "The approval by {} holds: signed, for exactly this content and time.",
+                    a.approver.name
+                ),
+                &serde_json::json!(a),
+            );
+            Ok(())
+        }
+        Command::Audit(AuditCommand::Export { file }) => {
+            let app = open(&cli)?;
+            let n = app.audit_export(file)?;
+            out.done(
+                &format!("Wrote {n} audit entries to {}.", file.display()),
+                &serde_json::json!({"entries": n, "file": file}),
+            );
+            Ok(())
+        }
+        Command::Audit(AuditCommand::Verify { file }) => {
+            let report = match file {
+                Some(f) => App::verify_audit_export(f)?,
+                None => open(&cli)?.audit_verify()?,
+            };
             out.audit_report(&report);
             if report.ok {
                 Ok(())
@@ -677,6 +828,7 @@ fn draft(cli: &Cli, out: &Out, cmd: &DraftCommand) -> Result<(), Error> {
             signature,
         } => {
             let (input, notes) = draft_input(text, media, alt, *signature)?;
+            unlock(&app, Some(actor))?;
             let post = app.create_draft(actor, input)?;
             let view = app.post(post.id)?;
             out.created(&view);
@@ -688,6 +840,7 @@ fn draft(cli: &Cli, out: &Out, cmd: &DraftCommand) -> Result<(), Error> {
             part,
             text,
         } => {
+            unlock(&app, Some(actor))?;
             let post = app.edit(
                 post_id(id)?,
                 actor,

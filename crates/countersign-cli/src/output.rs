@@ -450,10 +450,13 @@ impl Out {
         }
         match &r.first_broken {
             None => println!(
-                "Audit trail intact: {} entries, every link holds.",
+                "Audit trail intact: {} entries, every link and signature holds.",
                 r.entries
             ),
             Some(b) => println!("AUDIT TRAIL BROKEN at entry {}: {}", b.seq, b.reason),
+        }
+        if let Some(b) = &r.roster_broken {
+            println!("ROSTER BROKEN at entry {}: {}", b.seq, b.reason);
         }
     }
 

@@ -8,6 +8,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use countersign_core::count::{self, CountConfig};
+use countersign_core::secrets::SecretString;
 use countersign_core::store::ImportedPost;
 use countersign_core::{App, InitOptions, NewMember, Role, SystemClock};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -79,8 +80,11 @@ fn history(c: &mut Criterion) {
                 name: "Ada".into(),
                 role: Role::Admin,
                 initials: None,
+                passphrase: Some(SecretString::new("bench passphrase")),
             },
         )
+        .unwrap();
+    app.unlock("Ada", &SecretString::new("bench passphrase"))
         .unwrap();
     let start: Timestamp = "2020-01-01T00:00:00Z".parse().unwrap();
     let mut seed = 0x2545_F491_4F6C_DD1Du64;

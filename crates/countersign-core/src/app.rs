@@ -4,8 +4,10 @@
 //! the move is allowed, changes the store and appends to the audit trail in one write
 //! transaction, and only then emits events. A refusal changes nothing.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -19,12 +21,15 @@ use crate::count::{self, Count, CountConfig};
 use crate::diff::{self, PartDiff};
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
+use crate::keys::{self, KdfCost, KeySecret, MemberKey};
 use crate::media;
 use crate::model::{
     Account, Approval, Attachment, Comment, Content, Member, Part, Post, ReplySettings, Role,
     Schedule, Status, Version,
 };
+use crate::roster::{Roster, RosterEntry, Standing};
 use crate::schedule::{self, Fold};
+use crate::secrets::{Channel, Keychain, SecretString};
 use crate::store::{HistoryRow, ImportedPost, NewAuditEntry, PostSummary, Store, Tx};
 use crate::workflow::{self, Action, Subject};
 
@@ -51,6 +56,8 @@ pub struct NewMember {
     pub role: Role,
     /// Derived from the name when `None`.
     pub initials: Option<String>,
+    /// The new member's own passphrase, which seals their key. Approvers and admins need one.
+    pub passphrase: Option<SecretString>,
 }
 
 /// A post's content as a person writes it.
@@ -119,6 +126,39 @@ pub struct App {
     store: Mutex<Store>,
     clock: Arc<dyn Clock>,
     pub(crate) events: Events,
+    keychain: Keychain,
+    kdf: KdfCost,
+    /// Keys unsealed with a passphrase, kept for `unlock_for` so a person is not asked for
+    /// every act. In this process only; never written anywhere.
+    unlocked: Mutex<HashMap<Uuid, (MemberKey, Instant)>>,
+    unlock_for: Duration,
+}
+
+/// How long an unsealed key stays usable unless [`App::set_unlock_for`] says otherwise.
+pub const DEFAULT_UNLOCK_FOR: Duration = Duration::from_secs(5 * 60);
+
+/// A member with their unsealed key: every act a member makes is signed with it.
+#[derive(Debug)]
+pub(crate) struct Signer {
+    member: Member,
+    key: MemberKey,
+}
+
+/// A member as the signed roster has them.
+#[derive(Debug, Clone, Serialize)]
+pub struct RosterLine {
+    pub seq: i64,
+    pub member_id: Uuid,
+    pub name: String,
+    pub role: Role,
+    pub public_key: String,
+    pub fingerprint: String,
+    pub active: bool,
+    pub at: Timestamp,
+    pub signer_id: Option<Uuid>,
+    /// Whether this entry counts (signed by an admin in the roster, or the genesis).
+    pub counts: bool,
+    pub standing: Standing,
 }
 
 impl App {
@@ -174,6 +214,7 @@ impl App {
                     version: None,
                     digest: None,
                     detail: json!({"handle": account.handle, "timezone": account.timezone, "solo_mode": account.solo_mode}),
+                    key: None,
                 },
                 now,
             )?;
@@ -194,12 +235,117 @@ impl App {
     }
 
     fn with_store(data_dir: &Path, store: Store, clock: Arc<dyn Clock>) -> App {
+        let channel = Channel::from_env();
         App {
             data_dir: data_dir.to_path_buf(),
             store: Mutex::new(store),
             clock,
             events: Events::default(),
+            keychain: Keychain::new(channel),
+            kdf: KdfCost::for_channel(channel),
+            unlocked: Mutex::new(HashMap::new()),
+            unlock_for: DEFAULT_UNLOCK_FOR,
         }
+    }
+
+    /// How long a key unsealed with a passphrase stays usable in this process.
+    pub fn set_unlock_for(&mut self, d: Duration) {
+        self.unlock_for = d;
+    }
+
+    fn unlocked(&self) -> MutexGuard<'_, HashMap<Uuid, (MemberKey, Instant)>> {
+        self.unlocked.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Opens `name`'s sealed key with their passphrase and keeps it usable for a while. A
+    /// contributor's key needs no passphrase; unlocking it does nothing.
+    pub fn unlock(&self, name: &str, passphrase: &SecretString) -> Result<()> {
+        let (ws, m) = self.read(|tx| Ok((tx.workspace().id()?, member(tx, name)?)))?;
+        let stored =
+            self.keychain
+                .get(&key_entry(&ws, m.id))?
+                .ok_or_else(|| Error::MemberKeyMissing {
+                    name: m.name.clone(),
+                })?;
+        if let KeySecret::Sealed(sealed) = keys::read(&m.name, &stored)? {
+            let key = keys::unseal(&m.name, &sealed, passphrase)?;
+            self.unlocked()
+                .insert(m.id, (key, Instant::now() + self.unlock_for));
+        }
+        Ok(())
+    }
+
+    /// Whether acting as `name` needs their passphrase first: their key is sealed and not
+    /// unlocked in this process.
+    pub fn needs_passphrase(&self, name: &str) -> Result<bool> {
+        let (ws, m) = self.read(|tx| Ok((tx.workspace().id()?, member(tx, name)?)))?;
+        if let Some((_, until)) = self.unlocked().get(&m.id)
+            && *until > Instant::now()
+        {
+            return Ok(false);
+        }
+        let stored =
+            self.keychain
+                .get(&key_entry(&ws, m.id))?
+                .ok_or_else(|| Error::MemberKeyMissing {
+                    name: m.name.clone(),
+                })?;
+        Ok(matches!(
+            keys::read(&m.name, &stored)?,
+            KeySecret::Sealed(_)
+        ))
+    }
+
+    /// Forgets every unsealed key.
+    pub fn lock(&self) {
+        self.unlocked().clear();
+    }
+
+    /// `member` with their key: from the unlock cache, or the keychain if it is not sealed.
+    pub(crate) fn signer(&self, tx: &Tx<'_>, member: Member) -> Result<Signer> {
+        {
+            let mut cache = self.unlocked();
+            match cache.get(&member.id) {
+                Some((key, until)) if *until > Instant::now() => {
+                    let key = key.clone();
+                    return Ok(Signer { member, key });
+                }
+                Some(_) => {
+                    cache.remove(&member.id);
+                }
+                None => {}
+            }
+        }
+        let ws = tx.workspace().id()?;
+        let stored = self
+            .keychain
+            .get(&key_entry(&ws, member.id))?
+            .ok_or_else(|| Error::MemberKeyMissing {
+                name: member.name.clone(),
+            })?;
+        match keys::read(&member.name, &stored)? {
+            KeySecret::Plain(key) => Ok(Signer { member, key }),
+            KeySecret::Sealed(_) => Err(Error::PassphraseRequired { name: member.name }),
+        }
+    }
+
+    /// What the keychain keeps for a member in `role`: sealed for approvers and admins.
+    fn keep(
+        &self,
+        name: &str,
+        role: Role,
+        key: &MemberKey,
+        pass: Option<&SecretString>,
+    ) -> Result<SecretString> {
+        if !role.reviews() {
+            return Ok(keys::keep_plain(key));
+        }
+        let pass = pass.ok_or_else(|| Error::NewPassphraseRequired {
+            name: name.to_string(),
+            role,
+        })?;
+        keys::check_new_passphrase(name, pass)?;
+        keys::seal(key, pass, self.kdf)
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -248,6 +394,7 @@ impl App {
         let now = self.now();
         self.write(|tx| {
             let admin = admin(tx, actor, "change the account")?;
+            let admin = self.signer(tx, admin)?;
             let mut a = account(tx)?;
             if let Some(name) = change.display_name {
                 a.display_name = name;
@@ -282,14 +429,18 @@ impl App {
             None => initials_of(&name),
         };
         let now = self.now();
+        let key = MemberKey::generate();
+        // Sealing runs Argon2 on purpose slowly: do it before taking the write lock.
+        let kept = self.keep(&name, new.role, &key, new.passphrase.as_ref())?;
         self.write(|tx| {
-            // Until the workspace has an admin, anyone at this machine sets it up; after that,
-            // members are managed by an admin.
-            let by = match actor {
-                Some(a) => Some(admin(tx, a, "manage members")?),
-                None if tx.members().active_admins()? > 0 => return Err(Error::AdminRequired),
-                None => None,
-            };
+            // Without an admin's signature a member is recorded but does not count in the
+            // signed roster: nothing they approve is published until an admin signs them in.
+            let by = actor
+                .map(|a| admin(tx, a, "manage members"))
+                .transpose()?
+                .map(|a| self.signer(tx, a))
+                .transpose()?;
+            let ws = tx.workspace().id()?;
             let m = Member {
                 id: Uuid::now_v7(),
                 name,
@@ -301,14 +452,28 @@ impl App {
             if !tx.members().insert(&m)? {
                 return Err(Error::MemberExists { name: m.name });
             }
+            // Who signs the roster entry: the admin acting, or, for the workspace's first
+            // admin, that admin themselves (the genesis). Otherwise it is recorded unsigned
+            // and does not count until an admin signs the member in.
+            let genesis = by.is_none() && m.role == Role::Admin && !roster(tx, &ws)?.has_admin();
+            let signer = match &by {
+                Some(a) => Some((a.member.id, &a.key)),
+                None if genesis => Some((m.id, &key)),
+                None => None,
+            };
+            let standing = append_roster(tx, &ws, &m, &key.public_hex(), now, signer)?;
             audit_entry(
                 tx,
                 now,
                 by.as_ref(),
                 "member_added",
                 None,
-                json!({"member_id": m.id, "name": m.name, "initials": m.initials, "role": m.role}),
+                json!({"member_id": m.id, "name": m.name, "initials": m.initials, "role": m.role,
+                       "public_key": key.public_hex(), "roster": standing}),
             )?;
+            // Last, so a refusal above leaves no key behind; a failed commit leaves only an
+            // orphan keychain entry, never a member without a key.
+            self.keychain.set(&key_entry(&ws, m.id), &kept)?;
             Ok(m)
         })
     }
@@ -326,6 +491,8 @@ impl App {
         let now = self.now();
         self.write(|tx| {
             let admin = admin(tx, actor, "manage members")?;
+            let admin = self.signer(tx, admin)?;
+            let ws = tx.workspace().id()?;
             let mut m = member(tx, name)?;
             if !m.active {
                 return Ok(m);
@@ -335,6 +502,9 @@ impl App {
             }
             tx.members().deactivate(m.id, now)?;
             m.active = false;
+            if let Some(pk) = current_key(tx, &ws, m.id)? {
+                append_roster(tx, &ws, &m, &pk, now, Some((admin.member.id, &admin.key)))?;
+            }
             audit_entry(
                 tx,
                 now,
@@ -359,11 +529,12 @@ impl App {
             if !author.active {
                 return Err(Error::MemberInactive { name: author.name });
             }
+            let author = self.signer(tx, author)?;
             let content = materialize(tx, &input, &attached, now)?;
             content::check_shape(&content)?;
             let post = Post {
                 id: Uuid::now_v7(),
-                author: author.clone(),
+                author: author.member.clone(),
                 status: Status::Draft,
                 version: 1,
                 content,
@@ -376,7 +547,7 @@ impl App {
             };
             tx.posts().insert(&post)?;
             tx.posts()
-                .save_version(post.id, 1, &author, now, &post.content)?;
+                .save_version(post.id, 1, &author.member, now, &post.content)?;
             let account = account(tx)?;
             record(
                 tx,
@@ -404,6 +575,7 @@ impl App {
             let mut post = post(tx, id)?;
             let editor = member(tx, actor)?;
             let next = workflow::check(&editor, Action::Edit, subject(&post), account.solo_mode)?;
+            let editor = self.signer(tx, editor)?;
             let content = apply(tx, &post.content, &edit, &attached, now)?;
             let voided = save_edit(tx, now, &account, &mut post, &editor, content, next)?;
             Ok((post, voided))
@@ -429,6 +601,7 @@ impl App {
             let mut post = post(tx, id)?;
             let who = member(tx, actor)?;
             let next = workflow::check(&who, Action::Submit, subject(&post), account.solo_mode)?;
+            let who = self.signer(tx, who)?;
             content::check_publishable(&post.content, &post.author.initials, &config(&account))?;
             post.status = next;
             post.updated_at = now;
@@ -464,6 +637,7 @@ impl App {
             if edit.is_none() {
                 check_not_own_edit(tx, &post, &approver)?;
             }
+            let approver = self.signer(tx, approver)?;
             let edited = match &edit {
                 Some(e) => {
                     let content = apply(tx, &post.content, e, &attached, now)?;
@@ -528,6 +702,7 @@ impl App {
                 solo_allowed(tx, &account)?,
             )?;
             check_not_own_edit(tx, &post, &approver)?;
+            let approver = self.signer(tx, approver)?;
             let zone = when
                 .zone
                 .clone()
@@ -617,6 +792,7 @@ impl App {
             let mut post = post(tx, id)?;
             let reviewer = member(tx, actor)?;
             let next = workflow::check(&reviewer, action, subject(&post), account.solo_mode)?;
+            let reviewer = self.signer(tx, reviewer)?;
             let voided = tx.approvals().void(post.id, now, what)?;
             if action == Action::Reject {
                 post.scheduled = None;
@@ -624,9 +800,9 @@ impl App {
             post.status = next;
             post.updated_at = now;
             tx.posts().update(&post)?;
-            add_comment(tx, now, &post, &reviewer, text)?;
+            add_comment(tx, now, &post, &reviewer.member, text)?;
             tx.reviews()
-                .record(post.id, reviewer.id, post.version, now)?;
+                .record(post.id, reviewer.member.id, post.version, now)?;
             record(
                 tx,
                 now,
@@ -652,7 +828,8 @@ impl App {
             let post = post(tx, id)?;
             let who = member(tx, actor)?;
             workflow::check(&who, Action::Comment, subject(&post), account.solo_mode)?;
-            let c = add_comment(tx, now, &post, &who, text)?;
+            let who = self.signer(tx, who)?;
+            let c = add_comment(tx, now, &post, &who.member, text)?;
             record(
                 tx,
                 now,
@@ -722,6 +899,7 @@ impl App {
         let now = self.now();
         self.write(|tx| {
             let admin = admin(tx, actor, "change the account")?;
+            let admin = self.signer(tx, admin)?;
             tx.posts().import_posted(&items)?;
             audit_entry(
                 tx,
@@ -738,27 +916,252 @@ impl App {
     /// The single check every publishing path runs: does the approval in force vouch for
     /// exactly what would be published now? Returns that approval.
     pub fn verify_for_publish(&self, id: Uuid) -> Result<Approval> {
-        self.read(|tx| {
-            let account = account(tx)?;
-            let post = post(tx, id)?;
-            let approval = tx.approvals().current(id)?;
-            crate::approval::verify(&post, approval.as_ref(), &account).map_err(|reason| {
-                Error::ApprovalInvalid {
-                    id: id.to_string(),
-                    reason,
-                }
-            })?;
-            approval.ok_or_else(|| Error::ApprovalInvalid {
+        self.read(|tx| verify_post(tx, id))?
+            .map_err(|reason| Error::ApprovalInvalid {
                 id: id.to_string(),
-                reason: "no approval".into(),
+                reason,
             })
+    }
+
+    /// The claim-time check the publisher runs on a post it is about to send: on success the
+    /// approval in force. On failure the post does not go out: it moves to `needs_check` with
+    /// the reason (if it was waiting to be published), the refusal is audited, and the result
+    /// is `approval_invalid` with that reason.
+    pub fn check_before_publish(&self, id: Uuid) -> Result<Approval> {
+        let now = self.now();
+        let outcome = self.write(|tx| {
+            let outcome = verify_post(tx, id)?;
+            if let Err(reason) = &outcome {
+                let account = account(tx)?;
+                let mut post = post(tx, id)?;
+                let was = post.status;
+                if matches!(
+                    was,
+                    Status::Approved | Status::Scheduled | Status::Publishing | Status::Missed
+                ) {
+                    post.status = Status::NeedsCheck;
+                    post.status_reason = Some(reason.clone());
+                    post.updated_at = now;
+                    tx.posts().update(&post)?;
+                }
+                tx.audit().append(
+                    NewAuditEntry {
+                        actor: None,
+                        action: "publish_refused",
+                        post_id: Some(post.id),
+                        version: Some(post.version),
+                        digest: Some(&digest_of(&account, &post)),
+                        detail: json!({"reason": reason, "status_was": was}),
+                        key: None,
+                    },
+                    now,
+                )?;
+            }
+            Ok(outcome)
+        })?;
+        outcome.map_err(|reason| {
+            self.events.emit(Event::ApprovalVoided {
+                post_id: id,
+                reason: reason.clone(),
+            });
+            Error::ApprovalInvalid {
+                id: id.to_string(),
+                reason,
+            }
         })
+    }
+
+    // --- the roster ---------------------------------------------------------------------------
+
+    /// Every roster entry, oldest first, with whether it counts.
+    pub fn roster(&self) -> Result<Vec<RosterLine>> {
+        self.read(|tx| {
+            let ws = tx.workspace().id()?;
+            Ok(roster(tx, &ws)?
+                .entries()
+                .iter()
+                .map(|(e, s)| RosterLine {
+                    seq: e.seq,
+                    member_id: e.member_id,
+                    name: e.name.clone(),
+                    role: e.role,
+                    fingerprint: keys::fingerprint(&e.public_key),
+                    public_key: e.public_key.clone(),
+                    active: e.active,
+                    at: e.at,
+                    signer_id: e.signer_id,
+                    counts: s.counts(),
+                    standing: s.clone(),
+                })
+                .collect())
+        })
+    }
+
+    /// Gives a member a role, as a roster entry the acting admin signs. Also how an admin signs
+    /// in a member who was added unsigned (same role). Promoting a contributor seals their key
+    /// with `passphrase`, which they choose.
+    pub fn set_role(
+        &self,
+        actor: &str,
+        name: &str,
+        role: Role,
+        passphrase: Option<SecretString>,
+    ) -> Result<Member> {
+        let now = self.now();
+        self.write(|tx| {
+            let admin = admin(tx, actor, "manage members")?;
+            let admin = self.signer(tx, admin)?;
+            let ws = tx.workspace().id()?;
+            let mut m = member(tx, name)?;
+            if !m.active {
+                return Err(Error::MemberInactive { name: m.name });
+            }
+            if m.role == Role::Admin && role != Role::Admin && tx.members().active_admins()? <= 1 {
+                return Err(Error::LastAdmin { name: m.name });
+            }
+            let pk = current_key(tx, &ws, m.id)?.ok_or_else(|| Error::MemberKeyMissing {
+                name: m.name.clone(),
+            })?;
+            let entry = key_entry(&ws, m.id);
+            let stored = self
+                .keychain
+                .get(&entry)?
+                .ok_or_else(|| Error::MemberKeyMissing {
+                    name: m.name.clone(),
+                })?;
+            // A contributor's key is kept plain; one who now reviews must have it sealed.
+            let reseal = match keys::read(&m.name, &stored)? {
+                KeySecret::Plain(key) if role.reviews() => {
+                    Some(self.keep(&m.name, role, &key, passphrase.as_ref())?)
+                }
+                _ => None,
+            };
+            m.role = role;
+            tx.members().set_role(m.id, role)?;
+            let standing =
+                append_roster(tx, &ws, &m, &pk, now, Some((admin.member.id, &admin.key)))?;
+            audit_entry(
+                tx,
+                now,
+                Some(&admin),
+                "member_role_changed",
+                None,
+                json!({"member_id": m.id, "name": m.name, "role": role, "public_key": pk,
+                       "roster": standing}),
+            )?;
+            if let Some(sealed) = reseal {
+                self.keychain.set(&entry, &sealed)?;
+            }
+            Ok(m)
+        })
+    }
+
+    /// Gives a member a new key pair (a lost passphrase or key), as a roster entry the acting
+    /// admin signs. Approvals made with the old key stay verifiable: the roster keeps it.
+    /// In a workspace from before member keys, an admin first re-keys themselves: that entry is
+    /// the genesis.
+    pub fn rekey(
+        &self,
+        actor: &str,
+        name: &str,
+        passphrase: Option<SecretString>,
+    ) -> Result<RosterLine> {
+        let now = self.now();
+        let key = MemberKey::generate();
+        let (ws, m) = self.read(|tx| Ok((tx.workspace().id()?, member(tx, name)?)))?;
+        let kept = self.keep(&m.name, m.role, &key, passphrase.as_ref())?;
+        self.write(|tx| {
+            let admin = admin(tx, actor, "manage members")?;
+            let m = member(tx, name)?;
+            // With no admin in the signed roster (a workspace made before keys existed), an
+            // admin re-keying themselves signs their own genesis entry, as a first admin would.
+            let genesis = admin.id == m.id && !roster(tx, &ws)?.has_admin();
+            let admin = if genesis {
+                None
+            } else {
+                Some(self.signer(tx, admin)?)
+            };
+            let signer = match &admin {
+                Some(a) => (a.member.id, &a.key),
+                None => (m.id, &key),
+            };
+            let standing = append_roster(tx, &ws, &m, &key.public_hex(), now, Some(signer))?;
+            audit_entry(
+                tx,
+                now,
+                admin.as_ref(),
+                "member_rekeyed",
+                None,
+                json!({"member_id": m.id, "name": m.name, "public_key": key.public_hex(),
+                       "roster": standing}),
+            )?;
+            self.keychain.set(&key_entry(&ws, m.id), &kept)?;
+            Ok(())
+        })?;
+        self.unlocked().remove(&m.id);
+        self.roster()?
+            .into_iter()
+            .rev()
+            .find(|l| l.member_id == m.id)
+            .ok_or_else(|| Error::Storage("the new roster entry is missing".into()))
     }
 
     // --- the audit trail and the file -------------------------------------------------------
 
+    /// Checks the audit trail's chain and signatures, and the signed roster's.
     pub fn audit_verify(&self) -> Result<AuditReport> {
-        self.read(|tx| Ok(audit::verify(tx.audit().all()?)))
+        self.read(|tx| {
+            let mut report = audit::verify(tx.audit().all()?);
+            let ws = tx.workspace().id()?;
+            // Countersign never writes a roster entry that does not hold: one that fails was
+            // changed, removed or forged behind its back.
+            let roster = roster(tx, &ws)?;
+            if let Some((e, Standing::Invalid(reason))) = roster
+                .entries()
+                .iter()
+                .find(|(_, s)| matches!(s, Standing::Invalid(_)))
+            {
+                report.ok = false;
+                report.roster_broken = Some(audit::BrokenEntry {
+                    seq: e.seq,
+                    reason: format!("the roster entry for {}: {reason}", e.name),
+                });
+            }
+            Ok(report)
+        })
+    }
+
+    /// Writes the whole trail to `dest` as JSON Lines (see `docs/audit-export.md`). Returns
+    /// how many entries were written. Refuses to overwrite a file.
+    pub fn audit_export(&self, dest: &Path) -> Result<u64> {
+        use std::io::Write;
+        let entries = self.read(|tx| tx.audit().all())?;
+        let mut out = String::new();
+        for e in &entries {
+            let line = serde_json::to_string(&audit::ExportLine::from(e))
+                .map_err(|e| Error::Storage(e.to_string()))?;
+            out.push_str(&line);
+            out.push('\n');
+        }
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(dest)
+            .map_err(|e| Error::io(format!("cannot create {}", dest.display()), e))?;
+        f.write_all(out.as_bytes())
+            .and_then(|()| f.sync_all())
+            .map_err(|e| Error::io(format!("cannot write {}", dest.display()), e))?;
+        Ok(entries.len() as u64)
+    }
+
+    /// Checks an export on its own, with nothing but the public keys it carries.
+    pub fn verify_audit_export(file: &Path) -> Result<AuditReport> {
+        let bytes = std::fs::read(file)
+            .map_err(|e| Error::io(format!("cannot read {}", file.display()), e))?;
+        let text = String::from_utf8(bytes).map_err(|_| Error::ExportUnreadable {
+            detail: format!("{} is not UTF-8 text", file.display()),
+        })?;
+        Ok(audit::verify_export(&text))
     }
 
     pub fn audit_trail(&self, post: Option<Uuid>) -> Result<Vec<audit::AuditEntry>> {
@@ -799,6 +1202,84 @@ pub struct AccountChange {
 }
 
 // --- helpers shared by the use cases ----------------------------------------------------------
+
+/// The keychain entry that holds a member's private key.
+fn key_entry(workspace_id: &str, member_id: Uuid) -> String {
+    format!("member-key/{workspace_id}/{member_id}")
+}
+
+fn roster(tx: &Tx<'_>, workspace_id: &str) -> Result<Roster> {
+    Ok(Roster::check(workspace_id, tx.roster().all()?))
+}
+
+/// The member's current public key: the one in their latest roster entry.
+fn current_key(tx: &Tx<'_>, workspace_id: &str, member_id: Uuid) -> Result<Option<String>> {
+    Ok(roster(tx, workspace_id)?
+        .latest(member_id)
+        .map(|(e, _)| e.public_key.clone()))
+}
+
+/// Appends a roster entry stating `m` as it now is, with `public_key`, signed by `signer`.
+/// Returns the entry's standing.
+fn append_roster(
+    tx: &Tx<'_>,
+    workspace_id: &str,
+    m: &Member,
+    public_key: &str,
+    now: Timestamp,
+    signer: Option<(Uuid, &MemberKey)>,
+) -> Result<Standing> {
+    let (seq, prev_hash) = tx
+        .roster()
+        .last()?
+        .map(|(s, h)| (s + 1, h))
+        .unwrap_or((1, audit::GENESIS.to_string()));
+    let mut e = RosterEntry {
+        seq,
+        member_id: m.id,
+        name: m.name.clone(),
+        role: m.role,
+        public_key: public_key.to_string(),
+        active: m.active,
+        at: now,
+        signer_id: None,
+        signature: None,
+        prev_hash,
+        hash: String::new(),
+    };
+    e.seal(workspace_id, signer);
+    tx.roster().insert(&e)?;
+    let standing = roster(tx, workspace_id)?
+        .entries()
+        .last()
+        .map(|(_, s)| s.clone())
+        .unwrap_or(Standing::Unsigned);
+    // A signature that would not count (the signer is not an admin in the signed roster) is
+    // refused rather than stored: the roster then only ever holds entries that count, entries
+    // nobody signed, and tampering.
+    if let (Some((signer_id, _)), false) = (signer, standing.counts()) {
+        let name = tx
+            .members()
+            .by_id(signer_id)?
+            .map(|m| m.name)
+            .unwrap_or_else(|| signer_id.to_string());
+        return Err(Error::SignerNotInRoster { name });
+    }
+    Ok(standing)
+}
+
+/// The four checks of [`crate::approval::verify`] on a post as stored.
+fn verify_post(tx: &Tx<'_>, id: Uuid) -> Result<std::result::Result<Approval, String>> {
+    let account = account(tx)?;
+    let post = post(tx, id)?;
+    let ws = tx.workspace().id()?;
+    let approval = tx.approvals().current(id)?;
+    let roster = roster(tx, &ws)?;
+    Ok(
+        crate::approval::verify(&post, approval.as_ref(), &account, &roster)
+            .and_then(|()| approval.ok_or_else(|| "there is no approval in force".to_string())),
+    )
+}
 
 fn config(account: &Account) -> CountConfig {
     CountConfig::v3().with_max_weighted_length(account.max_weighted_length)
@@ -965,7 +1446,7 @@ fn save_edit(
     now: Timestamp,
     account: &Account,
     post: &mut Post,
-    editor: &Member,
+    editor: &Signer,
     content: Content,
     next: Status,
 ) -> Result<Option<String>> {
@@ -976,8 +1457,11 @@ fn save_edit(
     post.version += 1;
     post.content = content;
     tx.posts()
-        .save_version(post.id, post.version, editor, now, &post.content)?;
-    let reason = format!("{} edited the post (version {})", editor.name, post.version);
+        .save_version(post.id, post.version, &editor.member, now, &post.content)?;
+    let reason = format!(
+        "{} edited the post (version {})",
+        editor.member.name, post.version
+    );
     let voided = tx.approvals().void(post.id, now, &reason)?;
     post.status = next;
     post.updated_at = now;
@@ -1013,7 +1497,7 @@ fn countersign(
     now: Timestamp,
     account: &Account,
     post: &mut Post,
-    approver: &Member,
+    approver: &Signer,
     next: Status,
     edited: bool,
     action: &str,
@@ -1021,21 +1505,32 @@ fn countersign(
 ) -> Result<()> {
     tx.approvals()
         .void(post.id, now, "superseded by a new countersignature")?;
-    let solo = approver.id == post.author.id;
-    let approval = Approval {
+    let solo = approver.member.id == post.author.id;
+    let mut approval = Approval {
         id: Uuid::now_v7(),
         post_id: post.id,
-        approver: approver.clone(),
+        approver: approver.member.clone(),
         version: post.version,
         digest: digest_of(account, post),
         scheduled_at: post.scheduled.as_ref().map(|s| s.at),
         at: now,
         solo,
         edited,
+        key_fingerprint: Some(approver.key.fingerprint()),
+        signature: None,
     };
+    let statement = crate::approval::statement(
+        approval.approver.id,
+        approval.post_id,
+        approval.version,
+        &approval.digest,
+        approval.scheduled_at,
+        approval.at,
+    );
+    approval.signature = Some(approver.key.sign(&statement));
     tx.approvals().insert(&approval)?;
     tx.reviews()
-        .record(post.id, approver.id, post.version, now)?;
+        .record(post.id, approver.member.id, post.version, now)?;
     post.status = next;
     post.updated_at = now;
     tx.posts().update(post)?;
@@ -1070,7 +1565,7 @@ fn add_comment(
 fn record(
     tx: &Tx<'_>,
     now: Timestamp,
-    who: &Member,
+    who: &Signer,
     action: &str,
     post: &Post,
     account: &Account,
@@ -1079,12 +1574,13 @@ fn record(
     let digest = digest_of(account, post);
     tx.audit().append(
         NewAuditEntry {
-            actor: Some(who),
+            actor: Some(&who.member),
             action,
             post_id: Some(post.id),
             version: Some(post.version),
             digest: Some(&digest),
             detail,
+            key: Some(&who.key),
         },
         now,
     )?;
@@ -1094,19 +1590,20 @@ fn record(
 pub(crate) fn audit_entry(
     tx: &Tx<'_>,
     now: Timestamp,
-    who: Option<&Member>,
+    who: Option<&Signer>,
     action: &str,
     post_id: Option<Uuid>,
     detail: serde_json::Value,
 ) -> Result<()> {
     tx.audit().append(
         NewAuditEntry {
-            actor: who,
+            actor: who.map(|w| &w.member),
             action,
             post_id,
             version: None,
             digest: None,
             detail,
+            key: who.map(|w| &w.key),
         },
         now,
     )?;

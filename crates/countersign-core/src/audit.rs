@@ -2,12 +2,20 @@
 //! by hash, so that changing, removing or reordering any entry is detectable.
 //!
 //! An entry's hash covers its sequence number, the previous entry's hash and every field, each
-//! length-prefixed. [`verify`] walks the chain and names the first entry that does not hold.
+//! length-prefixed. An entry made by a member also carries their public key (then covered by
+//! the hash, under the `v2` encoding) and their Ed25519 signature over the hash, so the trail
+//! proves who did what with nothing but public keys. [`verify`] walks the chain, checks every
+//! signature, and names the first entry that does not hold. `docs/audit-export.md` describes the
+//! exact bytes for anyone verifying an export with another Ed25519 library.
+
+use std::collections::{HashMap, HashSet};
 
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
+
+use crate::keys::{self, MemberKey};
 
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -29,17 +37,31 @@ pub struct AuditEntry {
     pub detail: String,
     pub prev_hash: String,
     pub hash: String,
+    /// The actor's Ed25519 public key, hex, on entries a member signed.
+    pub public_key: Option<String>,
+    /// The actor's signature over [`signed_bytes`] of `hash`, hex.
+    pub signature: Option<String>,
+}
+
+/// What an audit signature signs: the entry's hash, under its own domain.
+pub fn signed_bytes(hash: &str) -> Vec<u8> {
+    keys::statement(&["countersign/audit-signature/v1", hash])
 }
 
 impl AuditEntry {
-    /// The hash this entry must carry, given its fields and `prev_hash`.
+    /// The hash this entry must carry, given its fields and `prev_hash`. Unsigned entries use
+    /// the `v1` encoding; signed ones `v2`, which adds the public key as the last field.
     pub fn expected_hash(&self) -> String {
         let mut h = Sha256::new();
         let mut field = |v: &str| {
             h.update((v.len() as u64).to_be_bytes());
             h.update(v.as_bytes());
         };
-        field("countersign/audit/v1");
+        field(if self.public_key.is_some() {
+            "countersign/audit/v2"
+        } else {
+            "countersign/audit/v1"
+        });
         field(&self.seq.to_string());
         field(&self.prev_hash);
         field(&self.at.as_millisecond().to_string());
@@ -50,17 +72,119 @@ impl AuditEntry {
         field(&self.version.map(|v| v.to_string()).unwrap_or_default());
         field(self.digest.as_deref().unwrap_or(""));
         field(&self.detail);
+        if let Some(pk) = &self.public_key {
+            field(pk);
+        }
         hex::encode(h.finalize())
+    }
+
+    /// Fills in the hash and, given the actor's key, the public key and signature.
+    pub fn seal(&mut self, key: Option<&MemberKey>) {
+        self.public_key = key.map(MemberKey::public_hex);
+        self.hash = self.expected_hash();
+        self.signature = key.map(|k| k.sign(&signed_bytes(&self.hash)));
     }
 }
 
+/// One line of `countersign audit export`: an entry with its instant in milliseconds, the
+/// form the hash covers. See `docs/audit-export.md`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportLine {
+    pub seq: i64,
+    pub at_ms: i64,
+    pub actor_id: Option<Uuid>,
+    pub actor_name: String,
+    pub action: String,
+    pub post_id: Option<Uuid>,
+    pub version: Option<u32>,
+    pub digest: Option<String>,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+    pub public_key: Option<String>,
+    pub signature: Option<String>,
+}
+
+impl From<&AuditEntry> for ExportLine {
+    fn from(e: &AuditEntry) -> Self {
+        ExportLine {
+            seq: e.seq,
+            at_ms: e.at.as_millisecond(),
+            actor_id: e.actor_id,
+            actor_name: e.actor_name.clone(),
+            action: e.action.clone(),
+            post_id: e.post_id,
+            version: e.version,
+            digest: e.digest.clone(),
+            detail: e.detail.clone(),
+            prev_hash: e.prev_hash.clone(),
+            hash: e.hash.clone(),
+            public_key: e.public_key.clone(),
+            signature: e.signature.clone(),
+        }
+    }
+}
+
+impl ExportLine {
+    pub fn into_entry(self) -> Option<AuditEntry> {
+        Some(AuditEntry {
+            seq: self.seq,
+            at: Timestamp::from_millisecond(self.at_ms).ok()?,
+            actor_id: self.actor_id,
+            actor_name: self.actor_name,
+            action: self.action,
+            post_id: self.post_id,
+            version: self.version,
+            digest: self.digest,
+            detail: self.detail,
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+            public_key: self.public_key,
+            signature: self.signature,
+        })
+    }
+}
+
+/// The actions whose detail announces a member's public key (`member_id`, `public_key`).
+pub const KEY_ANNOUNCEMENTS: [&str; 3] = ["member_added", "member_rekeyed", "member_role_changed"];
+
+/// Checks one export (JSON Lines) on its own: parses every line, then runs [`verify`].
+pub fn verify_export(text: &str) -> AuditReport {
+    let mut entries = Vec::new();
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let parsed = line
+            .strip_suffix('\n')
+            .and_then(|l| serde_json::from_str::<ExportLine>(l).ok())
+            .and_then(ExportLine::into_entry);
+        match parsed {
+            Some(e) => entries.push(e),
+            None => {
+                return AuditReport {
+                    entries: i as u64 + 1,
+                    ok: false,
+                    first_broken: Some(BrokenEntry {
+                        seq: i as i64 + 1,
+                        reason: format!("line {} is not an audit entry", i + 1),
+                    }),
+                    roster_broken: None,
+                };
+            }
+        }
+    }
+    verify(entries)
+}
+
 /// The outcome of checking the chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct AuditReport {
     pub entries: u64,
     pub ok: bool,
     /// The first entry that does not hold, if any.
     pub first_broken: Option<BrokenEntry>,
+    /// The first roster entry that does not hold (a workspace's trail only; `seq` is the
+    /// roster's).
+    pub roster_broken: Option<BrokenEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -74,6 +198,11 @@ pub fn verify(entries: impl IntoIterator<Item = AuditEntry>) -> AuditReport {
     let mut prev_hash = GENESIS.to_string();
     let mut prev_seq = 0i64;
     let mut count = 0u64;
+    // The public keys each member has had, as announced by earlier entries.
+    let mut keys_of: HashMap<Uuid, HashSet<String>> = HashMap::new();
+    // Entries from before signing existed (older workspaces) carry no signature; once one entry
+    // is signed, every entry a member makes must be.
+    let mut signing = false;
     for e in entries {
         count += 1;
         let broken = if e.seq != prev_seq + 1 {
@@ -90,14 +219,26 @@ pub fn verify(entries: impl IntoIterator<Item = AuditEntry>) -> AuditReport {
                 e.action
             ))
         } else {
-            None
+            signature_problem(&e, &keys_of, signing)
         };
         if let Some(reason) = broken {
             return AuditReport {
                 entries: count,
                 ok: false,
                 first_broken: Some(BrokenEntry { seq: e.seq, reason }),
+                roster_broken: None,
             };
+        }
+        signing |= e.signature.is_some();
+        if KEY_ANNOUNCEMENTS.contains(&e.action.as_str())
+            && let Ok(d) = serde_json::from_str::<serde_json::Value>(&e.detail)
+        {
+            let id = d["member_id"]
+                .as_str()
+                .and_then(|s| Uuid::parse_str(s).ok());
+            if let (Some(id), Some(pk)) = (id, d["public_key"].as_str()) {
+                keys_of.entry(id).or_default().insert(pk.to_string());
+            }
         }
         prev_hash = e.hash;
         prev_seq = e.seq;
@@ -106,6 +247,37 @@ pub fn verify(entries: impl IntoIterator<Item = AuditEntry>) -> AuditReport {
         entries: count,
         ok: true,
         first_broken: None,
+        roster_broken: None,
+    }
+}
+
+fn signature_problem(
+    e: &AuditEntry,
+    keys_of: &HashMap<Uuid, HashSet<String>>,
+    signing: bool,
+) -> Option<String> {
+    match (&e.public_key, &e.signature, e.actor_id) {
+        (None, None, Some(_)) if signing => Some(format!(
+            "the {} entry by {} is not signed",
+            e.action, e.actor_name
+        )),
+        (None, None, _) => None,
+        (Some(pk), Some(sig), Some(actor)) => {
+            if !keys::verify(pk, &signed_bytes(&e.hash), sig) {
+                Some(format!(
+                    "the signature on the {} entry does not verify",
+                    e.action
+                ))
+            } else if !keys_of.get(&actor).is_some_and(|k| k.contains(pk)) {
+                Some(format!(
+                    "the {} entry is signed with a key the trail never gave {}",
+                    e.action, e.actor_name
+                ))
+            } else {
+                None
+            }
+        }
+        _ => Some(format!("the {} entry has a partial signature", e.action)),
     }
 }
 
@@ -129,12 +301,73 @@ mod tests {
                     detail: format!("{{\"n\":{seq}}}"),
                     prev_hash: prev.clone(),
                     hash: String::new(),
+                    public_key: None,
+                    signature: None,
                 };
                 e.hash = e.expected_hash();
                 prev = e.hash.clone();
                 e
             })
             .collect()
+    }
+
+    /// A trail where a member is announced (entry 1, unsigned) and then acts (entries 2..).
+    fn signed_chain(key: &MemberKey, signer: &MemberKey) -> Vec<AuditEntry> {
+        let member = Uuid::now_v7();
+        let mut prev = GENESIS.to_string();
+        (1..=3)
+            .map(|seq| {
+                let announce = seq == 1;
+                let mut e = AuditEntry {
+                    seq,
+                    at: Timestamp::from_second(1_800_000_000 + seq).unwrap(),
+                    actor_id: (!announce).then_some(member),
+                    actor_name: "ann".into(),
+                    action: if announce {
+                        "member_added"
+                    } else {
+                        "commented"
+                    }
+                    .into(),
+                    post_id: None,
+                    version: None,
+                    digest: None,
+                    detail: if announce {
+                        serde_json::json!({"member_id": member, "public_key": key.public_hex()})
+                            .to_string()
+                    } else {
+                        "{}".into()
+                    },
+                    prev_hash: prev.clone(),
+                    hash: String::new(),
+                    public_key: None,
+                    signature: None,
+                };
+                e.seal((!announce).then_some(signer));
+                prev = e.hash.clone();
+                e
+            })
+            .collect()
+    }
+
+    #[test]
+    fn signatures_are_checked_against_announced_keys() {
+        let k = MemberKey::generate();
+        assert!(verify(signed_chain(&k, &k)).ok);
+        // Signed, and the chain holds, but with a key the trail never gave the member.
+        let r = verify(signed_chain(&k, &MemberKey::generate()));
+        assert_eq!(r.first_broken.unwrap().seq, 2);
+        // A signature stripped (and the hash recomputed as unsigned).
+        let mut c = signed_chain(&k, &k);
+        c[2].signature = None;
+        c[2].public_key = None;
+        c[2].hash = c[2].expected_hash();
+        let r = verify(c);
+        assert!(r.first_broken.unwrap().reason.contains("not signed"));
+        // A signature moved to another entry.
+        let mut c = signed_chain(&k, &k);
+        c[2].signature = c[1].signature.clone();
+        assert!(!verify(c).ok);
     }
 
     #[test]

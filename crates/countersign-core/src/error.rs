@@ -76,8 +76,6 @@ pub enum Error {
         role: Role,
         action: &'static str,
     },
-    #[error("this workspace has an admin, so members are managed by an admin: add --as ADMIN")]
-    AdminRequired,
     #[error("{name} is the last active admin and cannot be deactivated; add another admin first")]
     LastAdmin { name: String },
 
@@ -215,6 +213,47 @@ pub enum Error {
     )]
     NoClientId,
 
+    // --- member keys and the signed roster -----------------------------------------------------
+    #[error(
+        "{name}'s signing key is sealed with a passphrase: give it (the prompt, or \
+         COUNTERSIGN_PASSPHRASE for scripts)"
+    )]
+    PassphraseRequired { name: String },
+    #[error(
+        "{name} is {} and needs a passphrase to seal their signing key: choose one (the prompt, \
+         or COUNTERSIGN_NEW_PASSPHRASE for scripts)", role.with_article()
+    )]
+    NewPassphraseRequired { name: String, role: Role },
+    #[error(
+        "the passphrase for {name} is wrong; try again, or ask an admin to re-key {name} (`countersign member rekey`)"
+    )]
+    WrongPassphrase { name: String },
+    #[error("a passphrase for {name} must have at least {min} characters; choose a longer one")]
+    PassphraseTooShort { name: String, min: usize },
+    #[error(
+        "{name} has no signing key in this machine's keychain; ask an admin to re-key them \
+         (`countersign member rekey \"{name}\" --as ADMIN`)"
+    )]
+    MemberKeyMissing { name: String },
+    #[error(
+        "{name}'s signing key in the keychain is unreadable; ask an admin to re-key them \
+         (`countersign member rekey \"{name}\" --as ADMIN`)"
+    )]
+    MemberKeyUnreadable { name: String },
+    #[error(
+        "{name} is not an admin in the signed roster, so their signature would not count; ask a \
+         signed-in admin to run `countersign member role \"{name}\" --role admin --as ADMIN`"
+    )]
+    SignerNotInRoster { name: String },
+    #[error("the two passphrases for {name} differ; type the same one twice")]
+    PassphrasesDiffer { name: String },
+    #[error(
+        "a signing key could not be sealed or opened (the stored parameters are unusable); re-key the member"
+    )]
+    KeySealFailed,
+    #[error("cannot read the audit export: {detail}")]
+    ExportUnreadable { detail: String },
+
     // --- publishing guard ---------------------------------------------------------------------
     #[error("post {id} has no valid approval: {reason}")]
     ApprovalInvalid { id: String, reason: String },
@@ -249,7 +288,6 @@ impl Error {
             Error::MemberInactive { .. } => "member_inactive",
             Error::RoleNotAllowed { .. } => "role_not_allowed",
             Error::LastAdmin { .. } => "last_admin",
-            Error::AdminRequired => "admin_required",
             Error::OwnEdit { .. } => "self_approval",
             Error::InvalidInput { .. } => "invalid_input",
             Error::UnknownPost { .. } => "unknown_post",
@@ -286,6 +324,16 @@ impl Error {
             Error::InvalidUrl { .. } => "invalid_url",
             Error::NoClientId => "no_client_id",
             Error::ApprovalInvalid { .. } => "approval_invalid",
+            Error::PassphraseRequired { .. } => "passphrase_required",
+            Error::NewPassphraseRequired { .. } => "new_passphrase_required",
+            Error::WrongPassphrase { .. } => "wrong_passphrase",
+            Error::PassphraseTooShort { .. } => "passphrase_too_short",
+            Error::MemberKeyMissing { .. } => "member_key_missing",
+            Error::MemberKeyUnreadable { .. } => "member_key_unreadable",
+            Error::KeySealFailed => "key_seal_failed",
+            Error::PassphrasesDiffer { .. } => "passphrases_differ",
+            Error::SignerNotInRoster { .. } => "signer_not_in_roster",
+            Error::ExportUnreadable { .. } => "export_unreadable",
         }
     }
 

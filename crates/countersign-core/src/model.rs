@@ -303,6 +303,10 @@ pub struct Approval {
     pub solo: bool,
     /// The approver edited the post in the act of approving.
     pub edited: bool,
+    /// SHA-256 of the public key that signed, hex.
+    pub key_fingerprint: Option<String>,
+    /// The approver's Ed25519 signature over [`crate::approval::statement`], hex.
+    pub signature: Option<String>,
 }
 
 /// A remark on a post, from any member.

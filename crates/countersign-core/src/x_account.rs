@@ -160,6 +160,8 @@ impl App {
         self.write(|tx| {
             let by = actor
                 .map(|a| admin(tx, a, "change the account"))
+                .transpose()?
+                .map(|a| self.signer(tx, a))
                 .transpose()?;
             tx.workspace().set_connection(&c)?;
             let mut a = account(tx)?;
@@ -254,6 +256,8 @@ impl App {
         self.write(|tx| {
             let by = actor
                 .map(|a| admin(tx, a, "change the account"))
+                .transpose()?
+                .map(|a| self.signer(tx, a))
                 .transpose()?;
             let mut c = tx.workspace().connection()?;
             c.state = ConnectionState::Disconnected;

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use countersign_core::secrets::SecretString;
 use countersign_core::store::ImportedPost;
 use countersign_core::{
     App, DraftInput, Edit, Event, InitOptions, ManualClock, NewMember, PartInput, Role, Status,
@@ -31,22 +32,26 @@ fn fixture() -> Fixture {
         clock.clone(),
     )
     .unwrap();
-    app.add_member(
-        None,
-        NewMember {
-            name: "Ada".into(),
-            role: Role::Admin,
-            initials: None,
-        },
-    )
-    .unwrap();
-    for (name, role) in [("Ann", Role::Contributor), ("Bob", Role::Approver)] {
-        let new = NewMember {
-            name: name.into(),
-            role,
-            initials: None,
-        };
-        app.add_member(Some("Ada"), new).unwrap();
+    // Ada, the first admin, signs her own genesis entry; she signs the others in.
+    let pass = SecretString::new("a test passphrase");
+    for (name, role, by) in [
+        ("Ada", Role::Admin, None),
+        ("Ann", Role::Contributor, Some("Ada")),
+        ("Bob", Role::Approver, Some("Ada")),
+    ] {
+        app.add_member(
+            by,
+            NewMember {
+                name: name.into(),
+                role,
+                initials: None,
+                passphrase: role.reviews().then(|| pass.clone()),
+            },
+        )
+        .unwrap();
+        if role.reviews() {
+            app.unlock(name, &pass).unwrap();
+        }
     }
     Fixture {
         db: dir.path().join("countersign.sqlite"),

@@ -17,8 +17,9 @@ pub struct Approvals<'c> {
 impl Approvals<'_> {
     pub fn insert(&self, a: &Approval) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO approvals (id, post_id, member_id, version, digest, scheduled_at, at, solo, edited)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO approvals (id, post_id, member_id, version, digest, scheduled_at, at, solo, edited,
+                                    key_fingerprint, signature)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 a.id.to_string(),
                 a.post_id.to_string(),
@@ -28,7 +29,9 @@ impl Approvals<'_> {
                 a.scheduled_at.map(ms),
                 ms(a.at),
                 a.solo,
-                a.edited
+                a.edited,
+                a.key_fingerprint,
+                a.signature
             ],
         )?;
         Ok(())
@@ -40,7 +43,7 @@ impl Approvals<'_> {
             .conn
             .query_row(
                 "SELECT a.id, a.post_id, a.version, a.digest, a.scheduled_at, a.at, a.solo, a.edited,
-                        m.id, m.name, m.initials, m.role, m.active, m.created_at
+                        a.key_fingerprint, a.signature, m.id, m.name, m.initials, m.role, m.active, m.created_at
                  FROM approvals a JOIN members m ON m.id = a.member_id
                  WHERE a.post_id = ?1 AND a.voided_at IS NULL
                  ORDER BY a.at DESC, a.rowid DESC LIMIT 1",
@@ -55,7 +58,9 @@ impl Approvals<'_> {
                         at: ts(r.get(5)?)?,
                         solo: r.get(6)?,
                         edited: r.get(7)?,
-                        approver: members::from_row(r, 8)?,
+                        key_fingerprint: r.get(8)?,
+                        signature: r.get(9)?,
+                        approver: members::from_row(r, 10)?,
                     })
                 },
             )

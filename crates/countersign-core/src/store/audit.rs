@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::{ms, ts, uuid};
 use crate::audit::{AuditEntry, GENESIS};
 use crate::error::Result;
+use crate::keys::MemberKey;
 use crate::model::Member;
 
 #[derive(Debug)]
@@ -23,10 +24,12 @@ pub struct NewAuditEntry<'a> {
     pub version: Option<u32>,
     pub digest: Option<&'a str>,
     pub detail: serde_json::Value,
+    /// The actor's key: entries made by a member are signed with it.
+    pub key: Option<&'a MemberKey>,
 }
 
-const COLUMNS: &str =
-    "seq, at, actor_id, actor_name, action, post_id, version, digest, detail, prev_hash, hash";
+const COLUMNS: &str = "seq, at, actor_id, actor_name, action, post_id, version, digest, detail, \
+                       prev_hash, hash, public_key, signature";
 
 fn entry(r: &Row<'_>) -> rusqlite::Result<AuditEntry> {
     Ok(AuditEntry {
@@ -49,6 +52,8 @@ fn entry(r: &Row<'_>) -> rusqlite::Result<AuditEntry> {
         detail: r.get(8)?,
         prev_hash: r.get(9)?,
         hash: r.get(10)?,
+        public_key: r.get(11)?,
+        signature: r.get(12)?,
     })
 }
 
@@ -80,10 +85,12 @@ impl AuditLog<'_> {
             detail: new.detail.to_string(),
             prev_hash,
             hash: String::new(),
+            public_key: None,
+            signature: None,
         };
-        e.hash = e.expected_hash();
+        e.seal(new.key);
         self.conn.execute(
-            &format!("INSERT INTO audit ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
+            &format!("INSERT INTO audit ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"),
             params![
                 e.seq,
                 ms(e.at),
@@ -95,7 +102,9 @@ impl AuditLog<'_> {
                 e.digest,
                 e.detail,
                 e.prev_hash,
-                e.hash
+                e.hash,
+                e.public_key,
+                e.signature
             ],
         )?;
         Ok(e)

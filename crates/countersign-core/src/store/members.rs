@@ -100,6 +100,14 @@ impl Members<'_> {
         )?)
     }
 
+    pub fn set_role(&self, id: Uuid, role: Role) -> Result<()> {
+        self.conn.execute(
+            "UPDATE members SET role = ?2 WHERE id = ?1",
+            params![id.to_string(), role.as_str()],
+        )?;
+        Ok(())
+    }
+
     pub fn active_admins(&self) -> Result<u32> {
         Ok(self.conn.query_row(
             "SELECT count(*) FROM members WHERE role = 'admin' AND active = 1",

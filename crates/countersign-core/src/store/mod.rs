@@ -15,6 +15,7 @@ mod comments;
 mod media;
 mod members;
 mod posts;
+mod roster;
 mod workspace;
 
 use std::path::{Path, PathBuf};
@@ -30,6 +31,7 @@ pub use comments::{Comments, Reviews};
 pub use media::MediaFiles;
 pub use members::Members;
 pub use posts::{HistoryRow, ImportedPost, PostSummary, Posts};
+pub use roster::RosterLog;
 pub use workspace::Workspace;
 
 use crate::error::{Error, Result};
@@ -41,6 +43,7 @@ const APPLICATION_ID: i32 = 0x4353_4731;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_connection.sql"),
+    include_str!("migrations/0003_signed_approvals.sql"),
 ];
 
 /// The schema version this build writes.
@@ -274,6 +277,9 @@ impl<'c> Tx<'c> {
     }
     pub fn audit(&self) -> AuditLog<'c> {
         AuditLog { conn: self.conn }
+    }
+    pub fn roster(&self) -> RosterLog<'c> {
+        RosterLog { conn: self.conn }
     }
     pub fn media(&self) -> MediaFiles<'c> {
         MediaFiles { conn: self.conn }

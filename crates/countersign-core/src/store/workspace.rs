@@ -78,6 +78,15 @@ impl Workspace<'_> {
 }
 
 impl Workspace<'_> {
+    /// The workspace's random id: it names keychain entries and binds signatures to this file.
+    pub fn id(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("SELECT workspace_id FROM workspace WHERE id = 1", [], |r| {
+                r.get(0)
+            })?)
+    }
+
     pub fn connection(&self) -> Result<XConnection> {
         Ok(self.conn.query_row(
             "SELECT workspace_id, x_connection, x_sandbox_url, x_client_id, x_user_id, x_username
