@@ -6,24 +6,12 @@
 mod support;
 
 use countersign_core::keys::{self, KeySecret};
-use countersign_core::secrets::{Channel, Keychain, SecretString};
+use countersign_core::secrets::SecretString;
 use support::{PASSPHRASE, Workspace};
-
-fn keychain_or_skip() -> Option<Keychain> {
-    let k = Keychain::new(Channel::Test);
-    match k.check() {
-        Ok(()) => Some(k),
-        Err(e) if std::env::var_os("COUNTERSIGN_REQUIRE_KEYCHAIN").is_none() => {
-            eprintln!("skipped: no keychain here ({})", e.code());
-            None
-        }
-        Err(e) => panic!("the keychain must work under scripts/test.sh: {e}"),
-    }
-}
 
 #[test]
 fn a_signed_approval_from_roster_to_audit_export() {
-    let Some(keychain) = keychain_or_skip() else {
+    let Some(keychain) = support::keychain_or_skip() else {
         return;
     };
     let w = Workspace::new();

@@ -9,21 +9,9 @@ mod support;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use countersign_core::secrets::{Channel, Keychain};
+use countersign_core::secrets::Keychain;
 use support::Workspace;
 use x_sandbox::{Sandbox, SandboxConfig};
-
-fn keychain_or_skip() -> Option<Keychain> {
-    let k = Keychain::new(Channel::Test);
-    match k.check() {
-        Ok(()) => Some(k),
-        Err(e) if std::env::var_os("COUNTERSIGN_REQUIRE_KEYCHAIN").is_none() => {
-            eprintln!("skipped: no keychain here ({})", e.code());
-            None
-        }
-        Err(e) => panic!("the keychain must work under scripts/test.sh: {e}"),
-    }
-}
 
 struct Journey<'a> {
     w: &'a Workspace,
@@ -70,7 +58,7 @@ impl Journey<'_> {
 
 #[test]
 fn tokens_live_only_in_the_keychain() {
-    let Some(keychain) = keychain_or_skip() else {
+    let Some(keychain) = support::keychain_or_skip() else {
         return;
     };
     // Tokens that live 2 minutes are always inside the client's 5-minute refresh margin, so
@@ -212,7 +200,7 @@ fn reqwest_post(base: &str, path: &str, body: &str) -> String {
 
 #[test]
 fn processes_sharing_the_grant_never_spend_the_same_refresh_token() {
-    let Some(_keychain) = keychain_or_skip() else {
+    let Some(_keychain) = support::keychain_or_skip() else {
         return;
     };
     // Tokens inside the refresh margin: every process refreshes before its request. X accepts
