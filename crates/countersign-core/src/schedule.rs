@@ -5,8 +5,10 @@
 //! one that does not exist (clocks spring forward over it) is refused with the gap named; one
 //! that happens twice (clocks fall back) must say which of the two is meant.
 
+use std::collections::HashSet;
+
 use jiff::Timestamp;
-use jiff::civil::DateTime;
+use jiff::civil::{DateTime, Time, Weekday};
 use jiff::tz::{AmbiguousOffset, TimeZone};
 use serde::{Deserialize, Serialize};
 
@@ -108,6 +110,47 @@ pub fn wall_time(at: Timestamp, zone_name: &str) -> String {
     }
 }
 
+/// A weekly posting slot: a weekday and a wall time in the brand's zone ("Tuesday 09:00").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot {
+    pub weekday: Weekday,
+    pub time: Time,
+}
+
+/// The instant of the first slot strictly after `after` that is not in `taken`, looking up to
+/// `horizon_weeks` ahead; `None` when every slot in that time is taken (or there are none).
+///
+/// Slots are wall times, resolved day by day in `zone`, so a 09:00 slot stays at 09:00 local
+/// across daylight-saving changes instead of drifting an hour. On the day a slot's wall time
+/// falls into a spring-forward gap it moves forward by the gap (02:30 becomes 03:30); a wall
+/// time that happens twice takes the first instant. These are the usual calendar rules
+/// (RFC 5545's), and a person is never asked: a queue slot is a habit, not a promise.
+pub fn next_slot(
+    slots: &[Slot],
+    zone: &TimeZone,
+    after: Timestamp,
+    taken: &HashSet<Timestamp>,
+    horizon_weeks: u32,
+) -> Option<Timestamp> {
+    let mut ordered = slots.to_vec();
+    ordered.sort_by_key(|s| s.time);
+    let mut day = after.to_zoned(zone.clone()).date();
+    for _ in 0..=(horizon_weeks * 7) {
+        for slot in ordered.iter().filter(|s| s.weekday == day.weekday()) {
+            let at = zone
+                .to_ambiguous_zoned(day.to_datetime(slot.time))
+                .compatible()
+                .ok()?
+                .timestamp();
+            if at > after && !taken.contains(&at) {
+                return Some(at);
+            }
+        }
+        day = day.tomorrow().ok()?;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,5 +201,81 @@ mod tests {
         assert_eq!(zone("Mars/Olympus").unwrap_err().code(), "unknown_timezone");
         assert!(parse_wall("2030-01-15T09:00").is_ok());
         assert!(parse_wall("2030-01-15 09:00:30").is_ok());
+    }
+
+    fn slot(weekday: Weekday, hh: i8, mm: i8) -> Slot {
+        Slot {
+            weekday,
+            time: Time::constant(hh, mm, 0, 0),
+        }
+    }
+
+    /// A year of weekly 09:00 slots in a zone: every one is at 09:00 local on its weekday, and
+    /// the year crosses both transitions (one week is 167 hours long, another 169).
+    fn a_year_at_nine(zone_name: &str) {
+        let tz = zone(zone_name).unwrap();
+        let slots = [slot(Weekday::Tuesday, 9, 0)];
+        let mut after: Timestamp = "2031-01-01T00:00:00Z".parse().unwrap();
+        let mut weeks = Vec::new();
+        for _ in 0..53 {
+            let at = next_slot(&slots, &tz, after, &HashSet::new(), 2).unwrap();
+            let local = at.to_zoned(tz.clone());
+            assert_eq!(
+                (local.hour(), local.minute()),
+                (9, 0),
+                "{zone_name}: {local}"
+            );
+            assert_eq!(local.weekday(), Weekday::Tuesday);
+            weeks.push(at);
+            after = at;
+        }
+        let hours: HashSet<i64> = weeks
+            .windows(2)
+            .map(|w| w[1].duration_since(w[0]).as_hours())
+            .collect();
+        assert_eq!(hours, HashSet::from([167, 168, 169]), "{zone_name}");
+    }
+
+    #[test]
+    fn queue_slots_stay_at_nine_local_across_both_transitions() {
+        a_year_at_nine("Europe/Berlin");
+        a_year_at_nine("America/New_York");
+    }
+
+    #[test]
+    fn the_next_free_slot_skips_taken_ones_and_orders_by_time() {
+        let tz = zone("Europe/Berlin").unwrap();
+        let slots = [slot(Weekday::Monday, 17, 0), slot(Weekday::Monday, 9, 0)];
+        // Monday 2031-01-06, 08:00 Berlin.
+        let after: Timestamp = "2031-01-06T07:00:00Z".parse().unwrap();
+        let first = next_slot(&slots, &tz, after, &HashSet::new(), 4).unwrap();
+        assert_eq!(first.to_string(), "2031-01-06T08:00:00Z");
+        let second = next_slot(&slots, &tz, after, &HashSet::from([first]), 4).unwrap();
+        assert_eq!(second.to_string(), "2031-01-06T16:00:00Z");
+        let third = next_slot(&slots, &tz, after, &HashSet::from([first, second]), 4).unwrap();
+        assert_eq!(third.to_string(), "2031-01-13T08:00:00Z");
+        assert_eq!(next_slot(&[], &tz, after, &HashSet::new(), 4), None);
+        assert_eq!(
+            next_slot(
+                &slots,
+                &tz,
+                after,
+                &HashSet::from([first, second, third]),
+                0
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn a_slot_in_the_spring_forward_gap_moves_past_it() {
+        let tz = zone("Europe/Berlin").unwrap();
+        // Sunday 2031-03-30 is the spring-forward day: 02:30 does not exist, so the slot is 03:30.
+        let slots = [slot(Weekday::Sunday, 2, 30)];
+        let after: Timestamp = "2031-03-29T12:00:00Z".parse().unwrap();
+        let at = next_slot(&slots, &tz, after, &HashSet::new(), 1).unwrap();
+        let local = at.to_zoned(tz);
+        assert_eq!((local.hour(), local.minute()), (3, 30));
+        assert_eq!(at.to_string(), "2031-03-30T01:30:00Z");
     }
 }
