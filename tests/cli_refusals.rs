@@ -500,6 +500,8 @@ fn workspace_files_are_checked_and_left_unchanged() {
         w.refused(&["init", "--handle", "acme"]),
         "already_initialized"
     );
+    // Connecting X needs the brand's registered client id; none was ever given.
+    assert_eq!(w.refused(&["account", "connect"]), "no_client_id");
 
     // Not a database at all.
     let junk = Workspace::empty();

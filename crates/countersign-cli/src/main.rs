@@ -615,19 +615,11 @@ fn run(cli: Cli) -> Result<(), Error> {
                     port,
                     actor,
                 } => {
-                    let target = match (sandbox, client_id) {
-                        (Some(url), _) => Target::Sandbox(url.clone()),
-                        (None, Some(id)) => Target::X {
-                            client_id: id.clone(),
+                    let target = match sandbox {
+                        Some(url) => Target::Sandbox(url.clone()),
+                        None => Target::X {
+                            client_id: client_id.clone(),
                             redirect_port: *port,
-                        },
-                        // Reconnecting to X reuses the client id it was connected with.
-                        (None, None) => match app.connection()? {
-                            c if c.sandbox_url.is_none() && c.client_id.is_some() => Target::X {
-                                client_id: c.client_id.unwrap_or_default(),
-                                redirect_port: *port,
-                            },
-                            _ => return Err(Error::NoClientId),
                         },
                     };
                     unlock(&app, actor.as_deref())?;

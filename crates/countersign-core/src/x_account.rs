@@ -32,9 +32,10 @@ pub struct AccountStatus {
 pub enum Target {
     /// An x-sandbox at this base URL: no browser, no X account.
     Sandbox(String),
-    /// The real X, with the app's registered client id and loopback redirect port.
+    /// The real X, with the app's registered client id (`None`: the one the workspace was
+    /// connected with before) and loopback redirect port.
     X {
-        client_id: String,
+        client_id: Option<String>,
         redirect_port: u16,
     },
 }
@@ -113,9 +114,13 @@ impl App {
                 client_id,
                 redirect_port,
             } => {
-                if client_id.trim().is_empty() {
-                    return Err(Error::NoClientId);
-                }
+                // Reconnecting to X reuses the client id it was connected with; a sandbox's
+                // id is no X app's.
+                let previous = c.client_id.clone().filter(|_| c.sandbox_url.is_none());
+                let client_id = client_id
+                    .or(previous)
+                    .filter(|id| !id.trim().is_empty())
+                    .ok_or(Error::NoClientId)?;
                 c.sandbox_url = None;
                 c.client_id = Some(client_id);
                 redirect_port
