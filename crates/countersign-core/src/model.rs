@@ -74,10 +74,13 @@ pub enum Status {
     Failed,
     NeedsCheck,
     Missed,
+    /// Taken off the road by a person (deleted, or a missed or unclear post let go). Never
+    /// published.
+    Dropped,
 }
 
 impl Status {
-    pub const ALL: [Status; 11] = [
+    pub const ALL: [Status; 12] = [
         Status::Draft,
         Status::InReview,
         Status::ChangesRequested,
@@ -89,6 +92,7 @@ impl Status {
         Status::Failed,
         Status::NeedsCheck,
         Status::Missed,
+        Status::Dropped,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -104,6 +108,7 @@ impl Status {
             Status::Failed => "failed",
             Status::NeedsCheck => "needs_check",
             Status::Missed => "missed",
+            Status::Dropped => "dropped",
         }
     }
 
@@ -126,6 +131,7 @@ impl Status {
             Status::Failed => "failed",
             Status::NeedsCheck => "waiting for a check",
             Status::Missed => "missed",
+            Status::Dropped => "dropped",
         }
     }
 }
