@@ -716,6 +716,9 @@ impl App {
             post_id: id,
             by: actor.to_string(),
         });
+        if post.status == Status::Scheduled {
+            self.schedule_changed();
+        }
         Ok(post)
     }
 
