@@ -559,10 +559,18 @@ fn init_logging(publisher: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("COUNTERSIGN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colours only for a terminal: a log file or journal gets plain lines.
+    use std::io::IsTerminal;
     let _ = if publisher {
-        builder.with_writer(std::io::stdout).try_init()
+        builder
+            .with_ansi(std::io::stdout().is_terminal())
+            .with_writer(std::io::stdout)
+            .try_init()
     } else {
-        builder.with_writer(std::io::stderr).try_init()
+        builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .with_writer(std::io::stderr)
+            .try_init()
     };
 }
 
@@ -1049,6 +1057,13 @@ async fn publish_until_stopped(
     app: Arc<App>,
     opts: countersign_core::publish::PublishOptions,
 ) -> Result<(), Error> {
+    // Every outcome a person must hear about goes to the log as it happens.
+    let events = app.subscribe();
+    std::thread::spawn(move || {
+        for event in events {
+            output::log_event(&event);
+        }
+    });
     let publisher = countersign_core::publisher::Publisher::start(app, opts, |report| {
         output::log_pass(report);
     })

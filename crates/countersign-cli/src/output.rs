@@ -586,3 +586,20 @@ pub fn day_range(
         .map_err(|_| bad(&date.to_string()))?;
     Ok((start.timestamp(), end.timestamp()))
 }
+
+/// The always-on publisher's log line for an event.
+pub fn log_event(event: &countersign_core::Event) {
+    use countersign_core::Event as E;
+    match event {
+        E::Posted { post_id, url } => tracing::info!(%post_id, %url, "posted"),
+        E::Failed { post_id, reason } => tracing::error!(%post_id, %reason, "failed"),
+        E::NeedsCheck { post_id, reason } => {
+            tracing::warn!(%post_id, %reason, "needs a check by a person")
+        }
+        E::Missed { post_id, at } => tracing::warn!(%post_id, %at, "missed its time"),
+        E::NeedsReconnect => {
+            tracing::error!("the X account needs reconnecting: `countersign account connect`")
+        }
+        other => tracing::debug!(?other, "event"),
+    }
+}

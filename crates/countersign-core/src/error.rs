@@ -266,7 +266,7 @@ pub enum Error {
     #[error("there is no queue slot {weekday} {time}; `countersign queue slots list` shows them")]
     UnknownSlot { weekday: String, time: String },
     #[error(
-        "the queue has no free slot in the next {weeks} weeks; add slots          (`countersign queue slots add DAY HH:MM --as NAME`) or schedule at an exact time"
+        "the queue has no free slot in the next {weeks} weeks; add slots (`countersign queue slots add DAY HH:MM --as NAME`) or schedule at an exact time"
     )]
     QueueFull { weeks: u32 },
     #[error("post {id} is not in the queue (it was not added with --queue, or is not scheduled)")]
@@ -274,11 +274,11 @@ pub enum Error {
     #[error("the queue has {len} posts; position {position} is outside 1..{len}")]
     NoSuchPosition { position: usize, len: usize },
     #[error(
-        "post {id} is being sent to X right now; wait for the outcome (it will be posted, or          waiting for a check), then decide"
+        "post {id} is being sent to X right now; wait for the outcome (it will be posted, or waiting for a check), then decide"
     )]
     InFlight { id: String },
     #[error(
-        "another publisher (process {pid}) is already running for this workspace; only one may          publish at a time. Stop it, or let it publish"
+        "another publisher (process {pid}) is already running for this workspace; only one may publish at a time. Stop it, or let it publish"
     )]
     PublisherRunning { pid: String },
     #[error("{url:?} is not a link to a post (https://x.com/HANDLE/status/ID)")]

@@ -377,7 +377,8 @@ async fn a_tampered_post_or_media_file_publishes_nothing() {
     assert!(w.posts().is_empty(), "nothing reached X");
     assert_eq!(w.status(tampered), Status::NeedsCheck);
     assert!(
-        w.reason(tampered).contains("differs from what was approved"),
+        w.reason(tampered)
+            .contains("differs from what was approved"),
         "{}",
         w.reason(tampered)
     );
