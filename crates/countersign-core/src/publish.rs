@@ -248,13 +248,7 @@ impl App {
                     Err(e) => return self.after_error(client, &mut job, idx, e, opts).await,
                 }
             }
-            let text = content::published_text(
-                part,
-                job.post
-                    .content
-                    .signature
-                    .then_some(job.post.author.initials.as_str()),
-            );
+            let text = part_text(&job.post, idx);
             let weighted = count::count(&text, &count_config(&job.account)).weighted_length;
             let request = NewPost {
                 text,
@@ -618,15 +612,7 @@ impl App {
                 detail: "the account's X user id is unknown; reconnect the account".into(),
             });
         };
-        let part = &job.post.content.parts[idx];
-        let text = content::published_text(
-            part,
-            job.post
-                .content
-                .signature
-                .then_some(job.post.author.initials.as_str()),
-        );
-        let wanted = comparable(&text);
+        let wanted = comparable(&part_text(&job.post, idx));
         // A later part replies to the one before it, so it is newer than that part's id; the
         // first part is looked for from a little before the claim (clocks differ).
         let query = RecentQuery {
@@ -740,6 +726,16 @@ fn rand_fraction() -> f64 {
 fn getrandom(buf: &mut [u8]) -> std::result::Result<(), ()> {
     use rand_core::RngCore;
     rand_core::OsRng.try_fill_bytes(buf).map_err(|_| ())
+}
+
+/// Exactly what X receives for part `idx`.
+fn part_text(post: &Post, idx: usize) -> String {
+    content::published_text(
+        &post.content.parts[idx],
+        post.content
+            .signature
+            .then_some(post.author.initials.as_str()),
+    )
 }
 
 fn x_kind(kind: MediaKind) -> XMediaKind {

@@ -327,11 +327,7 @@ impl App {
             }
             Ok(post)
         })?;
-        self.events.emit(Event::Unscheduled {
-            post_id: id,
-            by: actor.to_string(),
-        });
-        self.schedule_changed();
+        self.taken_off_schedule(id, actor);
         Ok(post)
     }
 
@@ -367,12 +363,16 @@ impl App {
             )?;
             Ok(post)
         })?;
+        self.taken_off_schedule(id, actor);
+        Ok(post)
+    }
+
+    fn taken_off_schedule(&self, id: Uuid, actor: &str) {
         self.events.emit(Event::Unscheduled {
             post_id: id,
             by: actor.to_string(),
         });
         self.schedule_changed();
-        Ok(post)
     }
 
     /// A person's decision on a post that missed its time, failed, or needs a check.

@@ -3,36 +3,26 @@
 //! clock is moved with it, so both sides agree on "now".
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::{PASS, keychain_or_skip, member};
 use countersign_core::events::Event;
 use countersign_core::publish::{PassReport, PublishOptions};
 use countersign_core::publisher::Publisher;
-use countersign_core::secrets::{Channel, Keychain, SecretString};
+use countersign_core::secrets::{Keychain, SecretString};
 use countersign_core::x_account::Target;
 use countersign_core::{
-    App, Decision, DraftInput, InitOptions, ManualClock, NewMember, PartInput, Role, Status, When,
+    App, Decision, DraftInput, InitOptions, ManualClock, PartInput, Role, Status, When,
 };
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 use uuid::Uuid;
 use x_sandbox::{Sandbox, SandboxConfig, SandboxPost};
 
-const PASS: &str = "a test passphrase";
 const ZONE: &str = "Europe/Berlin";
-
-fn keychain_or_skip() -> Option<Keychain> {
-    let k = Keychain::new(Channel::Test);
-    match k.check() {
-        Ok(()) => Some(k),
-        Err(e) if std::env::var_os("COUNTERSIGN_REQUIRE_KEYCHAIN").is_none() => {
-            eprintln!("skipped: no keychain here ({})", e.code());
-            None
-        }
-        Err(e) => panic!("the keychain must work under scripts/test.sh: {e}"),
-    }
-}
 
 struct World {
     dir: tempfile::TempDir,
@@ -43,15 +33,6 @@ struct World {
     base: String,
     opts: PublishOptions,
     keychain: Keychain,
-}
-
-fn member(name: &str, role: Role) -> NewMember {
-    NewMember {
-        name: name.into(),
-        role,
-        initials: None,
-        passphrase: role.reviews().then(|| SecretString::new(PASS)),
-    }
 }
 
 /// A workspace on a fresh sandbox: Ada (admin), Ann (contributor), Bob (approver), connected.
@@ -160,17 +141,7 @@ impl World {
     fn scheduled(&self, parts: &[&str], mins: i64) -> Uuid {
         let id = self.approved(parts);
         let at = self.clock_now() + SignedDuration::from_mins(mins);
-        self.app
-            .schedule(
-                id,
-                "Bob",
-                When {
-                    wall: countersign_core::schedule::wall_time(at, ZONE),
-                    zone: None,
-                    fold: None,
-                },
-            )
-            .unwrap();
+        self.app.schedule(id, "Bob", at_wall(at)).unwrap();
         id
     }
 
@@ -211,6 +182,15 @@ impl World {
             .post
             .status_reason
             .unwrap_or_default()
+    }
+}
+
+/// `at` as a wall time in the brand's zone.
+fn at_wall(at: Timestamp) -> When {
+    When {
+        wall: countersign_core::schedule::wall_time(at, ZONE),
+        zone: None,
+        fold: None,
     }
 }
 
@@ -342,17 +322,7 @@ async fn a_tampered_post_or_media_file_publishes_nothing() {
     w.app.submit(post.id, "Ann").unwrap();
     w.app.approve(post.id, "Bob", None).unwrap();
     let at = w.clock_now() + SignedDuration::from_mins(2);
-    w.app
-        .schedule(
-            post.id,
-            "Bob",
-            When {
-                wall: countersign_core::schedule::wall_time(at, ZONE),
-                zone: None,
-                fold: None,
-            },
-        )
-        .unwrap();
+    w.app.schedule(post.id, "Bob", at_wall(at)).unwrap();
     let hash = &w.app.post(post.id).unwrap().post.content.parts[0].media[0]
         .media
         .hash;
@@ -645,15 +615,7 @@ async fn missed_posts_wait_for_an_approver_and_late_ones_within_grace_go_out() {
     // An approver decides: reschedule it, and it goes out then.
     let at = w.clock_now() + SignedDuration::from_mins(10);
     w.app
-        .decide(
-            missed,
-            "Bob",
-            Decision::Reschedule(When {
-                wall: countersign_core::schedule::wall_time(at, ZONE),
-                zone: None,
-                fold: None,
-            }),
-        )
+        .decide(missed, "Bob", Decision::Reschedule(at_wall(at)))
         .unwrap();
     w.advance(SignedDuration::from_mins(10)).await;
     assert_eq!(w.publish().await.posted, vec![missed]);

@@ -3,29 +3,15 @@
 //! a spring-forward gap is refused with the gap named.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::sync::Arc;
 
-use countersign_core::secrets::{Channel, Keychain, SecretString};
-use countersign_core::{
-    App, DraftInput, InitOptions, ManualClock, NewMember, PartInput, Role, When,
-};
+use common::{keychain_or_skip, member, pass};
+use countersign_core::{App, DraftInput, InitOptions, ManualClock, PartInput, Role, When};
 use jiff::Timestamp;
 use jiff::civil::Weekday;
 use jiff::tz::TimeZone;
-
-const PASS: &str = "a test passphrase";
-
-fn keychain_or_skip() -> Option<Keychain> {
-    let k = Keychain::new(Channel::Test);
-    match k.check() {
-        Ok(()) => Some(k),
-        Err(e) if std::env::var_os("COUNTERSIGN_REQUIRE_KEYCHAIN").is_none() => {
-            eprintln!("skipped: no keychain here ({})", e.code());
-            None
-        }
-        Err(e) => panic!("the keychain must work under scripts/test.sh: {e}"),
-    }
-}
 
 /// A workspace in `zone` on 2031-01-01, with Ann (contributor) and Bob (approver).
 fn workspace(zone: &str) -> (tempfile::TempDir, App) {
@@ -41,19 +27,13 @@ fn workspace(zone: &str) -> (tempfile::TempDir, App) {
         clock,
     )
     .unwrap();
-    let member = |name: &str, role: Role| NewMember {
-        name: name.into(),
-        role,
-        initials: None,
-        passphrase: role.reviews().then(|| SecretString::new(PASS)),
-    };
     app.add_member(None, member("Ada", Role::Admin)).unwrap();
-    app.unlock("Ada", &SecretString::new(PASS)).unwrap();
+    app.unlock("Ada", &pass()).unwrap();
     app.add_member(Some("Ada"), member("Ann", Role::Contributor))
         .unwrap();
     app.add_member(Some("Ada"), member("Bob", Role::Approver))
         .unwrap();
-    app.unlock("Bob", &SecretString::new(PASS)).unwrap();
+    app.unlock("Bob", &pass()).unwrap();
     (dir, app)
 }
 
