@@ -66,9 +66,12 @@ pub fn resolve(wall: DateTime, zone_name: &str, fold: Option<Fold>) -> Result<Ti
     match amb.offset() {
         AmbiguousOffset::Unambiguous { offset } => to_instant(wall, offset),
         AmbiguousOffset::Gap { before, after } => {
-            // The transition is the instant where `before` stops: find the wall clock's jump.
+            // The transition is the instant where `before` stops. Read with `after`, the wall
+            // time is an instant just before it (read with `before`, one just after), so the
+            // jump is the first transition following that instant. (The one preceding it is
+            // the previous autumn's, which named 01:00 to 02:00 for New York's 02:00 gap.)
             let probe = to_instant(wall, after)?;
-            let transition = tz.preceding(probe).next().map(|t| t.timestamp());
+            let transition = tz.following(probe).next().map(|t| t.timestamp());
             let (gap_start, gap_end) = match transition {
                 Some(t) => (
                     before.to_datetime(t).strftime("%H:%M").to_string(),
@@ -178,6 +181,16 @@ mod tests {
         assert_eq!(err.code(), "nonexistent_time");
         let msg = err.to_string();
         assert!(msg.contains("02:00") && msg.contains("03:00"), "{msg}");
+        // New York springs forward at 02:00 local too, but 07:00 UTC, not 06:00 like its
+        // autumn change: the gap named must be this March's.
+        let msg = resolve(
+            parse_wall("2027-03-14 02:30").unwrap(),
+            "America/New_York",
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(msg.contains("from 02:00 to 03:00"), "{msg}");
     }
 
     #[test]
