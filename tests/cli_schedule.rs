@@ -65,8 +65,8 @@ fn next_slots(zone: &str, days: &[Weekday], n: usize) -> Vec<Zoned> {
     out
 }
 
-/// The first day after today, in `zone`, whose UTC offset at noon differs from the day
-/// before's by `direction` (+1 spring forward, -1 fall back).
+/// The first day after today, in `zone`, whose UTC offset at noon is larger than the day
+/// before's (`forward`: clocks spring forward) or smaller (they fall back).
 fn next_change(zone: &str, forward: bool) -> Date {
     let tz = TimeZone::get(zone).unwrap();
     let mut date = Zoned::now().with_time_zone(tz.clone()).date();
@@ -196,7 +196,7 @@ fn dst_days_refuse_the_gap_and_ask_which_of_the_twice_times() {
             )
             .to_string();
         let utc = |hours: i8| -> Timestamp {
-            format!("{wall}{:+03}:00", hours)
+            format!("{wall}{hours:+03}:00")
                 .parse::<Timestamp>()
                 .unwrap()
         };

@@ -302,9 +302,8 @@ fn publisher_killed_at_random_publishes_every_post_exactly_once() {
     let plan: HashMap<Uuid, Vec<String>> =
         planned.iter().map(|p| (p.id, p.parts.clone())).collect();
     println!(
-        "setup: {} posts ({singles} single, {threads} threads of 3) scheduled {:?} apart, in {:.1} s",
+        "setup: {} posts ({singles} single, {threads} threads of 3) scheduled {SPACING:?} apart, in {:.1} s",
         planned.len(),
-        SPACING,
         began.elapsed().as_secs_f64()
     );
 
