@@ -349,6 +349,11 @@ fn publisher_killed_at_random_publishes_every_post_exactly_once() {
     // Settle: no more faults or kills; one publisher runs until every post is out, a person
     // deciding what waits for one.
     admin.delete("faults");
+    let ready = "publishing; stop with SIGTERM";
+    let ready_before = std::fs::read_to_string(&log)
+        .unwrap()
+        .matches(ready)
+        .count();
     let mut publisher = start_publisher(&w, &log);
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
@@ -362,6 +367,17 @@ fn publisher_killed_at_random_publishes_every_post_exactly_once() {
             "posts still not posted after the settle deadline: {left:?}"
         );
         std::thread::sleep(Duration::from_millis(250));
+    }
+    // SIGTERM once it listens for it (everything may have gone out before it started).
+    let until = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_to_string(&log)
+        .unwrap()
+        .matches(ready)
+        .count()
+        == ready_before
+    {
+        assert!(Instant::now() < until, "the last publisher never started");
+        std::thread::sleep(Duration::from_millis(50));
     }
     terminate(&publisher);
     let status = wait_with_deadline(&mut publisher, Duration::from_secs(30));
