@@ -1057,6 +1057,9 @@ async fn publish_until_stopped(
     app: Arc<App>,
     opts: countersign_core::publish::PublishOptions,
 ) -> Result<(), Error> {
+    // Listen for the stop signal before anything starts, so a SIGTERM at any moment is a
+    // clean stop rather than the default kill.
+    let stop = StopSignal::listen()?;
     // Every outcome a person must hear about goes to the log as it happens.
     let events = app.subscribe();
     std::thread::spawn(move || {
@@ -1069,29 +1072,39 @@ async fn publish_until_stopped(
     })
     .await?;
     tracing::info!("publishing; stop with SIGTERM or Ctrl-C");
-    wait_for_stop_signal().await?;
+    stop.wait().await;
     tracing::info!("stopping: finishing the request in flight");
     publisher.stop(std::time::Duration::from_secs(60)).await;
     Ok(())
 }
 
-#[cfg(unix)]
-async fn wait_for_stop_signal() -> Result<(), Error> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term =
-        signal(SignalKind::terminate()).map_err(|e| Error::io("cannot listen for SIGTERM", e))?;
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
-    }
-    Ok(())
+/// SIGTERM or Ctrl-C.
+struct StopSignal {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
 }
 
-#[cfg(not(unix))]
-async fn wait_for_stop_signal() -> Result<(), Error> {
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|e| Error::io("cannot listen for Ctrl-C", e))
+impl StopSignal {
+    fn listen() -> Result<StopSignal, Error> {
+        Ok(StopSignal {
+            #[cfg(unix)]
+            term: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .map_err(|e| Error::io("cannot listen for SIGTERM", e))?,
+        })
+    }
+
+    #[cfg(unix)]
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
+
+    #[cfg(not(unix))]
+    async fn wait(self) {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 fn draft(cli: &Cli, out: &Out, cmd: &DraftCommand) -> Result<(), Error> {
