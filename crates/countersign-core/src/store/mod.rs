@@ -30,7 +30,7 @@ pub use audit::{AuditLog, NewAuditEntry};
 pub use comments::{Comments, Reviews};
 pub use media::MediaFiles;
 pub use members::Members;
-pub use posts::{HistoryRow, ImportedPost, PostSummary, Posts};
+pub use posts::{HistoryQuery, HistoryRow, ImportedPost, PostSummary, Posts};
 pub use roster::RosterLog;
 pub use workspace::Workspace;
 
