@@ -49,7 +49,7 @@ driver_pid=""
 app_pid=""
 cleanup() {
   [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null
-  [ -n "$driver_pid" ] && kill "$driver_pid" 2>/dev/null
+  [ -n "$driver_pid" ] && kill -KILL -- "-$driver_pid" 2>/dev/null
   wait 2>/dev/null
   rm -rf "$work"
 }
@@ -70,27 +70,31 @@ drop_caches() {
 }
 
 free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
-port=$(free_port)
-native=$(free_port)
 tauri_driver="$(command -v tauri-driver || echo "$HOME/.cargo/bin/tauri-driver")"
-"$tauri_driver" --port "$port" --native-port "$native" >"$work/driver.log" 2>&1 &
-driver_pid=$!
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  sleep 0.1
-done
 
+# A fresh tauri-driver per run, in its own process group: the app hides its window instead of
+# quitting when the session closes, and a second instance would only wake the first one, so
+# each run ends by stopping the whole group (driver, WebKitWebDriver, app, WebKit processes).
 echo "== cold start to the first interactive screen ($runs runs, $posts posts)"
 starts=()
 for i in $(seq "$runs"); do
+  port=$(free_port); native=$(free_port)
   cache=$(drop_caches)
-  line=$(node tests/e2e/bench-start.mjs "http://127.0.0.1:$port" "$app" ${BENCH_SELECTOR:+"$BENCH_SELECTOR"})
+  setsid "$tauri_driver" --port "$port" --native-port "$native" >>"$work/driver.log" 2>&1 &
+  driver_pid=$!
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.1
+  done
+  if ! line=$(node tests/e2e/bench-start.mjs "http://127.0.0.1:$port" "$app" ${BENCH_SELECTOR:+"$BENCH_SELECTOR"}); then
+    echo "bench-app: run $i failed; driver log:" >&2; tail -n 20 "$work/driver.log" >&2; exit 1
+  fi
+  kill -TERM -- "-$driver_pid" 2>/dev/null; wait "$driver_pid" 2>/dev/null || true
+  sleep 0.5; kill -KILL -- "-$driver_pid" 2>/dev/null || true; driver_pid=""
   ms=$(node -e 'const r=JSON.parse(process.argv[1]);console.log(r.interactive_ms)' "$line")
   starts+=("$ms")
   echo "   run $i ($cache page cache): $line"
-  sleep 1
 done
-kill "$driver_pid" 2>/dev/null; wait "$driver_pid" 2>/dev/null || true; driver_pid=""
 median=$(printf '%s\n' "${starts[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 
 # Idle memory: the app on its own (no automation), 10 s after it starts.

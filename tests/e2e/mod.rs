@@ -120,3 +120,17 @@ impl Driver {
         Ok(file)
     }
 }
+
+/// `text` as an XPath string literal (XPath 1 has no escapes: quotes are joined with concat).
+pub fn xpath_literal(text: &str) -> String {
+    if !text.contains('\'') {
+        return format!("'{text}'");
+    }
+    let parts: Vec<String> = text.split('\'').map(|p| format!("'{p}'")).collect();
+    format!("concat({})", parts.join(", \"'\", "))
+}
+
+/// An XPath for an element of type `tag` (e.g. `button`) whose visible text is `label`.
+pub fn labelled(tag: &str, label: &str) -> String {
+    format!("//{tag}[normalize-space(.)={}]", xpath_literal(label))
+}

@@ -129,12 +129,17 @@ impl Session {
         )
     }
 
-    /// All elements matching a CSS selector, now.
+    /// All elements matching a CSS selector (or, starting with `/` or `(`, an XPath), now.
     pub fn find_all(&self, css: &str) -> WdResult<Vec<Element>> {
+        let using = if css.starts_with('/') || css.starts_with('(') {
+            "xpath"
+        } else {
+            "css selector"
+        };
         let value = self.cmd(
             "POST",
             "/elements",
-            Some(json!({ "using": "css selector", "value": css })),
+            Some(json!({ "using": using, "value": css })),
         )?;
         let list = value
             .as_array()
