@@ -66,7 +66,21 @@ setup_ui() {
   want="$(sha256sum "$ui/package-lock.json" | cut -d' ' -f1)"
   if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
   echo "setup: npm ci (ui/)"
-  (cd "$ui" && npm ci --no-audit --no-fund --loglevel=error)
+  local log
+  log="$(mktemp)"
+  if ! (cd "$ui" && npm ci --no-audit --no-fund --loglevel=error) >"$log" 2>&1; then
+    # npm 11's `npm ci` refuses a lock file that lacks an optional platform package the
+    # registry cannot supply (npm/cli#9846), e.g. @tauri-apps/cli-darwin-arm64. `npm install
+    # --no-save` installs the same locked versions and writes nothing.
+    if grep -q 'EUSAGE' "$log"; then
+      grep 'Missing:' "$log" | head -n 3 >&2 || true
+      echo "setup: npm ci refused the lock file (above); installing the locked versions with npm install --no-save" >&2
+      (cd "$ui" && npm install --no-save --no-audit --no-fund --loglevel=error)
+    else
+      cat "$log" >&2; rm -f "$log"; return 1
+    fi
+  fi
+  rm -f "$log"
   printf '%s\n' "$want" >"$stamp"
 }
 
