@@ -65,6 +65,7 @@ pub fn typescript() -> String {
     commands::visit_types(&mut d);
     d.add::<Event>();
     d.add::<ErrorBody>();
+    d.add::<commands::StagedMedia>();
     let mut out = String::from(
         "// Generated from the Rust types by `UPDATE_BINDINGS=1 cargo test -p countersign-app bindings`.\n\
          // Do not edit: `cargo test` fails when this file and the Rust side differ.\n\

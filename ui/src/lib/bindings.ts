@@ -378,6 +378,11 @@ export type Schedule = { at: string, zone: string, };
 export type Span = { change: Change, text: string, };
 
 /**
+ * A file attached in Compose, copied into the data folder until a draft takes it.
+ */
+export type StagedMedia = { token: string, name: string, };
+
+/**
  * Whether an entry counts, and why.
  */
 export type Standing = { "standing": "signed" } | { "standing": "genesis" } | { "standing": "unsigned" } | { "standing": "invalid", "detail": string };
