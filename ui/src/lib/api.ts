@@ -58,9 +58,21 @@ export async function stageMedia(file: File): Promise<StagedMedia> {
   }
 }
 
+/** The file name core keeps a media file under: its SHA-256 and an extension by type
+ *  (core's `media::stored_name`). */
+export function storedName(hash: string, mime: string): string {
+  const ext: Record<string, string> = {
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/gif": "gif",
+    "image/webp": "webp",
+  };
+  return `${hash}.${ext[mime] ?? "mp4"}`;
+}
+
 /** A URL the webview can show for a media file kept in the workspace. */
-export function mediaUrl(mediaDir: string, hash: string): string {
-  return convertFileSrc(`${mediaDir}/${hash}`);
+export function mediaUrl(mediaDir: string, hash: string, mime: string): string {
+  return convertFileSrc(`${mediaDir}/${storedName(hash, mime)}`);
 }
 
 /** Calls `handler` for every core event until the returned function is called. */

@@ -56,13 +56,18 @@ export function lastMember(): Member | null {
 
 export function pick(member: Member): void {
   session.me = member;
+  session.notice = "";
+  session.error = null;
   localStorage.setItem(LAST_MEMBER, member.name);
   session.screen = member.role === "contributor" ? "compose" : "review";
 }
 
+/** The member leaves the window: their unlocked key is locked again, so the next person
+ *  cannot sign with it. */
 export function leave(): void {
   session.me = null;
   session.screen = "whos-here";
+  call("lock_keys", {}).catch(fail);
 }
 
 export function go(screen: Screen): void {
