@@ -18,8 +18,8 @@ use countersign_core::schedule::Fold;
 use countersign_core::secrets::{Channel, Keychain, SecretString};
 use countersign_core::x_account::Target;
 use countersign_core::{
-    App, DraftInput, Edit, Error, InitOptions, MediaInput, NewMember, PartInput, Role, Status,
-    SystemClock, When,
+    App, Decision, DraftInput, Edit, Error, InitOptions, MediaInput, NewMember, PartInput, Role,
+    Status, SystemClock, When,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -128,14 +128,79 @@ enum Command {
         #[arg(long = "as", value_name = "NAME")]
         actor: String,
         /// Wall time, "YYYY-MM-DD HH:MM".
+        #[arg(long, required_unless_present = "queue", conflicts_with = "queue")]
+        at: Option<String>,
+        /// Take the next free weekly queue slot instead of an exact time.
         #[arg(long)]
-        at: String,
+        queue: bool,
         /// The zone of --at (default: the brand's).
         #[arg(long)]
         tz: Option<String>,
         /// For a time that happens twice when clocks fall back: earlier or later.
         #[arg(long, value_parser = parse_fold)]
         fold: Option<Fold>,
+    },
+    /// Take a post off the schedule (it stays approved when you may countersign it).
+    Unschedule {
+        id: String,
+        #[arg(long = "as", value_name = "NAME")]
+        actor: String,
+    },
+    /// Take a post off the road for good: it will never be published.
+    Drop {
+        id: String,
+        #[arg(long = "as", value_name = "NAME")]
+        actor: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Decide what happens to a missed, failed or needs-check post.
+    Decide {
+        id: String,
+        #[arg(long = "as", value_name = "NAME")]
+        actor: String,
+        /// Publish it now (a thread continues after its posted parts).
+        #[arg(long, group = "decision")]
+        publish_now: bool,
+        /// Countersign a new time, "YYYY-MM-DD HH:MM" in the brand's zone (or --tz).
+        #[arg(long, group = "decision", value_name = "WALL")]
+        reschedule: Option<String>,
+        #[arg(long, requires = "reschedule")]
+        tz: Option<String>,
+        #[arg(long, requires = "reschedule", value_parser = parse_fold)]
+        fold: Option<Fold>,
+        /// It is on X after all: the link to it.
+        #[arg(long, group = "decision", value_name = "URL")]
+        mark_posted: Option<String>,
+        /// Let it go, with a reason.
+        #[arg(long = "drop", group = "decision", value_name = "REASON")]
+        drop_reason: Option<String>,
+    },
+    /// The brand's weekly posting slots and the queue.
+    #[command(subcommand)]
+    Queue(QueueCommand),
+    /// Posts with a time in a date range (scheduled, missed, posted, ...), in the brand's zone.
+    Calendar {
+        /// First day, YYYY-MM-DD (default: today).
+        #[arg(long)]
+        from: Option<String>,
+        /// Number of days.
+        #[arg(long, default_value_t = 7)]
+        days: u32,
+    },
+    /// Publish everything that is due, then exit.
+    Publish {
+        /// Required: one pass, then exit (`countersign run` keeps publishing).
+        #[arg(long, required = true)]
+        once: bool,
+        #[command(flatten)]
+        pacing: Pacing,
+    },
+    /// The always-on publisher, for a machine that stays awake. Logs to stdout; stops cleanly
+    /// on SIGTERM or Ctrl-C.
+    Run {
+        #[command(flatten)]
+        pacing: Pacing,
     },
     /// The claim-time check the publisher runs: the four checks of a signed approval. A post
     /// that fails it moves to needs_check with the reason.
@@ -159,6 +224,64 @@ enum Command {
     /// Check the OS keychain where Countersign keeps its secrets.
     #[command(subcommand)]
     Keychain(KeychainCommand),
+}
+
+#[derive(Debug, clap::Args)]
+struct Pacing {
+    /// Seconds a post whose outcome is unknown may stay unconfirmed on the timeline before a
+    /// person is asked.
+    #[arg(long, default_value_t = 120, value_name = "SECS")]
+    reconcile_grace: u64,
+    /// Seconds before the first retry after a failure that surely sent nothing.
+    #[arg(long, default_value_t = 2.0, value_name = "SECS")]
+    backoff: f64,
+}
+
+impl Pacing {
+    fn options(&self) -> countersign_core::publish::PublishOptions {
+        countersign_core::publish::PublishOptions {
+            reconcile_grace: std::time::Duration::from_secs(self.reconcile_grace),
+            backoff_base: std::time::Duration::from_secs_f64(self.backoff.clamp(0.01, 3600.0)),
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum QueueCommand {
+    /// Weekly slots: add, list, remove.
+    #[command(subcommand)]
+    Slots(SlotCommand),
+    /// The posts in the queue, in order.
+    List,
+    /// Move a queued post to a position (1 = next out). Moved posts are countersigned again.
+    Move {
+        id: String,
+        #[arg(long)]
+        to: usize,
+        #[arg(long = "as", value_name = "NAME")]
+        actor: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SlotCommand {
+    /// Add a weekly slot: a weekday and a wall time in the brand's zone.
+    Add {
+        /// monday..sunday (or mon..sun).
+        weekday: String,
+        /// HH:MM.
+        time: String,
+        #[arg(long = "as", value_name = "NAME")]
+        actor: String,
+    },
+    List,
+    Remove {
+        weekday: String,
+        time: String,
+        #[arg(long = "as", value_name = "NAME")]
+        actor: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -384,7 +507,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logging();
+    init_logging(matches!(cli.command, Command::Run { .. }));
     let json = cli.json;
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -430,13 +553,25 @@ fn open_browser(url: &url::Url) -> Result<(), String> {
 }
 
 /// Logs go to stderr, filtered by COUNTERSIGN_LOG (e.g. `info`, `debug`); warnings by default.
-fn init_logging() {
+/// The always-on publisher (`run`) logs to stdout, `info` by default: its log is its output.
+fn init_logging(publisher: bool) {
+    let default = if publisher { "info" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("COUNTERSIGN_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colours only for a terminal: a log file or journal gets plain lines.
+    use std::io::IsTerminal;
+    let _ = if publisher {
+        builder
+            .with_ansi(std::io::stdout().is_terminal())
+            .with_writer(std::io::stdout)
+            .try_init()
+    } else {
+        builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .with_writer(std::io::stderr)
+            .try_init()
+    };
 }
 
 fn data_dir(cli: &Cli) -> Result<PathBuf, Error> {
@@ -710,18 +845,93 @@ fn run(cli: Cli) -> Result<(), Error> {
             id,
             actor,
             at,
+            queue,
             tz,
             fold,
         } => {
             let app = open(&cli)?;
             unlock(&app, Some(actor))?;
-            let when = When {
-                wall: at.clone(),
-                zone: tz.clone(),
-                fold: *fold,
+            let post = match at {
+                Some(wall) if !*queue => app.schedule(
+                    post_id(id)?,
+                    actor,
+                    When {
+                        wall: wall.clone(),
+                        zone: tz.clone(),
+                        fold: *fold,
+                    },
+                )?,
+                _ => app.schedule_to_queue(post_id(id)?, actor)?,
             };
-            out.moved(&app.schedule(post_id(id)?, actor, when)?, "scheduled");
+            out.moved(&post, "scheduled");
             Ok(())
+        }
+        Command::Unschedule { id, actor } => {
+            let app = open(&cli)?;
+            unlock(&app, Some(actor))?;
+            out.moved(&app.unschedule(post_id(id)?, actor)?, "unscheduled");
+            Ok(())
+        }
+        Command::Drop { id, actor, reason } => {
+            let app = open(&cli)?;
+            unlock(&app, Some(actor))?;
+            out.moved(&app.drop_post(post_id(id)?, actor, reason)?, "dropped");
+            Ok(())
+        }
+        Command::Decide {
+            id,
+            actor,
+            publish_now,
+            reschedule,
+            tz,
+            fold,
+            mark_posted,
+            drop_reason,
+        } => {
+            let decision = match (publish_now, reschedule, mark_posted, drop_reason) {
+                (true, _, _, _) => Decision::PublishNow,
+                (_, Some(wall), _, _) => Decision::Reschedule(When {
+                    wall: wall.clone(),
+                    zone: tz.clone(),
+                    fold: *fold,
+                }),
+                (_, _, Some(url), _) => Decision::MarkPosted { url: url.clone() },
+                (_, _, _, Some(reason)) => Decision::Drop {
+                    reason: reason.clone(),
+                },
+                _ => {
+                    return Err(Error::InvalidInput {
+                        detail: "decide needs one of --publish-now, --reschedule WALL, \
+                                 --mark-posted URL or --drop REASON"
+                            .into(),
+                    });
+                }
+            };
+            let app = open(&cli)?;
+            unlock(&app, Some(actor))?;
+            out.moved(&app.decide(post_id(id)?, actor, decision)?, "decided");
+            Ok(())
+        }
+        Command::Queue(cmd) => queue(&cli, &out, cmd),
+        Command::Calendar { from, days } => {
+            let app = open(&cli)?;
+            let zone = app.account()?.timezone;
+            let (start, end) = output::day_range(from.as_deref(), *days, &zone, app.now())?;
+            out.calendar(&app.calendar(start, end)?, &zone);
+            Ok(())
+        }
+        Command::Publish { pacing, .. } => {
+            let app = open(&cli)?;
+            let report = runtime()?.block_on(async {
+                let _lease = countersign_core::publisher::Lease::take(app.data_dir())?;
+                app.publish_due(&pacing.options()).await
+            })?;
+            out.pass(&report);
+            Ok(())
+        }
+        Command::Run { pacing } => {
+            let app = Arc::new(open(&cli)?);
+            runtime()?.block_on(publish_until_stopped(app, pacing.options()))
         }
         Command::History { search, limit } => {
             let app = open(&cli)?;
@@ -807,6 +1017,81 @@ fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
     }
+}
+
+fn queue(cli: &Cli, out: &Out, cmd: &QueueCommand) -> Result<(), Error> {
+    let app = open(cli)?;
+    match cmd {
+        QueueCommand::Slots(SlotCommand::List) => out.slots(&app.queue_slots()?),
+        QueueCommand::Slots(SlotCommand::Add {
+            weekday,
+            time,
+            actor,
+        }) => {
+            unlock(&app, Some(actor))?;
+            app.add_queue_slot(actor, weekday, time)?;
+            out.slots(&app.queue_slots()?);
+        }
+        QueueCommand::Slots(SlotCommand::Remove {
+            weekday,
+            time,
+            actor,
+        }) => {
+            unlock(&app, Some(actor))?;
+            app.remove_queue_slot(actor, weekday, time)?;
+            out.slots(&app.queue_slots()?);
+        }
+        QueueCommand::List => out.calendar(&app.queue()?, &app.account()?.timezone),
+        QueueCommand::Move { id, to, actor } => {
+            unlock(&app, Some(actor))?;
+            app.move_in_queue(post_id(id)?, actor, *to)?;
+            out.calendar(&app.queue()?, &app.account()?.timezone);
+        }
+    }
+    Ok(())
+}
+
+/// `countersign run`: publishes until SIGTERM or Ctrl-C, then stops after recording the
+/// request in flight.
+async fn publish_until_stopped(
+    app: Arc<App>,
+    opts: countersign_core::publish::PublishOptions,
+) -> Result<(), Error> {
+    // Every outcome a person must hear about goes to the log as it happens.
+    let events = app.subscribe();
+    std::thread::spawn(move || {
+        for event in events {
+            output::log_event(&event);
+        }
+    });
+    let publisher = countersign_core::publisher::Publisher::start(app, opts, |report| {
+        output::log_pass(report);
+    })
+    .await?;
+    tracing::info!("publishing; stop with SIGTERM or Ctrl-C");
+    wait_for_stop_signal().await?;
+    tracing::info!("stopping: finishing the request in flight");
+    publisher.stop(std::time::Duration::from_secs(60)).await;
+    Ok(())
+}
+
+#[cfg(unix)]
+async fn wait_for_stop_signal() -> Result<(), Error> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term =
+        signal(SignalKind::terminate()).map_err(|e| Error::io("cannot listen for SIGTERM", e))?;
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+async fn wait_for_stop_signal() -> Result<(), Error> {
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| Error::io("cannot listen for Ctrl-C", e))
 }
 
 fn draft(cli: &Cli, out: &Out, cmd: &DraftCommand) -> Result<(), Error> {

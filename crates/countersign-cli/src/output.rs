@@ -7,8 +7,9 @@ use countersign_core::audit::{AuditEntry, AuditReport};
 use countersign_core::connection::{Connection, ConnectionState};
 use countersign_core::diff::Change;
 use countersign_core::model::{Account, Comment, Member, Post, Version};
+use countersign_core::publish::PassReport;
 use countersign_core::schedule::wall_time;
-use countersign_core::store::{HistoryRow, PostSummary};
+use countersign_core::store::{CalendarItem, HistoryRow, PostSummary, QueueSlot};
 use countersign_core::x_account::AccountStatus;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -344,6 +345,57 @@ impl Out {
         }
     }
 
+    pub fn slots(&self, slots: &[QueueSlot]) {
+        if self.json {
+            return print_json(&slots);
+        }
+        if slots.is_empty() {
+            println!(
+                "No queue slots. Add one: countersign queue slots add tuesday 09:00 --as NAME"
+            );
+        }
+        for s in slots {
+            println!(
+                "{:<10} {}",
+                format!("{:?}", s.weekday).to_lowercase(),
+                s.time.strftime("%H:%M")
+            );
+        }
+    }
+
+    /// Posts on the calendar (or in the queue), with their wall time in the brand's zone.
+    pub fn calendar(&self, items: &[CalendarItem], zone: &str) {
+        if self.json {
+            return print_json(&items);
+        }
+        if items.is_empty() {
+            println!("Nothing in that range.");
+        }
+        for c in items {
+            println!(
+                "{} {}  {}  {:<12} {:<16} {}{}",
+                wall_time(c.at, zone),
+                zone,
+                c.id,
+                c.status.as_str(),
+                excerpt(&c.author, 16),
+                excerpt(&c.text, 40),
+                if c.queued { "  [queue]" } else { "" }
+            );
+        }
+    }
+
+    /// What `publish --once` did.
+    pub fn pass(&self, r: &PassReport) {
+        if self.json {
+            return print_json(r);
+        }
+        println!("{}", pass_line(r));
+        if let Some(b) = &r.blocked {
+            println!("Nothing could be sent: {b}.");
+        }
+    }
+
     pub fn posts(&self, ps: &[PostSummary]) {
         if self.json {
             return print_json(&ps);
@@ -474,5 +526,80 @@ impl Out {
                 e.seq, e.at, e.actor_name, e.action, e.detail
             );
         }
+    }
+}
+
+fn pass_line(r: &PassReport) -> String {
+    format!(
+        "Posted {}, waiting {}, failed {}, needs check {}, missed {}.",
+        r.posted.len(),
+        r.waiting.len(),
+        r.failed.len(),
+        r.needs_check.len(),
+        r.missed.len()
+    )
+}
+
+/// The always-on publisher's log line for a pass that did something.
+pub fn log_pass(r: &PassReport) {
+    let quiet = r.posted.is_empty()
+        && r.failed.is_empty()
+        && r.needs_check.is_empty()
+        && r.missed.is_empty()
+        && r.blocked.is_none();
+    if quiet {
+        return;
+    }
+    tracing::info!(
+        posted = ?r.posted,
+        failed = ?r.failed,
+        needs_check = ?r.needs_check,
+        missed = ?r.missed,
+        blocked = r.blocked.as_deref().unwrap_or(""),
+        "{}",
+        pass_line(r)
+    );
+}
+
+/// `[start, end)` of `days` days from `from` (YYYY-MM-DD, default today), in `zone`.
+pub fn day_range(
+    from: Option<&str>,
+    days: u32,
+    zone: &str,
+    now: jiff::Timestamp,
+) -> Result<(jiff::Timestamp, jiff::Timestamp), countersign_core::Error> {
+    let tz = countersign_core::schedule::zone(zone)?;
+    let bad = |input: &str| countersign_core::Error::InvalidTime {
+        input: input.to_string(),
+    };
+    let date = match from {
+        Some(d) => d.trim().parse::<jiff::civil::Date>().map_err(|_| bad(d))?,
+        None => now.to_zoned(tz.clone()).date(),
+    };
+    let start = date
+        .to_zoned(tz.clone())
+        .map_err(|_| bad(&date.to_string()))?;
+    let end = date
+        .checked_add(jiff::Span::new().days(i64::from(days.max(1))))
+        .map_err(|_| bad(&date.to_string()))?
+        .to_zoned(tz)
+        .map_err(|_| bad(&date.to_string()))?;
+    Ok((start.timestamp(), end.timestamp()))
+}
+
+/// The always-on publisher's log line for an event.
+pub fn log_event(event: &countersign_core::Event) {
+    use countersign_core::Event as E;
+    match event {
+        E::Posted { post_id, url } => tracing::info!(%post_id, %url, "posted"),
+        E::Failed { post_id, reason } => tracing::error!(%post_id, %reason, "failed"),
+        E::NeedsCheck { post_id, reason } => {
+            tracing::warn!(%post_id, %reason, "needs a check by a person")
+        }
+        E::Missed { post_id, at } => tracing::warn!(%post_id, %at, "missed its time"),
+        E::NeedsReconnect => {
+            tracing::error!("the X account needs reconnecting: `countersign account connect`")
+        }
+        other => tracing::debug!(?other, "event"),
     }
 }

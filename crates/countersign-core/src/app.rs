@@ -25,7 +25,7 @@ use crate::keys::{self, KdfCost, KeySecret, MemberKey};
 use crate::media;
 use crate::model::{
     Account, Approval, Attachment, Comment, Content, Member, Part, Post, ReplySettings, Role,
-    Schedule, Status, Version,
+    Status, Version,
 };
 use crate::roster::{Roster, RosterEntry, Standing};
 use crate::schedule::{self, Fold};
@@ -134,6 +134,11 @@ pub struct App {
     /// every act. In this process only; never written anywhere.
     unlocked: Mutex<HashMap<Uuid, (MemberKey, Instant)>>,
     unlock_for: Duration,
+    /// Wakes this process's publisher when the schedule changes.
+    wake: Arc<tokio::sync::Notify>,
+    /// The X client for the connection as it was when the client was made: kept so the
+    /// rate-limit budgets X reported are remembered between publishing passes.
+    pub(crate) x_cache: Mutex<Option<(crate::connection::Connection, countersign_x::XClient)>>,
 }
 
 /// How long an unsealed key stays usable unless [`App::set_unlock_for`] says otherwise.
@@ -142,7 +147,7 @@ pub const DEFAULT_UNLOCK_FOR: Duration = Duration::from_secs(5 * 60);
 /// A member with their unsealed key: every act a member makes is signed with it.
 #[derive(Debug)]
 pub(crate) struct Signer {
-    member: Member,
+    pub(crate) member: Member,
     key: MemberKey,
 }
 
@@ -248,6 +253,8 @@ impl App {
             kdf: KdfCost::for_channel(channel),
             unlocked: Mutex::new(HashMap::new()),
             unlock_for: DEFAULT_UNLOCK_FOR,
+            wake: Arc::new(tokio::sync::Notify::new()),
+            x_cache: Mutex::new(None),
         }
     }
 
@@ -368,6 +375,23 @@ impl App {
         self.events.subscribe()
     }
 
+    /// What wakes this process's publisher (see [`crate::publisher`]).
+    pub fn wake_handle(&self) -> Arc<tokio::sync::Notify> {
+        self.wake.clone()
+    }
+
+    /// Tells the publisher, here or in another process on this data dir, that what is due
+    /// may have changed.
+    pub(crate) fn schedule_changed(&self) {
+        self.wake.notify_one();
+        crate::publisher::wake_other_process(&self.data_dir);
+    }
+
+    /// The earliest instant anything is due to be published (or retried).
+    pub fn next_due(&self) -> Result<Option<Timestamp>> {
+        self.read(|tx| tx.publishing().next_due())
+    }
+
     fn store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -389,7 +413,7 @@ impl App {
     /// Counts `text` as X would for this account.
     pub fn count(&self, text: &str) -> Result<Count> {
         let a = self.account()?;
-        Ok(count::count(text, &config(&a)))
+        Ok(count::count(text, &count_config(&a)))
     }
 
     /// Counts a part as it will be published: NFC, with ` ^INITIALS` when the post is signed.
@@ -402,7 +426,7 @@ impl App {
         };
         Ok(count::count(
             &content::published_text(&part, signature),
-            &config(&a),
+            &count_config(&a),
         ))
     }
 
@@ -619,7 +643,11 @@ impl App {
             let who = member(tx, actor)?;
             let next = workflow::check(&who, Action::Submit, subject(&post), account.solo_mode)?;
             let who = self.signer(tx, who)?;
-            content::check_publishable(&post.content, &post.author.initials, &config(&account))?;
+            content::check_publishable(
+                &post.content,
+                &post.author.initials,
+                &count_config(&account),
+            )?;
             post.status = next;
             post.updated_at = now;
             tx.posts().update(&post)?;
@@ -671,7 +699,11 @@ impl App {
                 }
                 None => false,
             };
-            content::check_publishable(&post.content, &post.author.initials, &config(&account))?;
+            content::check_publishable(
+                &post.content,
+                &post.author.initials,
+                &count_config(&account),
+            )?;
             let mut note = None;
             match &post.scheduled {
                 Some(s) if s.at > now => next = Status::Scheduled,
@@ -701,62 +733,16 @@ impl App {
             post_id: id,
             by: actor.to_string(),
         });
+        if post.status == Status::Scheduled {
+            self.schedule_changed();
+        }
         Ok(post)
     }
 
     /// Sets or moves the publish time. This is a countersignature of content and time, so only
     /// an approver who is not the author (or a solo admin) may do it.
     pub fn schedule(&self, id: Uuid, actor: &str, when: When) -> Result<Post> {
-        let now = self.now();
-        let post = self.write(|tx| {
-            let account = account(tx)?;
-            let mut post = post(tx, id)?;
-            let approver = member(tx, actor)?;
-            let next = workflow::check(
-                &approver,
-                Action::Schedule,
-                subject(&post),
-                solo_allowed(tx, &account)?,
-            )?;
-            check_not_own_edit(tx, &post, &approver)?;
-            let approver = self.signer(tx, approver)?;
-            let zone = when
-                .zone
-                .clone()
-                .unwrap_or_else(|| account.timezone.clone());
-            let at = schedule::resolve(schedule::parse_wall(&when.wall)?, &zone, when.fold)?;
-            if at <= now {
-                return Err(Error::ScheduleInPast {
-                    at: format!("{} {zone}", schedule::wall_time(at, &zone)),
-                    now: format!("{} {zone}", schedule::wall_time(now, &zone)),
-                });
-            }
-            content::check_publishable(&post.content, &post.author.initials, &config(&account))?;
-            post.scheduled = Some(Schedule {
-                at,
-                zone: zone.clone(),
-            });
-            let detail = json!({"at": at, "zone": zone, "wall": schedule::wall_time(at, &zone)});
-            countersign(
-                tx,
-                now,
-                &account,
-                &mut post,
-                &approver,
-                next,
-                false,
-                "scheduled",
-                detail,
-            )?;
-            Ok(post)
-        })?;
-        if let Some(s) = &post.scheduled {
-            self.events.emit(Event::Scheduled {
-                post_id: id,
-                at: s.at,
-            });
-        }
-        Ok(post)
+        self.countersign_time(id, actor, crate::queue::TimePick::Wall(when))
     }
 
     /// Sends the post back to its author with a comment. Voids any approval.
@@ -866,7 +852,11 @@ impl App {
         self.read(|tx| {
             let account = account(tx)?;
             let post = post(tx, id)?;
-            let counts = content::counts(&post.content, &post.author.initials, &config(&account));
+            let counts = content::counts(
+                &post.content,
+                &post.author.initials,
+                &count_config(&account),
+            );
             Ok(PostView {
                 counts,
                 approval: tx.approvals().current(id)?,
@@ -951,28 +941,7 @@ impl App {
             if let Err(reason) = &outcome {
                 let account = account(tx)?;
                 let mut post = post(tx, id)?;
-                let was = post.status;
-                if matches!(
-                    was,
-                    Status::Approved | Status::Scheduled | Status::Publishing | Status::Missed
-                ) {
-                    post.status = Status::NeedsCheck;
-                    post.status_reason = Some(reason.clone());
-                    post.updated_at = now;
-                    tx.posts().update(&post)?;
-                }
-                tx.audit().append(
-                    NewAuditEntry {
-                        actor: None,
-                        action: "publish_refused",
-                        post_id: Some(post.id),
-                        version: Some(post.version),
-                        digest: Some(&digest_of(&account, &post)),
-                        detail: json!({"reason": reason, "status_was": was}),
-                        key: None,
-                    },
-                    now,
-                )?;
+                crate::publish::refuse(tx, now, &account, &mut post, reason)?;
             }
             Ok(outcome)
         })?;
@@ -1286,7 +1255,7 @@ fn append_roster(
 }
 
 /// The four checks of [`crate::approval::verify`] on a post as stored.
-fn verify_post(tx: &Tx<'_>, id: Uuid) -> Result<std::result::Result<Approval, String>> {
+pub(crate) fn verify_post(tx: &Tx<'_>, id: Uuid) -> Result<std::result::Result<Approval, String>> {
     let account = account(tx)?;
     let post = post(tx, id)?;
     let ws = tx.workspace().id()?;
@@ -1298,7 +1267,7 @@ fn verify_post(tx: &Tx<'_>, id: Uuid) -> Result<std::result::Result<Approval, St
     )
 }
 
-fn config(account: &Account) -> CountConfig {
+pub(crate) fn count_config(account: &Account) -> CountConfig {
     CountConfig::v3().with_max_weighted_length(account.max_weighted_length)
 }
 
@@ -1308,7 +1277,7 @@ pub(crate) fn account(tx: &Tx<'_>) -> Result<Account> {
         .ok_or_else(|| Error::Storage("the workspace has no account row".into()))
 }
 
-fn member(tx: &Tx<'_>, name: &str) -> Result<Member> {
+pub(crate) fn member(tx: &Tx<'_>, name: &str) -> Result<Member> {
     tx.members()
         .by_name(name)?
         .ok_or_else(|| Error::UnknownMember {
@@ -1331,7 +1300,7 @@ pub(crate) fn admin(tx: &Tx<'_>, name: &str, action: &'static str) -> Result<Mem
     Ok(m)
 }
 
-fn post(tx: &Tx<'_>, id: Uuid) -> Result<Post> {
+pub(crate) fn post(tx: &Tx<'_>, id: Uuid) -> Result<Post> {
     tx.posts()
         .get(id)?
         .ok_or_else(|| Error::UnknownPost { id: id.to_string() })
@@ -1339,14 +1308,14 @@ fn post(tx: &Tx<'_>, id: Uuid) -> Result<Post> {
 
 /// Solo mode lets an admin countersign their own posts only while nobody else could: once a
 /// second approver or admin is active, four-eyes applies again.
-fn solo_allowed(tx: &Tx<'_>, account: &Account) -> Result<bool> {
+pub(crate) fn solo_allowed(tx: &Tx<'_>, account: &Account) -> Result<bool> {
     Ok(account.solo_mode && tx.members().active_reviewers()? <= 1)
 }
 
 /// Four-eyes also covers words an approver put into someone else's post: they may not
 /// countersign a version they saved themselves, unless they saved it in the act of approving
 /// (which that approval records).
-fn check_not_own_edit(tx: &Tx<'_>, post: &Post, approver: &Member) -> Result<()> {
+pub(crate) fn check_not_own_edit(tx: &Tx<'_>, post: &Post, approver: &Member) -> Result<()> {
     if approver.id == post.author.id
         || tx.posts().editor_of(post.id, post.version)? != Some(approver.id)
     {
@@ -1365,14 +1334,14 @@ fn check_not_own_edit(tx: &Tx<'_>, post: &Post, approver: &Member) -> Result<()>
     })
 }
 
-fn subject(post: &Post) -> Subject<'_> {
+pub(crate) fn subject(post: &Post) -> Subject<'_> {
     Subject {
         status: post.status,
         author: &post.author,
     }
 }
 
-fn digest_of(account: &Account, post: &Post) -> String {
+pub(crate) fn digest_of(account: &Account, post: &Post) -> String {
     content::digest(
         &account.handle,
         &post.content,
@@ -1509,7 +1478,7 @@ fn save_edit(
 
 /// Records a countersignature of the post as it stands and moves it to `next`.
 #[allow(clippy::too_many_arguments)]
-fn countersign(
+pub(crate) fn countersign(
     tx: &Tx<'_>,
     now: Timestamp,
     account: &Account,
@@ -1579,7 +1548,7 @@ fn add_comment(
 }
 
 /// Appends an audit entry about a post, with its version and current digest.
-fn record(
+pub(crate) fn record(
     tx: &Tx<'_>,
     now: Timestamp,
     who: &Signer,

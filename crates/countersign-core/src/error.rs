@@ -257,6 +257,32 @@ pub enum Error {
     // --- publishing guard ---------------------------------------------------------------------
     #[error("post {id} has no valid approval: {reason}")]
     ApprovalInvalid { id: String, reason: String },
+
+    // --- the queue and the publisher -----------------------------------------------------------
+    #[error("{input:?} is not a weekday: use monday..sunday (or mon..sun)")]
+    InvalidWeekday { input: String },
+    #[error("{weekday} {time} is already a queue slot")]
+    SlotExists { weekday: String, time: String },
+    #[error("there is no queue slot {weekday} {time}; `countersign queue slots list` shows them")]
+    UnknownSlot { weekday: String, time: String },
+    #[error(
+        "the queue has no free slot in the next {weeks} weeks; add slots (`countersign queue slots add DAY HH:MM --as NAME`) or schedule at an exact time"
+    )]
+    QueueFull { weeks: u32 },
+    #[error("post {id} is not in the queue (it was not added with --queue, or is not scheduled)")]
+    NotInQueue { id: String },
+    #[error("the queue has {len} posts; position {position} is outside 1..{len}")]
+    NoSuchPosition { position: usize, len: usize },
+    #[error(
+        "post {id} is being sent to X right now; wait for the outcome (it will be posted, or waiting for a check), then decide"
+    )]
+    InFlight { id: String },
+    #[error(
+        "another publisher (process {pid}) is already running for this workspace; only one may publish at a time. Stop it, or let it publish"
+    )]
+    PublisherRunning { pid: String },
+    #[error("{url:?} is not a link to a post (https://x.com/HANDLE/status/ID)")]
+    InvalidPostUrl { url: String },
 }
 
 fn needed_role(action: &str) -> &'static str {
@@ -334,10 +360,19 @@ impl Error {
             Error::PassphrasesDiffer { .. } => "passphrases_differ",
             Error::SignerNotInRoster { .. } => "signer_not_in_roster",
             Error::ExportUnreadable { .. } => "export_unreadable",
+            Error::InvalidWeekday { .. } => "invalid_weekday",
+            Error::SlotExists { .. } => "slot_exists",
+            Error::UnknownSlot { .. } => "unknown_slot",
+            Error::QueueFull { .. } => "queue_full",
+            Error::NotInQueue { .. } => "not_in_queue",
+            Error::NoSuchPosition { .. } => "no_such_position",
+            Error::InFlight { .. } => "in_flight",
+            Error::PublisherRunning { .. } => "publisher_running",
+            Error::InvalidPostUrl { .. } => "invalid_post_url",
         }
     }
 
-    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
             context: context.into(),
             source,

@@ -37,6 +37,33 @@ pub enum Event {
     },
     /// X refused the refresh token: a person must connect the account again.
     NeedsReconnect,
+    /// The post is on X: `url` links to it (on X, or on the Sandbox timeline).
+    Posted {
+        post_id: Uuid,
+        url: String,
+    },
+    /// X refused the post, or kept failing: a person must decide what happens to it.
+    Failed {
+        post_id: Uuid,
+        reason: String,
+    },
+    /// The post's time passed by more than the grace window while nothing could publish it
+    /// (the machine slept, the app was closed): an approver decides.
+    Missed {
+        post_id: Uuid,
+        at: Timestamp,
+    },
+    /// The publisher cannot tell whether the post reached X, or its approval does not hold:
+    /// a person decides.
+    NeedsCheck {
+        post_id: Uuid,
+        reason: String,
+    },
+    /// The post was unscheduled or dropped: it will not be published.
+    Unscheduled {
+        post_id: Uuid,
+        by: String,
+    },
     /// An approval stopped counting because the post changed.
     ApprovalVoided {
         post_id: Uuid,

@@ -76,10 +76,13 @@ pub enum Status {
     Failed,
     NeedsCheck,
     Missed,
+    /// Taken off the road by a person (deleted, or a missed or unclear post let go). Never
+    /// published.
+    Dropped,
 }
 
 impl Status {
-    pub const ALL: [Status; 11] = [
+    pub const ALL: [Status; 12] = [
         Status::Draft,
         Status::InReview,
         Status::ChangesRequested,
@@ -91,6 +94,7 @@ impl Status {
         Status::Failed,
         Status::NeedsCheck,
         Status::Missed,
+        Status::Dropped,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -106,6 +110,7 @@ impl Status {
             Status::Failed => "failed",
             Status::NeedsCheck => "needs_check",
             Status::Missed => "missed",
+            Status::Dropped => "dropped",
         }
     }
 
@@ -128,6 +133,7 @@ impl Status {
             Status::Failed => "failed",
             Status::NeedsCheck => "waiting for a check",
             Status::Missed => "missed",
+            Status::Dropped => "dropped",
         }
     }
 }

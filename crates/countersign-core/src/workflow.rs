@@ -20,6 +20,12 @@ pub enum Action {
     Reject,
     /// Set or move the publish time; an approver's countersignature of content and time.
     Schedule,
+    /// Take the post off the schedule; it stays approved (or goes back to review).
+    Unschedule,
+    /// Take the post off the road for good: it will never be published.
+    Drop,
+    /// Record that a post whose fate was unclear is on X after all.
+    MarkPosted,
     Comment,
 }
 
@@ -32,6 +38,9 @@ impl Action {
             Action::RequestChanges => "request changes on",
             Action::Reject => "reject",
             Action::Schedule => "schedule",
+            Action::Unschedule => "unschedule",
+            Action::Drop => "drop",
+            Action::MarkPosted => "mark as posted",
             Action::Comment => "comment on",
         }
     }
@@ -39,7 +48,12 @@ impl Action {
     fn needs_reviewer(self) -> bool {
         matches!(
             self,
-            Action::Approve | Action::RequestChanges | Action::Reject | Action::Schedule
+            Action::Approve
+                | Action::RequestChanges
+                | Action::Reject
+                | Action::Schedule
+                | Action::Unschedule
+                | Action::MarkPosted
         )
     }
 
@@ -74,7 +88,10 @@ pub fn check(actor: &Member, action: Action, post: Subject<'_>, solo_mode: bool)
         });
     }
     let is_author = actor.id == post.author.id;
-    if matches!(action, Action::Edit | Action::Submit) && !is_author && !actor.role.reviews() {
+    if matches!(action, Action::Edit | Action::Submit | Action::Drop)
+        && !is_author
+        && !actor.role.reviews()
+    {
         return Err(Error::NotAuthor {
             name: actor.name.clone(),
             author: post.author.name.clone(),
@@ -92,7 +109,18 @@ pub fn check(actor: &Member, action: Action, post: Subject<'_>, solo_mode: bool)
         (Action::Reject, Draft | InReview | ChangesRequested | Approved | Scheduled | Missed) => {
             Rejected
         }
-        (Action::Schedule, InReview | Approved | Scheduled | Missed) => Scheduled,
+        // A missed, failed or unclear post is sent again by countersigning a new time.
+        (Action::Schedule, InReview | Approved | Scheduled | Missed | Failed | NeedsCheck) => {
+            Scheduled
+        }
+        (Action::Unschedule, Scheduled | Publishing | Missed | Failed | NeedsCheck) => Approved,
+        // A contributor may drop their own post only before an approver has signed it.
+        (Action::Drop, Draft | InReview | ChangesRequested) => Dropped,
+        (
+            Action::Drop,
+            Approved | Scheduled | Publishing | Missed | Failed | NeedsCheck | Rejected,
+        ) if actor.role.reviews() => Dropped,
+        (Action::MarkPosted, Missed | Failed | NeedsCheck | Publishing) => Posted,
         (action, status) => {
             return Err(Error::InvalidTransition {
                 action: action.verb(),

@@ -85,6 +85,21 @@ impl App {
         }
     }
 
+    /// Like [`App::x_client`], but the same client while the connection stays the same, so
+    /// what X said about rate limits carries over from one publishing pass to the next.
+    pub(crate) fn cached_x_client(&self) -> Result<XClient> {
+        let c = self.connection()?;
+        let mut cache = self.x_cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((seen, client)) = cache.as_ref()
+            && *seen == c
+        {
+            return Ok(client.clone());
+        }
+        let client = self.x_client()?;
+        *cache = Some((c, client.clone()));
+        Ok(client)
+    }
+
     pub fn connection(&self) -> Result<Connection> {
         self.read(|tx| tx.workspace().connection())
     }

@@ -3,50 +3,26 @@
 //! keychain.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use common::{PASS, keychain_or_skip, member, pass};
 use countersign_core::app::AccountChange;
 use countersign_core::keys::{self, KeySecret};
-use countersign_core::secrets::{Channel, Keychain, SecretString};
+use countersign_core::secrets::{Keychain, SecretString};
 use countersign_core::{
-    App, DraftInput, Error, InitOptions, ManualClock, NewMember, PartInput, Role, Status, When,
+    App, DraftInput, Error, InitOptions, ManualClock, PartInput, Role, Status, When,
 };
 use jiff::SignedDuration;
 use uuid::Uuid;
-
-const PASS: &str = "a test passphrase";
-
-fn keychain_or_skip() -> Option<Keychain> {
-    let k = Keychain::new(Channel::Test);
-    match k.check() {
-        Ok(()) => Some(k),
-        Err(e) if std::env::var_os("COUNTERSIGN_REQUIRE_KEYCHAIN").is_none() => {
-            eprintln!("skipped: no keychain here ({})", e.code());
-            None
-        }
-        Err(e) => panic!("the keychain must work under scripts/test.sh: {e}"),
-    }
-}
 
 struct Fixture {
     dir: tempfile::TempDir,
     app: App,
     clock: Arc<ManualClock>,
     keychain: Keychain,
-}
-
-fn pass() -> SecretString {
-    SecretString::new(PASS)
-}
-
-fn new_member(name: &str, role: Role) -> NewMember {
-    NewMember {
-        name: name.into(),
-        role,
-        initials: None,
-        passphrase: role.reviews().then(pass),
-    }
 }
 
 /// Ada (admin, genesis) signs in Ann and Cat (contributors) and Bob (approver).
@@ -64,15 +40,14 @@ fn fixture() -> Option<Fixture> {
         clock.clone(),
     )
     .unwrap();
-    app.add_member(None, new_member("Ada", Role::Admin))
-        .unwrap();
+    app.add_member(None, member("Ada", Role::Admin)).unwrap();
     app.unlock("Ada", &pass()).unwrap();
     for (name, role) in [
         ("Ann", Role::Contributor),
         ("Cat", Role::Contributor),
         ("Bob", Role::Approver),
     ] {
-        app.add_member(Some("Ada"), new_member(name, role)).unwrap();
+        app.add_member(Some("Ada"), member(name, role)).unwrap();
     }
     app.unlock("Bob", &pass()).unwrap();
     Some(Fixture {
@@ -335,7 +310,7 @@ fn only_admin_signed_roster_entries_count() {
     let Some(f) = fixture() else { return };
     // Added without an admin's signature: recorded, but their approvals do not count.
     f.app
-        .add_member(None, new_member("Dan", Role::Approver))
+        .add_member(None, member("Dan", Role::Approver))
         .unwrap();
     f.app.unlock("Dan", &pass()).unwrap();
     let id = f.in_review("Ann", "dan approves");
@@ -356,20 +331,18 @@ fn only_admin_signed_roster_entries_count() {
     f.app.approve(id, "Dan", None).unwrap();
     f.app.check_before_publish(id).unwrap();
     // An admin added without a signature cannot sign others in until an admin signs them in.
-    f.app
-        .add_member(None, new_member("Eve", Role::Admin))
-        .unwrap();
+    f.app.add_member(None, member("Eve", Role::Admin)).unwrap();
     f.app.unlock("Eve", &pass()).unwrap();
     assert_eq!(
         f.app
-            .add_member(Some("Eve"), new_member("Fay", Role::Contributor))
+            .add_member(Some("Eve"), member("Fay", Role::Contributor))
             .unwrap_err()
             .code(),
         "signer_not_in_roster"
     );
     f.app.set_role("Ada", "Eve", Role::Admin, None).unwrap();
     f.app
-        .add_member(Some("Eve"), new_member("Fay", Role::Contributor))
+        .add_member(Some("Eve"), member("Fay", Role::Contributor))
         .unwrap();
     assert!(f.app.audit_verify().unwrap().ok);
     // Contributors cannot sign the roster.
@@ -437,13 +410,13 @@ fn passphrases_are_asked_for_and_checked() {
         "passphrase_required"
     );
     // New approvers must choose a long enough passphrase.
-    let mut short = new_member("Eve", Role::Approver);
+    let mut short = member("Eve", Role::Approver);
     short.passphrase = Some(SecretString::new("short"));
     assert_eq!(
         f.app.add_member(Some("Ada"), short).unwrap_err().code(),
         "passphrase_too_short"
     );
-    let mut none = new_member("Eve", Role::Approver);
+    let mut none = member("Eve", Role::Approver);
     none.passphrase = None;
     assert_eq!(
         f.app.add_member(Some("Ada"), none).unwrap_err().code(),

@@ -133,6 +133,60 @@ pub(crate) async fn list_posts(State(world): State<Arc<World>>) -> Response {
     }
 }
 
+/// `GET /_sandbox/timeline`: the account's posts as a page a person can read, newest first,
+/// each anchored by its id (`/_sandbox/timeline#ID`), replies marked with what they answer.
+/// Where the app's post links point on the Sandbox account.
+pub(crate) async fn timeline(State(world): State<Arc<World>>) -> Response {
+    let posts = match posts(&world) {
+        Ok(p) => p,
+        Err(e) => {
+            return json_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &json!({"error": e.to_string()}),
+            );
+        }
+    };
+    let mut body = String::from(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Sandbox timeline</title>\
+         <style>body{font:15px system-ui,sans-serif;max-width:600px;margin:2em auto}\
+         article{border-bottom:1px solid #ccc;padding:.8em 0}\
+         article:target{background:#fff6d5}small{color:#666}</style></head><body>\
+         <h1>Sandbox timeline</h1>",
+    );
+    for p in posts.iter().rev().filter(|p| !p.deleted) {
+        let reply = p
+            .reply_to
+            .as_ref()
+            .map(|r| format!(" · replying to <a href=\"#{r}\">{r}</a>"))
+            .unwrap_or_default();
+        body.push_str(&format!(
+            "<article id=\"{id}\"><p>{text}</p><small>{at} · {id}{reply}{media}</small></article>",
+            id = p.id,
+            text = html_escape(&p.text).replace('\n', "<br>"),
+            at = p.created_at,
+            media = if p.media.is_empty() {
+                String::new()
+            } else {
+                format!(" · {} media", p.media.len())
+            },
+        ));
+    }
+    body.push_str("</body></html>");
+    let mut response = (StatusCode::OK, body).into_response();
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 /// `POST /_sandbox/reset`.
 pub(crate) async fn reset(State(world): State<Arc<World>>) -> Response {
     match world.reset() {
@@ -154,6 +208,8 @@ struct FaultRequest {
     path: Option<String>,
     #[serde(default)]
     method: Option<String>,
+    #[serde(default)]
+    skip: u32,
 }
 
 fn one() -> u32 {
@@ -188,6 +244,7 @@ pub(crate) async fn add_fault(State(world): State<Arc<World>>, body: Bytes) -> R
         count: request.count,
         path: request.path,
         method: request.method,
+        skip: request.skip,
     };
     let mut inner = world.lock();
     inner.faults.push(fault);

@@ -269,6 +269,7 @@ fn router(world: Arc<World>) -> Router {
         .route("/2/media/metadata", post(media::metadata))
         .route("/_sandbox/health", get(admin::health))
         .route("/_sandbox/posts", get(admin::list_posts))
+        .route("/_sandbox/timeline", get(admin::timeline))
         .route("/_sandbox/reset", post(admin::reset))
         .route(
             "/_sandbox/faults",

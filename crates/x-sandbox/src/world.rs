@@ -112,6 +112,10 @@ impl Inner {
     pub fn take_fault(&mut self, method: &Method, path: &str) -> Option<FaultKind> {
         let index = self.faults.iter().position(|f| f.matches(method, path))?;
         let fault = &mut self.faults[index];
+        if fault.skip > 0 {
+            fault.skip -= 1;
+            return None;
+        }
         let kind = fault.kind;
         fault.count -= 1;
         if fault.count == 0 {
@@ -167,6 +171,14 @@ pub(crate) struct Fault {
     /// An HTTP method such as `POST`; `None` matches every method.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
+    /// Matching requests to let through untouched before the fault starts (so a test can
+    /// fail, say, the second part of a thread).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub skip: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl Fault {
@@ -403,6 +415,7 @@ mod tests {
             count: 1,
             path: Some("/2/tweets".into()),
             method: Some("post".into()),
+            skip: 0,
         };
         assert!(f.matches(&Method::POST, "/2/tweets"));
         assert!(!f.matches(&Method::GET, "/2/tweets"));
@@ -412,6 +425,7 @@ mod tests {
             count: 1,
             path: None,
             method: None,
+            skip: 0,
         };
         assert!(m.matches(&Method::POST, "/2/media/upload/123/finalize"));
         assert!(!m.matches(&Method::POST, "/2/media/upload/123/append"));

@@ -15,6 +15,7 @@ mod comments;
 mod media;
 mod members;
 mod posts;
+mod publishing;
 mod roster;
 mod workspace;
 
@@ -31,6 +32,7 @@ pub use comments::{Comments, Reviews};
 pub use media::MediaFiles;
 pub use members::Members;
 pub use posts::{HistoryQuery, HistoryRow, ImportedPost, PostSummary, Posts};
+pub use publishing::{CalendarItem, PublishState, Publishing, QueueSlot};
 pub use roster::RosterLog;
 pub use workspace::Workspace;
 
@@ -44,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_connection.sql"),
     include_str!("migrations/0003_signed_approvals.sql"),
+    include_str!("migrations/0004_publishing.sql"),
 ];
 
 /// The schema version this build writes.
@@ -182,6 +185,21 @@ impl Store {
             return Ok(());
         }
         let path = self.path.clone();
+        // A migration may rebuild a table others refer to (SQLite's way to change a CHECK):
+        // foreign keys are off while it runs, and checked as a whole before it commits. The
+        // setting only takes effect outside a transaction.
+        self.conn
+            .pragma_update(None, "foreign_keys", false)
+            .map_err(|e| map_open_error(&path, e))?;
+        let migrated = self.migrate_in_tx();
+        self.conn
+            .pragma_update(None, "foreign_keys", true)
+            .map_err(|e| map_open_error(&path, e))?;
+        migrated
+    }
+
+    fn migrate_in_tx(&mut self) -> Result<()> {
+        let path = self.path.clone();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -195,6 +213,17 @@ impl Store {
                 .map_err(|e| map_open_error(&path, e))?;
             tx.pragma_update(None, "user_version", i as i64 + 1)
                 .map_err(|e| map_open_error(&path, e))?;
+        }
+        let broken: i64 = tx
+            .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| map_open_error(&path, e))?;
+        if broken > 0 {
+            return Err(Error::Corrupt {
+                path: path.clone(),
+                detail: format!("{broken} rows refer to rows that do not exist"),
+            });
         }
         tx.commit().map_err(|e| map_open_error(&path, e))
     }
@@ -265,6 +294,9 @@ impl<'c> Tx<'c> {
     }
     pub fn posts(&self) -> Posts<'c> {
         Posts { conn: self.conn }
+    }
+    pub fn publishing(&self) -> Publishing<'c> {
+        Publishing { conn: self.conn }
     }
     pub fn approvals(&self) -> Approvals<'c> {
         Approvals { conn: self.conn }

@@ -1,0 +1,823 @@
+//! Publishing a due post exactly once: claim, send part by part, and reconcile whenever the
+//! outcome of a request is unknown.
+//!
+//! The rules, in the order a publish meets them:
+//!
+//! 1. **Claim.** In one write transaction the post moves `scheduled → publishing` and the
+//!    approval is verified again (signature, digest and time, the signer's roster role,
+//!    four-eyes). A post that was unscheduled, dropped or edited meanwhile is not claimed, so it
+//!    never publishes; one whose approval no longer holds goes to `needs_check`.
+//! 2. **Before each request** the post is marked *in flight* (committed). After X answers, the
+//!    part's id is committed with the mark cleared, so a resumed publish continues with the
+//!    next part. A mark still set when the publisher comes back (a crash, a kill, a dropped
+//!    answer) means the outcome is unknown.
+//! 3. **Unknown outcomes are reconciled, never retried blindly:** the account's recent posts
+//!    are read and matched on the part's text (URLs masked, NFC). Found: the part is recorded
+//!    as posted. Not found within the reconcile grace: `needs_check`, for a person to decide.
+//! 4. **Known outcomes:** surely not sent → retry with capped exponential backoff and jitter;
+//!    rate limited → wait for the reset X gave; server errors → reconcile, then back off, then
+//!    `failed` after a limit; 401 after a refresh → the account needs reconnecting and the post
+//!    waits; anything X refuses outright → `failed`. Each failure is an event for a person.
+//!
+//! Missed posts: a scheduled post whose time passed by more than the account's grace window
+//! before it could be claimed (the machine slept, nothing was running) becomes `missed`; an
+//! approver decides (see [`crate::Decision`]).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use countersign_x::{MediaKind as XMediaKind, NewPost, RecentQuery, XClient, XError};
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use unicode_normalization::UnicodeNormalization;
+use uuid::Uuid;
+
+use crate::app::{App, account, count_config, digest_of, post};
+use crate::connection::ConnectionState;
+use crate::content;
+use crate::count;
+use crate::error::{Error, Result};
+use crate::events::Event;
+use crate::media;
+use crate::model::{Account, MediaKind, Post, ReplySettings, Status};
+use crate::queue::publisher_audit;
+use crate::store::{PublishState, Tx};
+
+/// How the publisher paces itself. The defaults suit X; tests shorten them.
+#[derive(Debug, Clone)]
+pub struct PublishOptions {
+    /// How long a request whose outcome is unknown may stay unconfirmed on the timeline
+    /// before a person is asked (X can take a moment to show a new post).
+    pub reconcile_grace: Duration,
+    /// Server errors (5xx) in one attempt before the post fails.
+    pub max_server_errors: u32,
+    /// The first retry wait; each further retry doubles it, up to `backoff_cap`.
+    pub backoff_base: Duration,
+    pub backoff_cap: Duration,
+    /// Set to stop: no new request starts (one already sent is finished and recorded).
+    pub stop: Arc<AtomicBool>,
+}
+
+impl Default for PublishOptions {
+    fn default() -> Self {
+        PublishOptions {
+            reconcile_grace: Duration::from_secs(120),
+            max_server_errors: 5,
+            backoff_base: Duration::from_secs(2),
+            backoff_cap: Duration::from_secs(300),
+            stop: Arc::new(AtomicBool::new(false)),
+        }
+    }
+}
+
+/// What one pass did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PassReport {
+    pub posted: Vec<Uuid>,
+    /// Claimed but waiting: a backoff, a rate limit's reset, or a confirmation on the timeline.
+    pub waiting: Vec<Uuid>,
+    pub failed: Vec<Uuid>,
+    pub needs_check: Vec<Uuid>,
+    pub missed: Vec<Uuid>,
+    /// Why nothing could be sent at all (the account needs reconnecting, ...).
+    pub blocked: Option<String>,
+}
+
+/// Where one post's publish ended up for now.
+#[derive(Debug)]
+enum Step {
+    Posted,
+    Waiting,
+    Failed,
+    NeedsCheck,
+    /// Not ours to publish (any more): unscheduled, dropped or edited meanwhile.
+    Skipped,
+    /// Nothing can go to X until a person acts on the account; the pass stops.
+    Blocked(String),
+}
+
+/// A claimed post and what the publisher knows about it.
+#[derive(Debug)]
+struct Job {
+    post: Post,
+    account: Account,
+    state: PublishState,
+    /// Base URL of the sandbox the account is on, if any: post links point at its timeline.
+    sandbox_url: Option<String>,
+}
+
+/// What reading the timeline found for a part.
+enum Found {
+    Yes(String),
+    No,
+}
+
+impl App {
+    /// One pass of the publisher: marks missed posts, then publishes everything due. Returns
+    /// what happened; nothing that happened is only in the report (every outcome is stored,
+    /// audited and, where a person must act, emitted as an event).
+    pub async fn publish_due(&self, opts: &PublishOptions) -> Result<PassReport> {
+        let mut report = PassReport {
+            missed: self.mark_missed()?,
+            ..PassReport::default()
+        };
+        let connection = self.connection()?;
+        match connection.state {
+            ConnectionState::Connected => {}
+            ConnectionState::NeedsReconnect => {
+                report.blocked = Some("the X account needs reconnecting".into());
+                return Ok(report);
+            }
+            ConnectionState::Disconnected => {
+                report.blocked = Some("no X account is connected".into());
+                return Ok(report);
+            }
+        }
+        let client = self.cached_x_client()?;
+        let now = self.now();
+        for id in self.read(|tx| tx.publishing().due(now))? {
+            if opts.stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let step = self.publish_one(&client, id, opts).await?;
+            tracing::debug!(%id, ?step, "publish step");
+            match step {
+                Step::Posted => report.posted.push(id),
+                Step::Waiting => report.waiting.push(id),
+                Step::Failed => report.failed.push(id),
+                Step::NeedsCheck => report.needs_check.push(id),
+                Step::Skipped => {}
+                Step::Blocked(why) => {
+                    report.blocked = Some(why);
+                    break;
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Scheduled posts whose time passed by more than the grace window become `missed`.
+    pub fn mark_missed(&self) -> Result<Vec<Uuid>> {
+        let now = self.now();
+        let missed = self.write(|tx| {
+            let account = account(tx)?;
+            let grace = SignedDuration::from_mins(i64::from(account.grace_minutes));
+            let before = now.checked_sub(grace)?;
+            let ids = tx.publishing().overdue(before)?;
+            let mut out = Vec::new();
+            for id in ids {
+                let mut p = post(tx, id)?;
+                let at = p.scheduled.as_ref().map(|s| s.at).unwrap_or(now);
+                p.status = Status::Missed;
+                p.status_reason = Some(format!(
+                    "its time ({}) passed by more than the {} minute grace window before it \
+                     could be published; an approver decides: publish now, reschedule or drop",
+                    crate::schedule::wall_time(at, &account.timezone),
+                    account.grace_minutes
+                ));
+                p.updated_at = now;
+                tx.posts().update(&p)?;
+                publisher_audit(tx, now, &p, &account, "missed", json!({"at": at}))?;
+                out.push((id, at));
+            }
+            Ok(out)
+        })?;
+        for (post_id, at) in &missed {
+            self.events.emit(Event::Missed {
+                post_id: *post_id,
+                at: *at,
+            });
+        }
+        Ok(missed.into_iter().map(|(id, _)| id).collect())
+    }
+
+    async fn publish_one(&self, client: &XClient, id: Uuid, opts: &PublishOptions) -> Result<Step> {
+        let Some(mut job) = self.claim(id)? else {
+            return Ok(Step::Skipped);
+        };
+        if job.post.status == Status::NeedsCheck {
+            return Ok(Step::NeedsCheck);
+        }
+        let parts = job.post.content.parts.len();
+
+        // A request from before may or may not have reached X: find out before anything else.
+        if let Some(sent_at) = job.state.in_flight_at {
+            let idx = job.state.parts.len();
+            match self.reconcile(client, &job, idx).await {
+                Ok(Found::Yes(x_id)) => self.record_part(&mut job, idx, &x_id)?,
+                Ok(Found::No) => {
+                    let now = self.now();
+                    let deadline = sent_at.checked_add(opts.reconcile_grace)?;
+                    if now < deadline {
+                        let next = now.checked_add(Duration::from_secs(15))?.min(deadline);
+                        return self.wait_until(&mut job, next, false);
+                    }
+                    let reason = format!(
+                        "X may have received part {} of {parts} at {sent_at}, but it is not on \
+                         the account's timeline after {} s. Check the account on X, then \
+                         publish again, mark as posted (with the link), or drop",
+                        idx + 1,
+                        opts.reconcile_grace.as_secs()
+                    );
+                    return self.needs_check(&job, reason);
+                }
+                Err(e) => return self.reconcile_failed(&mut job, e, opts),
+            }
+        }
+
+        if let Err(reason) = self.check_media(&job.post) {
+            return self.needs_check(&job, reason);
+        }
+
+        while job.state.parts.len() < parts {
+            let idx = job.state.parts.len();
+            let part = &job.post.content.parts[idx];
+            let mut media_ids = Vec::with_capacity(part.media.len());
+            for a in &part.media {
+                let path = self.media_dir().join(media::stored_name(&a.media));
+                let alt = (!a.alt_text.is_empty()).then_some(a.alt_text.as_str());
+                match client
+                    .upload_media(path, &a.media.mime, x_kind(a.media.kind), alt)
+                    .await
+                {
+                    Ok(media_id) => media_ids.push(media_id),
+                    // An upload is not a post: failing here never leaves anything on X.
+                    Err(e) => return self.after_error(client, &mut job, idx, e, opts).await,
+                }
+            }
+            let text = part_text(&job.post, idx);
+            let weighted = count::count(&text, &count_config(&job.account)).weighted_length;
+            let request = NewPost {
+                text,
+                reply_to: job.state.parts.last().cloned(),
+                media_ids,
+                reply_settings: reply_setting(job.post.content.reply_settings),
+                weighted_length: Some(weighted as usize),
+            };
+            if opts.stop.load(Ordering::SeqCst) || !self.mark_in_flight(&mut job)? {
+                return Ok(Step::Skipped);
+            }
+            match client.create_post(&request).await {
+                Ok(created) => self.record_part(&mut job, idx, &created.id)?,
+                Err(e) => {
+                    let step = self.after_error(client, &mut job, idx, e, opts).await?;
+                    // A reconcile found the part on X: carry on with the next one.
+                    if matches!(step, Step::Posted) {
+                        continue;
+                    }
+                    return Ok(step);
+                }
+            }
+        }
+        self.finish(&job)?;
+        Ok(Step::Posted)
+    }
+
+    /// The claim: `scheduled → publishing` (or a claimed post whose wait is over), with the
+    /// approval verified again, in one write transaction. `None` when the post is not due for
+    /// publishing any more.
+    fn claim(&self, id: Uuid) -> Result<Option<Job>> {
+        let now = self.now();
+        let sandbox_url = self.connection()?.sandbox_url;
+        let claimed = self.write(|tx| {
+            let account = account(tx)?;
+            let mut p = post(tx, id)?;
+            let mut state = tx.publishing().state(id)?;
+            match p.status {
+                Status::Scheduled if p.scheduled.as_ref().is_some_and(|s| s.at <= now) => {}
+                Status::Publishing if state.next_attempt_at.is_none_or(|t| t <= now) => {}
+                _ => return Ok(None),
+            }
+            if let Err(reason) = crate::app::verify_post(tx, id)? {
+                refuse(tx, now, &account, &mut p, &reason)?;
+                return Ok(Some(Err(reason)));
+            }
+            if p.status == Status::Scheduled {
+                p.status = Status::Publishing;
+                p.updated_at = now;
+                tx.posts().update(&p)?;
+                state.claimed_at = Some(now);
+                state.next_attempt_at = None;
+                tx.publishing().save_state(id, &state)?;
+                publisher_audit(tx, now, &p, &account, "publish_claimed", json!({}))?;
+            }
+            Ok(Some(Ok(Job {
+                post: p,
+                account,
+                state,
+                sandbox_url: sandbox_url.clone(),
+            })))
+        })?;
+        match claimed {
+            None => Ok(None),
+            Some(Ok(job)) => Ok(Some(job)),
+            Some(Err(reason)) => {
+                self.events.emit(Event::NeedsCheck {
+                    post_id: id,
+                    reason: format!("its approval does not hold: {reason}"),
+                });
+                // Report the state as stored.
+                let post = self.read(|tx| post(tx, id))?;
+                Ok(Some(Job {
+                    account: self.account()?,
+                    state: PublishState::default(),
+                    post,
+                    sandbox_url: None,
+                }))
+            }
+        }
+    }
+
+    /// Commits "a request for the next part is about to go to X". `false` when the post was
+    /// taken away meanwhile (unscheduled or dropped): then nothing is sent.
+    fn mark_in_flight(&self, job: &mut Job) -> Result<bool> {
+        let now = self.now();
+        let id = job.post.id;
+        let ok = self.write(|tx| {
+            if post(tx, id)?.status != Status::Publishing {
+                return Ok(false);
+            }
+            let mut state = tx.publishing().state(id)?;
+            state.in_flight_at = Some(now);
+            tx.publishing().save_state(id, &state)?;
+            Ok(true)
+        })?;
+        job.state.in_flight_at = ok.then_some(now);
+        Ok(ok)
+    }
+
+    /// Commits part `idx` as posted with X's id, and clears the in-flight mark.
+    fn record_part(&self, job: &mut Job, idx: usize, x_id: &str) -> Result<()> {
+        let now = self.now();
+        let id = job.post.id;
+        self.write(|tx| {
+            tx.publishing().record_part(id, idx, x_id, now)?;
+            let mut state = tx.publishing().state(id)?;
+            state.in_flight_at = None;
+            state.retries = 0;
+            tx.publishing().save_state(id, &state)?;
+            Ok(())
+        })?;
+        job.state.parts.push(x_id.to_string());
+        job.state.in_flight_at = None;
+        Ok(())
+    }
+
+    fn finish(&self, job: &Job) -> Result<()> {
+        let now = self.now();
+        let first = job.state.parts.first().cloned().unwrap_or_default();
+        let url = match &job.sandbox_url {
+            Some(base) => format!("{}/_sandbox/timeline#{first}", base.trim_end_matches('/')),
+            None => format!("https://x.com/{}/status/{first}", job.account.handle),
+        };
+        let id = job.post.id;
+        self.write(|tx| {
+            let account = account(tx)?;
+            let mut p = post(tx, id)?;
+            p.status = Status::Posted;
+            p.status_reason = None;
+            p.posted_at = Some(now);
+            p.post_url = Some(url.clone());
+            p.updated_at = now;
+            tx.posts().update(&p)?;
+            let mut state = tx.publishing().state(id)?;
+            state.in_flight_at = None;
+            state.next_attempt_at = None;
+            tx.publishing().save_state(id, &state)?;
+            publisher_audit(
+                tx,
+                now,
+                &p,
+                &account,
+                "posted",
+                json!({"x_ids": job.state.parts, "url": url}),
+            )
+        })?;
+        self.events.emit(Event::Posted { post_id: id, url });
+        Ok(())
+    }
+
+    /// Handles a failed request for part `idx` (an upload or the post itself).
+    async fn after_error(
+        &self,
+        client: &XClient,
+        job: &mut Job,
+        idx: usize,
+        e: XError,
+        opts: &PublishOptions,
+    ) -> Result<Step> {
+        tracing::warn!(post = %job.post.id, part = idx + 1, code = e.code(), "request to X failed");
+        let in_flight = job.state.in_flight_at.is_some();
+        match e {
+            XError::Transport {
+                maybe_sent: false, ..
+            } => {
+                job.state.retries += 1;
+                let wait = backoff(job.state.retries, opts);
+                let next = self.now().checked_add(wait)?;
+                self.wait_until(job, next, true)
+            }
+            XError::RateLimited { reset_at, .. } => {
+                let next = reset_at.checked_add(Duration::from_secs(1))?;
+                self.wait_until(job, next, true)
+            }
+            XError::Server { status } if in_flight => {
+                // A 5xx on a create may still have created the post: look before retrying.
+                match self.reconcile(client, job, idx).await {
+                    Ok(Found::Yes(x_id)) => {
+                        self.record_part(job, idx, &x_id)?;
+                        Ok(Step::Posted)
+                    }
+                    Ok(Found::No) => self.server_error(job, status, opts),
+                    Err(e) => self.reconcile_failed(job, e, opts),
+                }
+            }
+            XError::Server { status } => self.server_error(job, status, opts),
+            // An upload (never a post) that may have reached X: uploading again is harmless.
+            XError::Transport { .. } if !in_flight => {
+                job.state.retries += 1;
+                let next = self.now().checked_add(backoff(job.state.retries, opts))?;
+                self.wait_until(job, next, true)
+            }
+            XError::Duplicate | XError::Transport { .. } if in_flight => {
+                let duplicate = matches!(e, XError::Duplicate);
+                match self.reconcile(client, job, idx).await {
+                    Ok(Found::Yes(x_id)) => {
+                        self.record_part(job, idx, &x_id)?;
+                        Ok(Step::Posted)
+                    }
+                    Ok(Found::No) if duplicate => self.needs_check(
+                        job,
+                        format!(
+                            "X refused part {} as a duplicate of a recent post, but no such post \
+                             is on the account's timeline. Check the account on X, then mark as \
+                             posted (with the link), edit it, or drop it",
+                            idx + 1
+                        ),
+                    ),
+                    // The answer was lost: keep the in-flight mark and look again shortly.
+                    Ok(Found::No) => {
+                        let next = self.now().checked_add(Duration::from_secs(5))?;
+                        self.wait_until(job, next, false)
+                    }
+                    Err(e) => self.reconcile_failed(job, e, opts),
+                }
+            }
+            XError::Unauthorized | XError::NeedsReconnect | XError::TokenStore(_) => {
+                let why = e.to_string();
+                self.note_x_error(&XError::NeedsReconnect)?;
+                if matches!(e, XError::TokenStore(_)) {
+                    tracing::warn!("the keychain refused the X tokens: {why}");
+                }
+                self.release(job)?;
+                Ok(Step::Blocked(why))
+            }
+            other => {
+                let reason = format!("X refused part {}: {other} [{}]", idx + 1, other.code());
+                self.fail(job, reason)
+            }
+        }
+    }
+
+    fn server_error(&self, job: &mut Job, status: u16, opts: &PublishOptions) -> Result<Step> {
+        job.state.server_errors += 1;
+        if job.state.server_errors >= opts.max_server_errors {
+            return self.fail(
+                job,
+                format!(
+                    "X answered with server errors {} times in a row (last: {status}); \
+                     publish again later, reschedule or drop",
+                    job.state.server_errors
+                ),
+            );
+        }
+        let next = self
+            .now()
+            .checked_add(backoff(job.state.server_errors, opts))?;
+        self.wait_until(job, next, true)
+    }
+
+    /// Reading the timeline failed: keep the in-flight mark and try again later.
+    fn reconcile_failed(&self, job: &mut Job, e: XError, opts: &PublishOptions) -> Result<Step> {
+        tracing::warn!(post = %job.post.id, code = e.code(), "could not read the timeline to reconcile");
+        match e {
+            XError::RateLimited { reset_at, .. } => {
+                let next = reset_at.checked_add(Duration::from_secs(1))?;
+                self.wait_until(job, next, false)
+            }
+            XError::Unauthorized | XError::NeedsReconnect => {
+                self.note_x_error(&XError::NeedsReconnect)?;
+                Ok(Step::Blocked(e.to_string()))
+            }
+            _ => {
+                job.state.retries += 1;
+                let next = self.now().checked_add(backoff(job.state.retries, opts))?;
+                self.wait_until(job, next, false)
+            }
+        }
+    }
+
+    /// Stores "try again at `next`". With `clear_in_flight`, the last request surely did not
+    /// create anything (its outcome is known).
+    fn wait_until(&self, job: &mut Job, next: Timestamp, clear_in_flight: bool) -> Result<Step> {
+        let id = job.post.id;
+        if clear_in_flight {
+            job.state.in_flight_at = None;
+        }
+        job.state.next_attempt_at = Some(next);
+        let state = job.state.clone();
+        self.write(|tx| tx.publishing().save_state(id, &state))?;
+        Ok(Step::Waiting)
+    }
+
+    /// Gives a post back to the schedule when nothing of it reached X (the account must be
+    /// reconnected first); a thread partly on X stays claimed and continues later.
+    fn release(&self, job: &mut Job) -> Result<()> {
+        let id = job.post.id;
+        job.state.in_flight_at = None;
+        let state = job.state.clone();
+        let now = self.now();
+        self.write(|tx| {
+            let mut p = post(tx, id)?;
+            if p.status == Status::Publishing && state.parts.is_empty() {
+                p.status = Status::Scheduled;
+                p.updated_at = now;
+                tx.posts().update(&p)?;
+            }
+            tx.publishing().save_state(id, &state)
+        })
+    }
+
+    fn fail(&self, job: &mut Job, reason: String) -> Result<Step> {
+        self.settle(job, Status::Failed, "publish_failed", &reason)?;
+        self.events.emit(Event::Failed {
+            post_id: job.post.id,
+            reason,
+        });
+        Ok(Step::Failed)
+    }
+
+    fn needs_check(&self, job: &Job, reason: String) -> Result<Step> {
+        self.settle(job, Status::NeedsCheck, "needs_check", &reason)?;
+        self.events.emit(Event::NeedsCheck {
+            post_id: job.post.id,
+            reason,
+        });
+        Ok(Step::NeedsCheck)
+    }
+
+    /// Ends the attempt in `status` with the reason a person reads. The in-flight mark stays
+    /// as evidence until a person decides.
+    fn settle(&self, job: &Job, status: Status, action: &str, reason: &str) -> Result<()> {
+        let now = self.now();
+        let id = job.post.id;
+        let state = job.state.clone();
+        self.write(|tx| {
+            let account = account(tx)?;
+            let mut p = post(tx, id)?;
+            p.status = status;
+            p.status_reason = Some(reason.to_string());
+            p.updated_at = now;
+            tx.posts().update(&p)?;
+            tx.publishing().save_state(
+                id,
+                &PublishState {
+                    next_attempt_at: None,
+                    ..state.clone()
+                },
+            )?;
+            publisher_audit(
+                tx,
+                now,
+                &p,
+                &account,
+                action,
+                json!({"reason": reason, "parts_posted": state.parts}),
+            )
+        })
+    }
+
+    /// Looks for part `idx` on the account's timeline.
+    async fn reconcile(
+        &self,
+        client: &XClient,
+        job: &Job,
+        idx: usize,
+    ) -> std::result::Result<Found, XError> {
+        let Some(user_id) = job.account.x_user_id.clone() else {
+            return Err(XError::Config {
+                detail: "the account's X user id is unknown; reconnect the account".into(),
+            });
+        };
+        let wanted = comparable(&part_text(&job.post, idx));
+        // A later part replies to the one before it, so it is newer than that part's id; the
+        // first part is looked for from a little before the claim (clocks differ).
+        let query = RecentQuery {
+            since_id: job.state.parts.last().cloned(),
+            start_time: match job.state.parts.last() {
+                Some(_) => None,
+                None => job
+                    .state
+                    .claimed_at
+                    .and_then(|t| t.checked_sub(SignedDuration::from_mins(10)).ok()),
+            },
+            max_results: 100,
+            pages: 3,
+        };
+        let posts = client.recent_posts(&user_id, query).await?;
+        Ok(
+            match posts
+                .into_iter()
+                .rev()
+                .find(|p| comparable(&p.text) == wanted)
+            {
+                Some(p) => {
+                    tracing::info!(post = %job.post.id, part = idx + 1, x_id = %p.id, "reconciled: the part is on X");
+                    Found::Yes(p.id)
+                }
+                None => Found::No,
+            },
+        )
+    }
+
+    /// Media files are read again before upload: a file changed since approval is not sent.
+    fn check_media(&self, post: &Post) -> std::result::Result<(), String> {
+        for (i, part) in post.content.parts.iter().enumerate() {
+            for a in &part.media {
+                let path = self.media_dir().join(media::stored_name(&a.media));
+                let bytes = std::fs::read(&path).map_err(|e| {
+                    format!(
+                        "the media file of part {} ({}) cannot be read: {e}",
+                        i + 1,
+                        a.media.original_name
+                    )
+                })?;
+                let hash = hex::encode(Sha256::digest(&bytes));
+                if hash != a.media.hash {
+                    return Err(format!(
+                        "the media file of part {} ({}) changed since it was approved; nothing \
+                         was sent. Attach it again and have the post approved again",
+                        i + 1,
+                        a.media.original_name
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Moves a post whose approval does not hold to `needs_check`, audited.
+pub(crate) fn refuse(
+    tx: &Tx<'_>,
+    now: Timestamp,
+    account: &Account,
+    post: &mut Post,
+    reason: &str,
+) -> Result<()> {
+    let was = post.status;
+    if matches!(
+        was,
+        Status::Approved | Status::Scheduled | Status::Publishing | Status::Missed
+    ) {
+        post.status = Status::NeedsCheck;
+        post.status_reason = Some(reason.to_string());
+        post.updated_at = now;
+        tx.posts().update(post)?;
+    }
+    tx.audit().append(
+        crate::store::NewAuditEntry {
+            actor: None,
+            action: "publish_refused",
+            post_id: Some(post.id),
+            version: Some(post.version),
+            digest: Some(&digest_of(account, post)),
+            detail: json!({"reason": reason, "status_was": was}),
+            key: None,
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+/// The wait before retry `n` (1-based): doubling from the base, capped, with up to 25% jitter
+/// so that many waiting posts do not retry in step.
+fn backoff(n: u32, opts: &PublishOptions) -> Duration {
+    let exp = opts
+        .backoff_base
+        .saturating_mul(1u32 << n.saturating_sub(1).min(20));
+    let capped = exp.min(opts.backoff_cap);
+    let jitter = capped.mul_f64(rand_fraction() * 0.25);
+    capped + jitter
+}
+
+fn rand_fraction() -> f64 {
+    let mut b = [0u8; 8];
+    // The jitter only needs to differ between processes and posts, not to be secret.
+    if getrandom(&mut b).is_err() {
+        return 0.5;
+    }
+    (u64::from_le_bytes(b) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+fn getrandom(buf: &mut [u8]) -> std::result::Result<(), ()> {
+    use rand_core::RngCore;
+    rand_core::OsRng.try_fill_bytes(buf).map_err(|_| ())
+}
+
+/// Exactly what X receives for part `idx`.
+fn part_text(post: &Post, idx: usize) -> String {
+    content::published_text(
+        &post.content.parts[idx],
+        post.content
+            .signature
+            .then_some(post.author.initials.as_str()),
+    )
+}
+
+fn x_kind(kind: MediaKind) -> XMediaKind {
+    match kind {
+        MediaKind::Image => XMediaKind::Image,
+        MediaKind::Gif => XMediaKind::Gif,
+        MediaKind::Video => XMediaKind::Video,
+    }
+}
+
+fn reply_setting(r: ReplySettings) -> Option<String> {
+    match r {
+        ReplySettings::Everyone => None,
+        ReplySettings::Following => Some("following".into()),
+        ReplySettings::MentionedUsers => Some("mentionedUsers".into()),
+        ReplySettings::Subscribers => Some("subscribers".into()),
+        ReplySettings::Verified => Some("verified".into()),
+    }
+}
+
+/// A post's text in the form that survives X's rewriting: HTML entities undone, NFC, every URL
+/// masked (X turns them into t.co links), trailing links dropped (X appends one for media),
+/// whitespace collapsed. Our text and X's copy of it compare equal in this form.
+pub fn comparable(text: &str) -> String {
+    let unescaped = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    let nfc: String = unescaped.nfc().collect();
+    let units: Vec<u16> = nfc.encode_utf16().collect();
+    let mut out: Vec<u16> = Vec::with_capacity(units.len());
+    let mut at = 0;
+    for u in count::extract_urls(&nfc) {
+        out.extend_from_slice(&units[at..u.start.min(units.len())]);
+        out.extend("\u{FFFC}".encode_utf16());
+        at = u.end.min(units.len());
+    }
+    out.extend_from_slice(&units[at.min(units.len())..]);
+    let masked = String::from_utf16_lossy(&out);
+    let mut words: Vec<&str> = masked.split_whitespace().collect();
+    while words.last() == Some(&"\u{FFFC}") {
+        words.pop();
+    }
+    words.join(" ")
+}
+
+impl From<jiff::Error> for Error {
+    fn from(e: jiff::Error) -> Self {
+        Error::Storage(format!("time out of range: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn x_rewrites_compare_equal() {
+        assert_eq!(
+            comparable("Launch day! https://example.com/a?b=1 &amp; more"),
+            comparable("Launch day! https://t.co/abc123 & more https://t.co/media9")
+        );
+        assert_eq!(comparable("Cafe\u{301}  ^JS"), comparable("Café ^JS"));
+        assert_ne!(comparable("Launch day"), comparable("Launch night"));
+        assert_eq!(
+            comparable("see example.com"),
+            comparable("see https://t.co/x")
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let o = PublishOptions {
+            backoff_base: Duration::from_secs(2),
+            backoff_cap: Duration::from_secs(60),
+            ..PublishOptions::default()
+        };
+        let first = backoff(1, &o);
+        assert!(first >= Duration::from_secs(2) && first <= Duration::from_millis(2500));
+        let third = backoff(3, &o);
+        assert!(third >= Duration::from_secs(8) && third <= Duration::from_secs(10));
+        let late = backoff(30, &o);
+        assert!(late >= Duration::from_secs(60) && late <= Duration::from_secs(75));
+    }
+}
