@@ -3,6 +3,7 @@
 
 const COMMANDS: &[&str] = &[
     "startup",
+    "reopen",
     "account",
     "account_status",
     "update_account",
@@ -23,6 +24,15 @@ const COMMANDS: &[&str] = &[
     "reject",
     "comment",
     "schedule",
+    "schedule_to_queue",
+    "unschedule",
+    "queue_slots",
+    "add_queue_slot",
+    "remove_queue_slot",
+    "queue",
+    "move_in_queue",
+    "calendar",
+    "decide",
     "post",
     "posts",
     "diff_since_review",

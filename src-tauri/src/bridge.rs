@@ -42,6 +42,21 @@ pub fn notice(event: &Event) -> Option<(String, String)> {
             "A post needs review".into(),
             format!("{author} submitted a post; an approver's countersignature is needed."),
         )),
+        Event::Posted { url, .. } => Some(("Posted".into(), format!("The post is live: {url}"))),
+        Event::Failed { reason, .. } => Some((
+            "A post failed".into(),
+            format!("{reason} An approver decides what happens to it (Queue & calendar)."),
+        )),
+        Event::Missed { .. } => Some((
+            "A post missed its time".into(),
+            "Countersign could not publish it in time. An approver decides: publish now, \
+             reschedule or drop (Queue & calendar)."
+                .into(),
+        )),
+        Event::NeedsCheck { reason, .. } => Some((
+            "A post needs a check".into(),
+            format!("{reason} Look on X and decide (Queue & calendar)."),
+        )),
         Event::NeedsReconnect => Some((
             "Reconnect the X account".into(),
             "X refused Countersign's access. Nothing is posted until an admin connects the \
@@ -67,6 +82,32 @@ mod tests {
             .is_some()
         );
         assert!(notice(&Event::NeedsReconnect).is_some());
+        let posted = notice(&Event::Posted {
+            post_id: id,
+            url: "https://x.com/a/status/1".into(),
+        });
+        assert!(posted.is_some_and(|(_, body)| body.contains("https://x.com/a/status/1")));
+        assert!(
+            notice(&Event::Missed {
+                post_id: id,
+                at: jiff::Timestamp::UNIX_EPOCH
+            })
+            .is_some()
+        );
+        assert!(
+            notice(&Event::Failed {
+                post_id: id,
+                reason: "X refused it.".into()
+            })
+            .is_some()
+        );
+        assert!(
+            notice(&Event::NeedsCheck {
+                post_id: id,
+                reason: "Unclear.".into()
+            })
+            .is_some()
+        );
         assert!(
             notice(&Event::Approved {
                 post_id: id,

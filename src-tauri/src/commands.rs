@@ -13,8 +13,9 @@ use countersign_core::connection::Connection;
 use countersign_core::count::Count;
 use countersign_core::history::ExportFormat;
 use countersign_core::model::{ReplySettings, Version};
+use countersign_core::queue::Decision;
 use countersign_core::secrets::SecretString;
-use countersign_core::store::{HistoryQuery, HistoryRow, PostSummary};
+use countersign_core::store::{CalendarItem, HistoryQuery, HistoryRow, PostSummary, QueueSlot};
 use countersign_core::x_account::{AccountStatus, Target};
 use countersign_core::{
     Account, App, Comment, DraftInput, Edit, Error, MediaInput, Member, NewMember, PartInput, Post,
@@ -70,6 +71,20 @@ pub struct AccountForm {
     pub max_weighted_length: Option<u32>,
     pub solo_mode: Option<bool>,
     pub grace_minutes: Option<u32>,
+}
+
+/// A decision on a post that missed its time, failed, or needs a check.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum DecisionForm {
+    /// Countersign "now": it goes out at once.
+    PublishNow,
+    /// Countersign a new wall time ("YYYY-MM-DD HH:MM") in `zone` (the brand's when null).
+    Reschedule { wall: String, zone: Option<String> },
+    /// It is on X after all: record the link.
+    MarkPosted { url: String },
+    /// Let it go: it will never be published.
+    Drop { reason: String },
 }
 
 /// Where an export was written.
@@ -164,6 +179,12 @@ fn post_id(id: &str) -> Result<Uuid, Error> {
     Uuid::parse_str(id.trim()).map_err(|_| Error::UnknownPost { id: id.to_string() })
 }
 
+fn instant(s: &str) -> Result<jiff::Timestamp, Error> {
+    s.trim().parse().map_err(|_| Error::InvalidTime {
+        input: s.to_string(),
+    })
+}
+
 fn secret(p: Option<String>) -> Option<SecretString> {
     p.filter(|p| !p.is_empty()).map(SecretString::new)
 }
@@ -252,6 +273,14 @@ commands! {
     /// The data folder, whether this run created the workspace, and what went wrong opening it.
     sync startup[ws]() -> Startup {
         Ok(ws.startup())
+    }
+
+    /// Tries again to open a workspace that did not open at start.
+    async reopen[ws, handle]() -> Startup {
+        let _ = &ws;
+        tauri::async_runtime::spawn_blocking(move || handle.state::<Workspace>().reopen())
+            .await
+            .map_err(|e| Error::Storage(format!("the command stopped: {e}")))
     }
 
     /// The brand account and its settings.
@@ -384,6 +413,64 @@ commands! {
     async schedule[ws](id: String, actor: String, wall: String, zone: Option<String>) -> Post {
         let id = post_id(&id)?;
         blocking(&ws, move |app| app.schedule(id, &actor, When { wall, zone, fold: None })).await
+    }
+
+    /// "Add to queue": countersigns the next free weekly slot.
+    async schedule_to_queue[ws](id: String, actor: String) -> Post {
+        let id = post_id(&id)?;
+        blocking(&ws, move |app| app.schedule_to_queue(id, &actor)).await
+    }
+
+    /// Takes a post off the schedule.
+    async unschedule[ws](id: String, actor: String) -> Post {
+        let id = post_id(&id)?;
+        blocking(&ws, move |app| app.unschedule(id, &actor)).await
+    }
+
+    /// The brand's weekly posting slots, Monday first.
+    async queue_slots[ws]() -> Vec<QueueSlot> {
+        blocking(&ws, |app| app.queue_slots()).await
+    }
+
+    /// Adds a weekly slot: a weekday ("tuesday") and a wall time ("09:00") in the brand's zone.
+    async add_queue_slot[ws](actor: String, weekday: String, time: String) -> QueueSlot {
+        blocking(&ws, move |app| app.add_queue_slot(&actor, &weekday, &time)).await
+    }
+
+    /// Removes a weekly slot.
+    async remove_queue_slot[ws](actor: String, weekday: String, time: String) -> QueueSlot {
+        blocking(&ws, move |app| app.remove_queue_slot(&actor, &weekday, &time)).await
+    }
+
+    /// The posts in the queue, in the order they will go out.
+    async queue[ws]() -> Vec<CalendarItem> {
+        blocking(&ws, |app| app.queue()).await
+    }
+
+    /// Moves a queued post to `position` (1-based); each post whose time changes is
+    /// countersigned again by `actor`.
+    async move_in_queue[ws](id: String, actor: String, position: u32) -> Vec<Post> {
+        let id = post_id(&id)?;
+        blocking(&ws, move |app| app.move_in_queue(id, &actor, position as usize)).await
+    }
+
+    /// Posts with a time in `[from, to)` (RFC 3339 instants), for the calendar.
+    async calendar[ws](from: String, to: String) -> Vec<CalendarItem> {
+        let from = instant(&from)?;
+        let to = instant(&to)?;
+        blocking(&ws, move |app| app.calendar(from, to)).await
+    }
+
+    /// A person's decision on a post that missed its time, failed, or needs a check.
+    async decide[ws](id: String, actor: String, decision: DecisionForm) -> Post {
+        let id = post_id(&id)?;
+        let decision = match decision {
+            DecisionForm::PublishNow => Decision::PublishNow,
+            DecisionForm::Reschedule { wall, zone } => Decision::Reschedule(When { wall, zone, fold: None }),
+            DecisionForm::MarkPosted { url } => Decision::MarkPosted { url },
+            DecisionForm::Drop { reason } => Decision::Drop { reason },
+        };
+        blocking(&ws, move |app| app.decide(id, &actor, decision)).await
     }
 
     /// A post with X's counts, its approval and comments.

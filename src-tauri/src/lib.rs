@@ -65,10 +65,19 @@ pub fn run() {
             }
         })
         .invoke_handler(commands::handler())
-        .run(tauri::generate_context!());
-    if let Err(e) = result {
-        tracing::error!("Countersign could not run: {e}");
-        std::process::exit(1);
+        .build(tauri::generate_context!());
+    match result {
+        Ok(app) => app.run(|handle, event| {
+            if let tauri::RunEvent::Exit = event
+                && let Some(ws) = handle.try_state::<Workspace>()
+            {
+                ws.stop_publishing();
+            }
+        }),
+        Err(e) => {
+            tracing::error!("Countersign could not run: {e}");
+            std::process::exit(1);
+        }
     }
 }
 

@@ -36,7 +36,10 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
                 let paused = !ws.publishing_paused();
                 set_paused(app, &ws, paused);
             }
-            "quit" => app.exit(0),
+            "quit" => {
+                app.state::<Workspace>().stop_publishing();
+                app.exit(0);
+            }
             _ => {}
         })
         .on_tray_icon_event(|tray, event| {

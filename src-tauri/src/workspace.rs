@@ -9,7 +9,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use std::time::Duration;
+
 use countersign_core::connection::Connection;
+use countersign_core::publish::PublishOptions;
+use countersign_core::publisher::Publisher;
 use countersign_core::x_account::Target;
 use countersign_core::{App, Error, InitOptions, SystemClock};
 use serde::Serialize;
@@ -68,6 +72,7 @@ pub struct Workspace {
     sandbox: Mutex<Option<Sandbox>>,
     startup: Mutex<Startup>,
     paused: AtomicBool,
+    publisher: Mutex<Option<Publisher>>,
     on_open: OnOpen,
 }
 
@@ -122,6 +127,7 @@ impl Workspace {
             app: Mutex::new(None),
             sandbox: Mutex::new(None),
             paused: AtomicBool::new(false),
+            publisher: Mutex::new(None),
             on_open: Box::new(on_open),
         };
         if let Err(e) = ws.open() {
@@ -135,15 +141,28 @@ impl Workspace {
         lock(&self.startup).clone()
     }
 
-    /// The open workspace, or why it is not open. Tries to open it again if it is not.
+    /// The open workspace, or why it is not open.
     pub fn app(&self) -> Result<Arc<App>, Error> {
         if let Some(app) = lock(&self.app).as_ref() {
             return Ok(app.clone());
         }
-        self.open()?;
-        lock(&self.app).clone().ok_or_else(|| Error::NoWorkspace {
-            dir: self.data_dir.clone(),
-        })
+        let why = lock(&self.startup)
+            .error
+            .as_ref()
+            .map(|e| e.message.clone())
+            .unwrap_or_else(|| "it is not open yet".into());
+        Err(Error::Storage(format!("the workspace did not open: {why}")))
+    }
+
+    /// Tries again to open the workspace that did not open at start. Blocks: call it off the
+    /// async runtime.
+    pub fn reopen(&self) -> Startup {
+        if lock(&self.app).is_none()
+            && let Err(e) = self.open()
+        {
+            lock(&self.startup).error = Some(ErrorBody::from(&e));
+        }
+        self.startup()
     }
 
     /// Whether publishing is paused (from the tray or the window).
@@ -153,6 +172,39 @@ impl Workspace {
 
     pub fn set_publishing_paused(&self, paused: bool) {
         self.paused.store(paused, Ordering::SeqCst);
+        if let Some(p) = lock(&self.publisher).as_ref() {
+            if paused {
+                p.pause();
+            } else {
+                p.resume();
+            }
+        }
+    }
+
+    /// Stops the publisher: a request already sent is waited for (a few seconds) and
+    /// recorded. Blocks: call it off the async runtime.
+    pub fn stop_publishing(&self) {
+        if let Some(p) = lock(&self.publisher).take() {
+            tauri::async_runtime::block_on(p.stop(Duration::from_secs(10)));
+        }
+    }
+
+    /// Starts publishing scheduled posts from this process, unless another process (the CLI's
+    /// `publish --watch`) holds the workspace's publisher lease.
+    fn start_publishing(&self, app: &Arc<App>) -> Result<(), Error> {
+        if lock(&self.publisher).is_some() {
+            return Ok(());
+        }
+        let publisher = tauri::async_runtime::block_on(Publisher::start(
+            app.clone(),
+            PublishOptions::default(),
+            |report| tracing::debug!(?report, "publishing pass"),
+        ))?;
+        if self.publishing_paused() {
+            publisher.pause();
+        }
+        *lock(&self.publisher) = Some(publisher);
+        Ok(())
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -201,6 +253,10 @@ impl Workspace {
         let on_sandbox = first_run || app.connection()?.sandbox_url.is_some();
         if on_sandbox && let Err(e) = self.run_sandbox(&app, first_run) {
             tracing::warn!(code = e.code(), "the Sandbox account is not available");
+            lock(&self.startup).warning = Some(ErrorBody::from(&e));
+        }
+        if let Err(e) = self.start_publishing(&app) {
+            tracing::warn!(code = e.code(), "this window does not publish");
             lock(&self.startup).warning = Some(ErrorBody::from(&e));
         }
         lock(&self.startup).error = None;

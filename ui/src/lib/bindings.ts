@@ -90,6 +90,28 @@ endpoint: string,
  */
 window: string, limit: number, remaining: number, reset_at: string, seen_at: string, };
 
+/**
+ * A post on the calendar: scheduled (or missed, or waiting for a check) at its time, or
+ * posted at the time it went out.
+ */
+export type CalendarItem = { id: string, status: Status, author: string, 
+/**
+ * The first part's text.
+ */
+text: string, parts: number, 
+/**
+ * The scheduled instant, or when it was posted.
+ */
+at: string, 
+/**
+ * The zone the time was given in.
+ */
+zone: string | null, 
+/**
+ * Scheduled through the queue.
+ */
+queued: boolean, post_url: string | null, };
+
 export type Change = "same" | "added" | "removed";
 
 /**
@@ -180,6 +202,11 @@ remaining: number,
 invalid: Invalid | null, };
 
 /**
+ * A decision on a post that missed its time, failed, or needs a check.
+ */
+export type DecisionForm = { "decision": "publish_now" } | { "decision": "reschedule", wall: string, zone: string | null, } | { "decision": "mark_posted", url: string, } | { "decision": "drop", reason: string, };
+
+/**
  * A post's content as the Compose screen sends it.
  */
 export type DraftForm = { parts: Array<PartForm>, signature: boolean, reply_settings: ReplySettings, };
@@ -192,7 +219,7 @@ export type ErrorBody = { code: string, message: string, };
 /**
  * Something a person may need to know about.
  */
-export type Event = { "kind": "needs_review", post_id: string, author: string, } | { "kind": "changes_requested", post_id: string, by: string, } | { "kind": "rejected", post_id: string, by: string, } | { "kind": "approved", post_id: string, by: string, } | { "kind": "scheduled", post_id: string, at: string, } | { "kind": "needs_reconnect" } | { "kind": "approval_voided", post_id: string, reason: string, };
+export type Event = { "kind": "needs_review", post_id: string, author: string, } | { "kind": "changes_requested", post_id: string, by: string, } | { "kind": "rejected", post_id: string, by: string, } | { "kind": "approved", post_id: string, by: string, } | { "kind": "scheduled", post_id: string, at: string, } | { "kind": "needs_reconnect" } | { "kind": "posted", post_id: string, url: string, } | { "kind": "failed", post_id: string, reason: string, } | { "kind": "missed", post_id: string, at: string, } | { "kind": "needs_check", post_id: string, reason: string, } | { "kind": "unscheduled", post_id: string, by: string, } | { "kind": "approval_voided", post_id: string, reason: string, };
 
 /**
  * The file formats History exports to.
@@ -340,6 +367,19 @@ counts: Array<Count>, approval: Approval | null,
 solo_mode: boolean, comments: Array<Comment>, };
 
 /**
+ * A weekly posting slot: a weekday and a wall time in the brand's zone.
+ */
+export type QueueSlot = { id: string, 
+/**
+ * `monday` .. `sunday`.
+ */
+weekday: string, 
+/**
+ * `HH:MM`.
+ */
+time: string, };
+
+/**
  * Who may reply to a post, as X's `reply_settings`. `Everyone` sends no setting.
  */
 export type ReplySettings = "everyone" | "following" | "mentioned_users" | "subscribers" | "verified";
@@ -415,7 +455,7 @@ sandbox_url: string | null, version: string, };
 /**
  * Where a post stands in its life. See [`crate::workflow`] for the moves between them.
  */
-export type Status = "draft" | "in_review" | "changes_requested" | "rejected" | "approved" | "scheduled" | "publishing" | "posted" | "failed" | "needs_check" | "missed";
+export type Status = "draft" | "in_review" | "changes_requested" | "rejected" | "approved" | "scheduled" | "publishing" | "posted" | "failed" | "needs_check" | "missed" | "dropped";
 
 /**
  * A saved version of a post's content.
@@ -426,6 +466,8 @@ export type Version = { version: number, editor: Member, at: string, content: Co
 export type Commands = {
   /** The data folder, whether this run created the workspace, and what went wrong opening it. */
   startup: { args: {  }; returns: Startup };
+  /** Tries again to open a workspace that did not open at start. */
+  reopen: { args: {  }; returns: Startup };
   /** The brand account and its settings. */
   account: { args: {  }; returns: Account };
   /** The account, its connection (Sandbox or X; needs reconnect) and the budgets left. */
@@ -466,6 +508,24 @@ export type Commands = {
   comment: { args: { id: string, actor: string, text: string }; returns: Comment };
   /** Sets or moves the publish time: a wall time ("YYYY-MM-DD HH:MM") in `zone` (the brand's when null). */
   schedule: { args: { id: string, actor: string, wall: string, zone: string | null }; returns: Post };
+  /** "Add to queue": countersigns the next free weekly slot. */
+  schedule_to_queue: { args: { id: string, actor: string }; returns: Post };
+  /** Takes a post off the schedule. */
+  unschedule: { args: { id: string, actor: string }; returns: Post };
+  /** The brand's weekly posting slots, Monday first. */
+  queue_slots: { args: {  }; returns: Array<QueueSlot> };
+  /** Adds a weekly slot: a weekday ("tuesday") and a wall time ("09:00") in the brand's zone. */
+  add_queue_slot: { args: { actor: string, weekday: string, time: string }; returns: QueueSlot };
+  /** Removes a weekly slot. */
+  remove_queue_slot: { args: { actor: string, weekday: string, time: string }; returns: QueueSlot };
+  /** The posts in the queue, in the order they will go out. */
+  queue: { args: {  }; returns: Array<CalendarItem> };
+  /** Moves a queued post to `position` (1-based); each post whose time changes is countersigned again by `actor`. */
+  move_in_queue: { args: { id: string, actor: string, position: number }; returns: Array<Post> };
+  /** Posts with a time in `[from, to)` (RFC 3339 instants), for the calendar. */
+  calendar: { args: { from: string, to: string }; returns: Array<CalendarItem> };
+  /** A person's decision on a post that missed its time, failed, or needs a check. */
+  decide: { args: { id: string, actor: string, decision: DecisionForm }; returns: Post };
   /** A post with X's counts, its approval and comments. */
   post: { args: { id: string }; returns: PostView };
   /** Posts in one status (all when null), newest change first. */
@@ -507,6 +567,7 @@ export const CORE_EVENT = "core-event";
 /** Every command name, as the capability grants them. */
 export const COMMAND_NAMES = [
   "startup",
+  "reopen",
   "account",
   "account_status",
   "update_account",
@@ -527,6 +588,15 @@ export const COMMAND_NAMES = [
   "reject",
   "comment",
   "schedule",
+  "schedule_to_queue",
+  "unschedule",
+  "queue_slots",
+  "add_queue_slot",
+  "remove_queue_slot",
+  "queue",
+  "move_in_queue",
+  "calendar",
+  "decide",
   "post",
   "posts",
   "diff_since_review",

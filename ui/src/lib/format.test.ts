@@ -4,6 +4,7 @@ import {
   countLevel,
   dateInZone,
   isWallTime,
+  sameZone,
   slug,
   timeInZone,
   wallTime,
@@ -32,6 +33,14 @@ describe("times in a zone", () => {
     expect(isWallTime("2026-03-02 09:00")).toBe(true);
     expect(isWallTime("2026-03-02T09:00")).toBe(false);
     expect(isWallTime("tomorrow")).toBe(false);
+  });
+});
+
+describe("zones", () => {
+  it("treats aliases as one zone and different clocks as two", () => {
+    expect(sameZone("UTC", "Etc/UTC")).toBe(true);
+    expect(sameZone("Europe/Berlin", "Europe/Berlin")).toBe(true);
+    expect(sameZone("Europe/Berlin", "Europe/London")).toBe(false);
   });
 });
 

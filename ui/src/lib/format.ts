@@ -85,3 +85,14 @@ export function statusLabel(status: string): string {
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
+
+/** Whether two zone names keep the same clocks (e.g. "UTC" and "Etc/UTC"), judged over a year. */
+export function sameZone(a: string, b: string, at: Date = new Date()): boolean {
+  if (a === b) return true;
+  const probes = [0, 91, 182, 273].map((d) => new Date(at.getTime() + d * 86_400_000).toISOString());
+  try {
+    return probes.every((p) => wallTime(p, a) === wallTime(p, b));
+  } catch {
+    return false;
+  }
+}
