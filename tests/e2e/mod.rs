@@ -134,3 +134,55 @@ pub fn xpath_literal(text: &str) -> String {
 pub fn labelled(tag: &str, label: &str) -> String {
     format!("//{tag}[normalize-space(.)={}]", xpath_literal(label))
 }
+
+impl Driver {
+    /// Waits for `css` after an act that may need `who`'s passphrase: when the passphrase
+    /// dialog opens, screenshots it (once, as `dialog_shot`), types the passphrase and unlocks.
+    /// An error banner ends the wait with its message. Returns whether the dialog opened.
+    pub fn until_or_unlock(
+        &mut self,
+        css: &str,
+        passphrase: &str,
+        dialog_shot: Option<&str>,
+    ) -> WdResult<bool> {
+        let deadline = std::time::Instant::now() + SCREEN;
+        let mut asked = false;
+        loop {
+            if !self.s.find_all(css)?.is_empty() {
+                return Ok(asked);
+            }
+            if let Some(banner) = self.s.find_all(&tid("error-message"))?.into_iter().next() {
+                let text = self.s.text(&banner)?;
+                return Err(webdriver::WdError(format!(
+                    "waiting for `{css}`, the app says: {text}"
+                )));
+            }
+            if !asked && !self.s.find_all(&tid("passphrase-dialog"))?.is_empty() {
+                asked = true;
+                if let Some(name) = dialog_shot {
+                    self.shot(name)?;
+                }
+                self.fill("passphrase-input", passphrase)?;
+                self.click("passphrase-unlock")?;
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(webdriver::WdError(format!(
+                    "no `{css}` after {SCREEN:?}; the page shows: {}",
+                    self.s.page_text_excerpt()
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Fails with the app's own words if an error banner is showing.
+    pub fn no_error(&self) -> WdResult<()> {
+        if let Some(banner) = self.s.find_all(&tid("error-message"))?.into_iter().next() {
+            let text = self.s.text(&banner)?;
+            return Err(webdriver::WdError(format!(
+                "the app shows an error: {text}"
+            )));
+        }
+        Ok(())
+    }
+}

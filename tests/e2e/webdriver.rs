@@ -129,6 +129,36 @@ impl Session {
         )
     }
 
+    /// Runs an asynchronous script: it calls `arguments[arguments.length - 1]` with its result.
+    pub fn execute_async(&self, script: &str, args: Vec<Value>) -> WdResult<Value> {
+        self.cmd(
+            "POST",
+            "/execute/async",
+            Some(json!({ "script": script, "args": args })),
+        )
+    }
+
+    /// GETs a JSON document over plain HTTP (e.g. the sandbox's admin API).
+    pub fn get_json(&self, url: &str) -> WdResult<Value> {
+        self.rt.block_on(async {
+            let resp = self
+                .http
+                .get(url)
+                .send()
+                .await
+                .map_err(|e| err(format!("GET {url}: {e}")))?;
+            let status = resp.status();
+            let text = resp
+                .text()
+                .await
+                .map_err(|e| err(format!("GET {url}: reading the body: {e}")))?;
+            if !status.is_success() {
+                return Err(err(format!("GET {url}: HTTP {status}: {text}")));
+            }
+            serde_json::from_str(&text).map_err(|e| err(format!("GET {url}: not JSON ({e})")))
+        })
+    }
+
     /// All elements matching a CSS selector (or, starting with `/` or `(`, an XPath), now.
     pub fn find_all(&self, css: &str) -> WdResult<Vec<Element>> {
         let using = if css.starts_with('/') || css.starts_with('(') {
