@@ -108,7 +108,7 @@ fn a_thread_goes_from_first_run_to_the_sandbox_timeline() {
         std::fs::create_dir_all(&docs).expect("docs/screenshots");
         for (suffix, name) in [
             ("-compose.png", "compose.png"),
-            ("-review.png", "review.png"),
+            ("-review-diff.png", "review.png"),
         ] {
             let shot = d
                 .taken
