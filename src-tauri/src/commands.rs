@@ -508,7 +508,7 @@ commands! {
             context: format!("cannot create {}", dir.display()),
             source: e,
         })?;
-        let stamp = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string();
+        let stamp = ws.app()?.now().strftime("%Y%m%d-%H%M%S").to_string();
         let path = dir.join(format!("countersign-history-{stamp}.{}", format.extension()));
         let dest = path.clone();
         let rows = blocking(&ws, move |app| app.export_history(&query, format, &dest)).await?;
@@ -585,6 +585,9 @@ commands! {
     }
 }
 
+/// The largest file X takes (a video); core checks each kind's own limit when a draft is saved.
+const MAX_STAGED_BYTES: u64 = 512 * 1024 * 1024;
+
 /// Copies a file attached in Compose into the staging folder. The body is the file's bytes;
 /// the `x-file-name` header carries its name. Returns the token a draft refers to it by.
 #[tauri::command]
@@ -597,6 +600,14 @@ pub async fn stage_media(
             detail: "attach a file's bytes".into(),
         });
     };
+    if bytes.len() as u64 > MAX_STAGED_BYTES {
+        return Err(Error::InvalidInput {
+            detail: format!(
+                "the file is {} MB; X accepts at most 512 MB (video), 15 MB (GIF), 5 MB (image)",
+                bytes.len() / 1_000_000
+            ),
+        });
+    }
     let name = request
         .headers()
         .get("x-file-name")
