@@ -250,8 +250,14 @@ impl Workspace {
         *lock(&self.app) = Some(app.clone());
         (self.on_open)(&app);
         lock(&self.startup).first_run |= first_run;
-        let on_sandbox = first_run || app.connection()?.sandbox_url.is_some();
-        if on_sandbox && let Err(e) = self.run_sandbox(&app, first_run) {
+        // The Sandbox account: a workspace connected to a sandbox, or one made on first run
+        // that never got connected (say the keychain was not running then).
+        let conn = app.connection()?;
+        let never_connected = conn.sandbox_url.is_none() && conn.client_id.is_none();
+        let on_sandbox = first_run
+            || conn.sandbox_url.is_some()
+            || (never_connected && app.account()?.handle == SANDBOX_HANDLE);
+        if on_sandbox && let Err(e) = self.run_sandbox(&app, first_run || never_connected) {
             tracing::warn!(code = e.code(), "the Sandbox account is not available");
             lock(&self.startup).warning = Some(ErrorBody::from(&e));
         }
