@@ -7,6 +7,7 @@
 #
 #   bash scripts/bench-app.sh            build (release + .deb), seed, measure
 #   BENCH_RUNS=5 bash scripts/bench-app.sh
+#   BENCH_DROP_CACHES=1 bash scripts/bench-app.sh     also empty the page cache before each start
 #
 # It runs headless: a virtual display (Xvfb) and a private, headless keyring, like the tests.
 # The .deb is built with the Tauri CLI from ui/node_modules (@tauri-apps/cli); without it,
@@ -63,10 +64,15 @@ echo "== seeding $posts posted posts"
 unset COUNTERSIGN_PASSPHRASE
 db_mb=$(du -sm "$COUNTERSIGN_DATA_DIR" | cut -f1)
 
-# Cold start: drop the page cache when allowed (root outside a container); else it is warm.
+# Each run starts a fresh app process. With BENCH_DROP_CACHES=1 (and root) the page cache is
+# dropped first, so the libraries come from disk too; that slows everything else on the
+# machine for a while, so it is not the default.
 drop_caches() {
-  sync
-  if { echo 3 >/proc/sys/vm/drop_caches; } 2>/dev/null; then echo dropped; else echo warm; fi
+  if [ "${BENCH_DROP_CACHES:-0}" = 1 ] && sync && { echo 3 >/proc/sys/vm/drop_caches; } 2>/dev/null; then
+    echo dropped
+  else
+    echo warm
+  fi
 }
 
 free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
