@@ -3,6 +3,7 @@ import {
   countLabel,
   countLevel,
   dateInZone,
+  instantOf,
   isWallTime,
   sameZone,
   slug,
@@ -33,6 +34,16 @@ describe("times in a zone", () => {
     expect(isWallTime("2026-03-02 09:00")).toBe(true);
     expect(isWallTime("2026-03-02T09:00")).toBe(false);
     expect(isWallTime("tomorrow")).toBe(false);
+  });
+});
+
+describe("instants of wall times", () => {
+  it("finds the instant of a wall time in a zone, across DST", () => {
+    expect(instantOf("2026-03-02 00:00", "Europe/Berlin")).toBe("2026-03-01T23:00:00.000Z");
+    expect(instantOf("2026-07-02 00:00", "Europe/Berlin")).toBe("2026-07-01T22:00:00.000Z");
+    expect(instantOf("2026-03-29 12:00", "Europe/Berlin")).toBe("2026-03-29T10:00:00.000Z");
+    expect(instantOf("2026-03-02 09:00", "UTC")).toBe("2026-03-02T09:00:00.000Z");
+    expect(instantOf("nonsense", "UTC")).toBe("");
   });
 });
 

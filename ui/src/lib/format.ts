@@ -96,3 +96,22 @@ export function sameZone(a: string, b: string, at: Date = new Date()): boolean {
     return false;
   }
 }
+
+/** The instant a wall time ("YYYY-MM-DD HH:MM") happens in `zone` (the earlier one when it
+ *  happens twice; a time in a spring-forward gap moves forward by the gap). For filters only:
+ *  scheduling always sends the wall time to the core, which decides. */
+export function instantOf(wall: string, zone: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})$/.exec(wall.trim());
+  if (!m) return "";
+  const asUtc = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!);
+  const offset = (t: number) => {
+    const w = wallTime(new Date(t).toISOString(), zone);
+    const [d, hm] = w.split(" ");
+    const [y, mo, da] = (d ?? "").split("-").map(Number);
+    const [h, mi] = (hm ?? "").split(":").map(Number);
+    return Date.UTC(y ?? 1970, (mo ?? 1) - 1, da ?? 1, h ?? 0, mi ?? 0) - t;
+  };
+  let t = asUtc - offset(asUtc);
+  t = asUtc - offset(t);
+  return new Date(t).toISOString();
+}
