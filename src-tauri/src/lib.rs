@@ -19,6 +19,9 @@ use tauri::{Manager, WindowEvent};
 
 use crate::workspace::Workspace;
 
+/// The argument the login item starts the app with: no window, only the tray.
+const HIDDEN_ARG: &str = "--hidden";
+
 /// Builds and runs the app until it quits.
 pub fn run() {
     init_logging();
@@ -38,9 +41,10 @@ pub fn run() {
                 .build(),
         )
         .plugin(tauri_plugin_notification::init())
+        // Started at login, the app opens in the tray only: publishing goes on, no window.
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
-            None,
+            Some(vec![HIDDEN_ARG]),
         ))
         .plugin(tauri_plugin_opener::init())
         .setup(|app| {
@@ -62,8 +66,15 @@ pub fn run() {
                 }
             };
             app.manage(Workspace::start(dir, on_open));
-            if let Err(e) = tray::build(&handle) {
-                tracing::warn!("no tray icon: {e}");
+            match tray::build(&handle) {
+                Ok(()) if std::env::args().any(|a| a == HIDDEN_ARG) => {
+                    if let Some(w) = app.get_webview_window("main") {
+                        let _ = w.hide();
+                    }
+                }
+                Ok(()) => {}
+                // Without a tray there is no way back to a hidden window: stay visible.
+                Err(e) => tracing::warn!("no tray icon: {e}"),
             }
             Ok(())
         })
