@@ -9,8 +9,8 @@
 # Secret Service (GNOME Keyring, KWallet), the app uses it, with a Sandbox workspace of its own
 # in ~/.local/share/countersign-sandbox (COUNTERSIGN_DATA_DIR overrides) and the `dev` keychain
 # channel, so it never mixes with a real install. Without one, the app runs inside a private,
-# headless keyring on a fresh workspace that is gone when the app closes. Without a display,
-# it runs on a virtual one and saves a screenshot to show it is up.
+# headless keyring on a fresh workspace that is removed when the app closes. Without a
+# display, it runs on a virtual one and saves a screenshot to show it is up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -39,6 +39,7 @@ has_secret_service() {
 }
 
 # The command that runs the app: inside a private keyring when there is no Secret Service.
+cleanup_dir=""
 if has_secret_service; then
   export COUNTERSIGN_DATA_DIR="${COUNTERSIGN_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/countersign-sandbox}"
   mkdir -p "$COUNTERSIGN_DATA_DIR"
@@ -46,30 +47,38 @@ if has_secret_service; then
   launch=("$app")
 else
   if [ -z "${COUNTERSIGN_DATA_DIR:-}" ]; then
+    # Its keys live only as long as the private keyring: the workspace goes with it.
     COUNTERSIGN_DATA_DIR="$(mktemp -d "${TMPDIR:-/tmp}/countersign-sandbox.XXXXXX")"
     export COUNTERSIGN_DATA_DIR
+    cleanup_dir="$COUNTERSIGN_DATA_DIR"
   fi
   echo "Countersign: no Secret Service in this session; using a private, headless keyring"
-  echo "Countersign: Sandbox workspace in $COUNTERSIGN_DATA_DIR (its keys go with the keyring)"
+  echo "Countersign: Sandbox workspace in $COUNTERSIGN_DATA_DIR until the app closes"
   launch=(bash scripts/with-keychain.sh "$app")
 fi
 
-if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
-  exec "${launch[@]}"
+if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  # No display: run on a virtual one, and show that the window is up with a screenshot.
+  install_packages xvfb xauth imagemagick
+  shot="$(countersign_target_dir)/run-screenshot.png"
+  echo "Countersign: no display (DISPLAY is unset); running on a virtual one (Xvfb)."
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  launch=(xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" bash -c '
+    shot="$1"; shift
+    "$@" & app_pid=$!
+    trap "kill $app_pid 2>/dev/null || true" INT TERM
+    sleep 6
+    if import -window root "$shot" 2>/dev/null; then
+      echo "Countersign: the window is up; screenshot: $shot"
+    fi
+    echo "Countersign: running (pid $app_pid); press Ctrl-C to stop."
+    wait "$app_pid"' bash "$shot" "${launch[@]}")
 fi
 
-# No display: run on a virtual one, and show that the window is up with a screenshot.
-install_packages xvfb xauth imagemagick
-shot="$(countersign_target_dir)/run-screenshot.png"
-echo "Countersign: no display (DISPLAY is unset); running on a virtual one (Xvfb)."
-# shellcheck disable=SC2016 # expanded by the inner shell
-exec xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" bash -c '
-  shot="$1"; shift
-  "$@" & app_pid=$!
-  trap "kill $app_pid 2>/dev/null || true" INT TERM
-  sleep 6
-  if import -window root "$shot" 2>/dev/null; then
-    echo "Countersign: the window is up; screenshot: $shot"
-  fi
-  echo "Countersign: running (pid $app_pid); press Ctrl-C to stop."
-  wait "$app_pid"' bash "$shot" "${launch[@]}"
+if [ -z "$cleanup_dir" ]; then
+  exec "${launch[@]}"
+fi
+status=0
+"${launch[@]}" || status=$?
+rm -rf "$cleanup_dir"
+exit "$status"
