@@ -93,6 +93,12 @@ export function askPassphrase(name: string): Promise<void> {
   });
 }
 
+/** Asks for `name`'s passphrase now if their key is sealed and locked: for acts that would
+ *  only find out after a long wait (connecting X waits for the browser). */
+export async function ensureUnlocked(name: string): Promise<void> {
+  if (await call("needs_passphrase", { name })) await askPassphrase(name);
+}
+
 /**
  * Runs an act as `name`. When it needs their passphrase, asks for it, unlocks their key and
  * runs the act again. Other refusals are shown in the banner and rethrown.
