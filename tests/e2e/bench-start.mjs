@@ -3,7 +3,9 @@
 //
 //   node tests/e2e/bench-start.mjs DRIVER_URL APP_BINARY [SELECTOR]
 //
-// Prints one JSON line: {"session_ms":…, "interactive_ms":…, "selector":…}. SELECTOR is the
+// Prints one JSON line: {"session_ms":…, "interactive_ms":…, "ready_epoch_ms":…, "selector":…}
+// (ready_epoch_ms: the wall clock when the first screen was found, to compare with the app
+// process's start time, which the caller reads from /proc). SELECTOR is the
 // CSS selector of an element that exists only once the first screen is interactive (default:
 // the app root once it is no longer busy). Exits non-zero with a reason on failure.
 
@@ -48,10 +50,12 @@ try {
     await new Promise((r) => setTimeout(r, 10));
   }
   const interactiveMs = performance.now() - t0;
+  const readyEpochMs = Date.now();
   console.log(
     JSON.stringify({
       session_ms: Math.round(sessionMs),
       interactive_ms: Math.round(interactiveMs),
+      ready_epoch_ms: readyEpochMs,
       selector,
     }),
   );
