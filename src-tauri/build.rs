@@ -11,6 +11,7 @@ const COMMANDS: &[&str] = &[
     "roster",
     "add_member",
     "set_role",
+    "rekey",
     "deactivate_member",
     "unlock",
     "needs_passphrase",

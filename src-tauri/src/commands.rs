@@ -335,6 +335,12 @@ commands! {
         blocking(&ws, move |app| app.set_role(&actor, &name, role, secret(passphrase))).await
     }
 
+    /// Gives a member a new key pair (a lost passphrase or key), signed by `actor` (an admin).
+    /// Approvers and admins choose a new passphrase for it.
+    async rekey[ws](actor: String, name: String, passphrase: Option<String>) -> RosterLine {
+        blocking(&ws, move |app| app.rekey(&actor, &name, secret(passphrase))).await
+    }
+
     /// Deactivates a member; their history stays.
     async deactivate_member[ws](actor: String, name: String) -> Member {
         blocking(&ws, move |app| app.deactivate_member(&actor, &name)).await

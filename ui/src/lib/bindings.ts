@@ -482,6 +482,8 @@ export type Commands = {
   add_member: { args: { actor: string | null, member: MemberForm }; returns: Member };
   /** Gives a member a role, signed by `actor` (an admin). */
   set_role: { args: { actor: string, name: string, role: Role, passphrase: string | null }; returns: Member };
+  /** Gives a member a new key pair (a lost passphrase or key), signed by `actor` (an admin). Approvers and admins choose a new passphrase for it. */
+  rekey: { args: { actor: string, name: string, passphrase: string | null }; returns: RosterLine };
   /** Deactivates a member; their history stays. */
   deactivate_member: { args: { actor: string, name: string }; returns: Member };
   /** Opens a member's signing key with their passphrase, for a few minutes. */
@@ -575,6 +577,7 @@ export const COMMAND_NAMES = [
   "roster",
   "add_member",
   "set_role",
+  "rekey",
   "deactivate_member",
   "unlock",
   "needs_passphrase",
