@@ -37,6 +37,75 @@ if command -v dpkg >/dev/null; then
   install_packages "${COUNTERSIGN_PACKAGES[@]}"
 fi
 
+# The desktop app: Tauri 2 on WebKitGTK.
+COUNTERSIGN_APP_PACKAGES=(libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev
+  librsvg2-dev libsoup-3.0-dev)
+# Its end-to-end test: a virtual display, the WebKit WebDriver, a headless keychain, and
+# fonts for emoji and CJK (the screenshots show what a person sees).
+COUNTERSIGN_E2E_PACKAGES=(xvfb xauth webkit2gtk-driver gnome-keyring libsecret-tools dbus
+  dbus-x11 fonts-dejavu-core fonts-noto-color-emoji fonts-droid-fallback)
+
+# Node for the UI (ui/: Svelte and Vite). Vite needs Node 20.19 or newer.
+require_node() {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "setup: Node.js is missing. Install Node 20.19+ (with npm), then run this again." >&2
+    exit 1
+  fi
+  local v major minor
+  v="$(node --version)"; v="${v#v}"; major="${v%%.*}"; minor="${v#*.}"; minor="${minor%%.*}"
+  if [ "$major" -lt 20 ] || { [ "$major" -eq 20 ] && [ "$minor" -lt 19 ]; }; then
+    echo "setup: Node $v is too old for the UI; install Node 20.19+ and run this again." >&2
+    exit 1
+  fi
+}
+
+# `npm ci` in ui/, skipped when node_modules already matches package-lock.json.
+setup_ui() {
+  require_node
+  local ui="$countersign_root/ui" stamp want
+  stamp="$ui/node_modules/.countersign-lock-sha256"
+  want="$(sha256sum "$ui/package-lock.json" | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
+  echo "setup: npm ci (ui/)"
+  local log
+  log="$(mktemp)"
+  if ! (cd "$ui" && npm ci --no-audit --no-fund --loglevel=error) >"$log" 2>&1; then
+    # npm 11's `npm ci` refuses a lock file that lacks an optional platform package the
+    # registry cannot supply (npm/cli#9846), e.g. @tauri-apps/cli-darwin-arm64. `npm install
+    # --no-save` installs the same locked versions and writes nothing.
+    if grep -q 'EUSAGE' "$log"; then
+      grep 'Missing:' "$log" | head -n 3 >&2 || true
+      echo "setup: npm ci refused the lock file (above); installing the locked versions with npm install --no-save" >&2
+      (cd "$ui" && npm install --no-save --no-audit --no-fund --loglevel=error)
+    else
+      cat "$log" >&2; rm -f "$log"; return 1
+    fi
+  fi
+  rm -f "$log"
+  printf '%s\n' "$want" >"$stamp"
+}
+
+# The UI bundle the app embeds when it is compiled (ui/dist).
+build_ui() {
+  npm --prefix "$countersign_root/ui" run --silent build
+}
+
+# tauri-driver: the WebDriver server the end-to-end test drives the app through.
+setup_tauri_driver() {
+  if command -v tauri-driver >/dev/null || [ -x "$HOME/.cargo/bin/tauri-driver" ]; then
+    return 0
+  fi
+  echo "setup: cargo install tauri-driver 2.1.0"
+  cargo install tauri-driver --locked --version 2.1.0 --quiet
+}
+
+# Where cargo puts binaries.
+countersign_target_dir() {
+  local t="${CARGO_TARGET_DIR:-$countersign_root/target}"
+  case "$t" in /*) ;; *) t="$countersign_root/$t" ;; esac
+  printf '%s\n' "$t"
+}
+
 if ! command -v cargo >/dev/null; then
   [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
 fi

@@ -100,6 +100,7 @@ pub struct When {
 
 /// A post with everything a screen shows about it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PostView {
     pub post: Post,
     /// X's count of each part as it will be published.
@@ -112,6 +113,7 @@ pub struct PostView {
 
 /// What changed since a reviewer last looked.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReviewDiff {
     /// The version the reviewer last reviewed; `None` if they never did.
     pub from_version: Option<u32>,
@@ -151,6 +153,7 @@ pub(crate) struct Signer {
 
 /// A member as the signed roster has them.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RosterLine {
     pub seq: i64,
     pub member_id: Uuid,
@@ -411,6 +414,20 @@ impl App {
     pub fn count(&self, text: &str) -> Result<Count> {
         let a = self.account()?;
         Ok(count::count(text, &count_config(&a)))
+    }
+
+    /// Counts a part as it will be published: NFC, with ` ^INITIALS` when the post is signed.
+    /// What the Compose screen's live counter shows.
+    pub fn count_part(&self, text: &str, signature: Option<&str>) -> Result<Count> {
+        let a = self.account()?;
+        let part = Part {
+            text: text.to_string(),
+            media: Vec::new(),
+        };
+        Ok(count::count(
+            &content::published_text(&part, signature),
+            &count_config(&a),
+        ))
     }
 
     /// Changes the account's settings. Admins only.

@@ -18,6 +18,7 @@ pub const SANDBOX_CLIENT_ID: &str = "countersign-sandbox";
 
 /// Whether X calls can be made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ConnectionState {
     Disconnected,
@@ -47,6 +48,7 @@ impl ConnectionState {
 
 /// Where the workspace posts, and how that is going.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Connection {
     /// Names the keychain entry that holds this workspace's tokens.
     pub workspace_id: String,
@@ -76,6 +78,7 @@ impl Connection {
 
 /// A rate-limit budget as last reported by X.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BudgetRow {
     /// e.g. `create_post`.
     pub endpoint: String,

@@ -7,12 +7,14 @@ use crate::model::Content;
 
 /// One run of a word diff.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Span {
     pub change: Change,
     pub text: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
     Same,
@@ -23,6 +25,7 @@ pub enum Change {
 /// The diff of one part between two versions. A part that exists in only one version shows as
 /// wholly added or removed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PartDiff {
     pub part: usize,
     pub spans: Vec<Span>,

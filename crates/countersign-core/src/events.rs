@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 /// Something a person may need to know about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
     /// A post waits for an approver.

@@ -26,6 +26,7 @@ pub mod count;
 pub mod diff;
 pub mod error;
 pub mod events;
+pub mod history;
 pub mod keys;
 pub mod media;
 pub mod model;
@@ -45,5 +46,7 @@ pub use app::{
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 pub use events::Event;
+pub use history::ExportFormat;
 pub use model::{Account, Approval, Comment, Member, Post, Role, Status};
 pub use queue::Decision;
+pub use store::{HistoryQuery, HistoryRow};

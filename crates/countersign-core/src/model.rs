@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 /// A member's role. Each role can do everything the one before it can.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Writes, edits own drafts, submits, comments.
@@ -61,6 +62,7 @@ impl fmt::Display for Role {
 
 /// Where a post stands in its life. See [`crate::workflow`] for the moves between them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Draft,
@@ -144,6 +146,7 @@ impl fmt::Display for Status {
 
 /// Who may reply to a post, as X's `reply_settings`. `Everyone` sends no setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ReplySettings {
     #[default]
@@ -179,6 +182,7 @@ impl ReplySettings {
 
 /// The one brand X account a workspace posts for, and its settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Account {
     /// The X handle, without `@`.
     pub handle: String,
@@ -197,6 +201,7 @@ pub struct Account {
 
 /// A named person in the workspace. Never deleted: history keeps who did what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Member {
     pub id: Uuid,
     pub name: String,
@@ -208,6 +213,7 @@ pub struct Member {
 
 /// What media a file is, as X sorts it: a part carries up to 4 images, or 1 GIF, or 1 video.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum MediaKind {
     Image,
@@ -236,6 +242,7 @@ impl MediaKind {
 
 /// A media file kept in the workspace, named by the SHA-256 of its bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Media {
     pub hash: String,
     pub kind: MediaKind,
@@ -247,6 +254,7 @@ pub struct Media {
 
 /// Media attached to a part, with its alt text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Attachment {
     pub media: Media,
     pub alt_text: String,
@@ -254,6 +262,7 @@ pub struct Attachment {
 
 /// One post of a thread.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Part {
     pub text: String,
     pub media: Vec<Attachment>,
@@ -261,6 +270,7 @@ pub struct Part {
 
 /// What a post says: the thing an approval is bound to, apart from account and time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Content {
     pub parts: Vec<Part>,
     /// Append the author's initials (` ^JS`) to every part.
@@ -270,6 +280,7 @@ pub struct Content {
 
 /// A scheduled instant, with the zone its wall time was given in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Schedule {
     pub at: Timestamp,
     pub zone: String,
@@ -277,6 +288,7 @@ pub struct Schedule {
 
 /// A post (one part) or a thread (several), as it stands now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Post {
     pub id: Uuid,
     pub author: Member,
@@ -296,6 +308,7 @@ pub struct Post {
 
 /// A countersignature: an approver's approval of exactly one content, account and time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Approval {
     pub id: Uuid,
     pub post_id: Uuid,
@@ -317,6 +330,7 @@ pub struct Approval {
 
 /// A remark on a post, from any member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Comment {
     pub id: Uuid,
     pub post_id: Uuid,
@@ -329,6 +343,7 @@ pub struct Comment {
 
 /// A saved version of a post's content.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Version {
     pub version: u32,
     pub editor: Member,

@@ -76,6 +76,7 @@ fn signed_bytes(hash: &str) -> Vec<u8> {
 
 /// Whether an entry counts, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "standing", content = "detail", rename_all = "snake_case")]
 pub enum Standing {
     /// Signed by an admin in the roster.

@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 
 /// Which of two instants an ambiguous wall time means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Fold {
     /// The first time the wall clock shows it (still on summer time).

@@ -19,6 +19,7 @@ use crate::secrets::{Channel, Keychain};
 
 /// The account, its connection and the budgets X last reported.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AccountStatus {
     pub account: Account,
     pub connection: Connection,

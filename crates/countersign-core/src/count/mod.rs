@@ -183,6 +183,7 @@ impl Default for CountConfig {
 
 /// Why a text is not a valid post.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Invalid {
     /// Nothing to post: the weighted length is 0. (Whitespace is not empty to X: it weighs.)
@@ -198,6 +199,7 @@ pub enum Invalid {
 /// Ranges are UTF-16 indices into the text as given (not normalised), end-inclusive, exactly as
 /// twitter-text reports them, so a UI can highlight the overflow with them directly.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Count {
     /// The weighted length X compares to its limit.
     pub weighted_length: u32,

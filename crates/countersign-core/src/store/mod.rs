@@ -31,7 +31,7 @@ pub use audit::{AuditLog, NewAuditEntry};
 pub use comments::{Comments, Reviews};
 pub use media::MediaFiles;
 pub use members::Members;
-pub use posts::{HistoryRow, ImportedPost, PostSummary, Posts};
+pub use posts::{HistoryQuery, HistoryRow, ImportedPost, PostSummary, Posts};
 pub use publishing::{CalendarItem, PublishState, Publishing, QueueSlot};
 pub use roster::RosterLog;
 pub use workspace::Workspace;

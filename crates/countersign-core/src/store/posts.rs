@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{bad_value, members, ms, ts, uuid};
@@ -19,6 +19,7 @@ pub struct Posts<'c> {
 
 /// A line in a list of posts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PostSummary {
     pub id: Uuid,
     pub status: Status,
@@ -33,6 +34,7 @@ pub struct PostSummary {
 
 /// A posted post, as History shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HistoryRow {
     pub id: Uuid,
     pub author: String,
@@ -43,6 +45,27 @@ pub struct HistoryRow {
     pub posted_at: Option<Timestamp>,
     pub post_url: Option<String>,
     pub parts: Vec<String>,
+}
+
+/// Which posted posts History shows: a full-text search and filters, one page at a time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(default)]
+pub struct HistoryQuery {
+    /// Full-text search over every part.
+    pub search: Option<String>,
+    /// Only posts by this member (by name).
+    pub author: Option<String>,
+    /// Only posts this member countersigned (by name).
+    pub approver: Option<String>,
+    /// Posted at or after this instant.
+    pub from: Option<Timestamp>,
+    /// Posted before this instant.
+    pub to: Option<Timestamp>,
+    /// Rows to skip, newest first.
+    pub offset: u32,
+    /// The page size.
+    pub limit: u32,
 }
 
 /// A post made outside Countersign (or before it), brought into History.
@@ -324,19 +347,37 @@ impl Posts<'_> {
 
     /// Posted posts, newest first, optionally matching a full-text search.
     pub fn history(&self, search: Option<&str>, limit: u32) -> Result<Vec<HistoryRow>> {
+        self.history_page(&HistoryQuery {
+            search: search.map(str::to_string),
+            limit,
+            ..HistoryQuery::default()
+        })
+    }
+
+    /// One page of posted posts, newest first, matching every filter the query sets.
+    pub fn history_page(&self, q: &HistoryQuery) -> Result<Vec<HistoryRow>> {
+        let search = q.search.as_deref().filter(|s| !s.trim().is_empty());
         let query = search.and_then(fts_query);
         if search.is_some() && query.is_none() {
             return Ok(Vec::new());
         }
+        let author = q.author.as_deref().filter(|s| !s.trim().is_empty());
+        let approver = q.approver.as_deref().filter(|s| !s.trim().is_empty());
         // Pick the page first (an index walk, newest first), then decorate only those rows:
         // decorating before sorting would build every row's parts for the whole history.
         let mut stmt = self.conn.prepare_cached(
             "WITH page AS (
-                 SELECT seq FROM posts
-                 WHERE status = 'posted'
-                   AND (?1 IS NULL OR seq IN (SELECT rowid FROM post_search WHERE post_search MATCH ?1))
-                 ORDER BY posted_at DESC, seq DESC
-                 LIMIT ?2)
+                 SELECT p.seq FROM posts p
+                 WHERE p.status = 'posted'
+                   AND (?1 IS NULL OR p.seq IN (SELECT rowid FROM post_search WHERE post_search MATCH ?1))
+                   AND (?3 IS NULL OR p.author_id IN (SELECT id FROM members WHERE name = ?3))
+                   AND (?4 IS NULL OR EXISTS (
+                        SELECT 1 FROM approvals ap JOIN members m ON m.id = ap.member_id
+                        WHERE ap.post_id = p.id AND ap.voided_at IS NULL AND m.name = ?4))
+                   AND (?5 IS NULL OR p.posted_at >= ?5)
+                   AND (?6 IS NULL OR p.posted_at < ?6)
+                 ORDER BY p.posted_at DESC, p.seq DESC
+                 LIMIT ?2 OFFSET ?7)
              SELECT p.id, a.name, p.created_at, p.posted_at, p.post_url,
                     m.name, ap.at, ap.solo,
                     (SELECT json_group_array(text) FROM
@@ -350,20 +391,31 @@ impl Posts<'_> {
              LEFT JOIN members m ON m.id = ap.member_id
              ORDER BY p.posted_at DESC, p.seq DESC",
         )?;
-        let rows = stmt.query_map(params![query, limit], |r| {
-            let parts: String = r.get(8)?;
-            Ok(HistoryRow {
-                id: uuid(&r.get::<_, String>(0)?)?,
-                author: r.get(1)?,
-                created_at: ts(r.get(2)?)?,
-                posted_at: opt_ts(r.get(3)?)?,
-                post_url: r.get(4)?,
-                approver: r.get(5)?,
-                approved_at: opt_ts(r.get(6)?)?,
-                solo: r.get::<_, Option<bool>>(7)?.unwrap_or(false),
-                parts: serde_json::from_str(&parts).map_err(|_| bad_value("parts", &parts))?,
-            })
-        })?;
+        let rows = stmt.query_map(
+            params![
+                query,
+                q.limit,
+                author,
+                approver,
+                q.from.map(ms),
+                q.to.map(ms),
+                q.offset
+            ],
+            |r| {
+                let parts: String = r.get(8)?;
+                Ok(HistoryRow {
+                    id: uuid(&r.get::<_, String>(0)?)?,
+                    author: r.get(1)?,
+                    created_at: ts(r.get(2)?)?,
+                    posted_at: opt_ts(r.get(3)?)?,
+                    post_url: r.get(4)?,
+                    approver: r.get(5)?,
+                    approved_at: opt_ts(r.get(6)?)?,
+                    solo: r.get::<_, Option<bool>>(7)?.unwrap_or(false),
+                    parts: serde_json::from_str(&parts).map_err(|_| bad_value("parts", &parts))?,
+                })
+            },
+        )?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

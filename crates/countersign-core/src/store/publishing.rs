@@ -31,6 +31,7 @@ pub struct PublishState {
 /// A post on the calendar: scheduled (or missed, or waiting for a check) at its time, or
 /// posted at the time it went out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CalendarItem {
     pub id: Uuid,
     pub status: Status,
@@ -49,13 +50,16 @@ pub struct CalendarItem {
 
 /// A weekly posting slot: a weekday and a wall time in the brand's zone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct QueueSlot {
     pub id: Uuid,
     /// `monday` .. `sunday`.
     #[serde(serialize_with = "weekday_name")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub weekday: Weekday,
     /// `HH:MM`.
     #[serde(serialize_with = "hh_mm")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub time: Time,
 }
 

@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# The desktop app's figures, on the release build:
+#   - cold start to the first interactive screen, on a workspace with 100,000 posted posts;
+#   - idle memory of the app process, and of the app plus its WebKit processes;
+#   - the size of the release binary and of the .deb.
+# Targets: start < 1 s, app RSS < 60 MB, app + WebKit < 250 MB, .deb < 10 MB.
+#
+#   bash scripts/bench-app.sh            build (release + .deb), seed, measure
+#   BENCH_RUNS=5 bash scripts/bench-app.sh
+#   BENCH_DROP_CACHES=1 bash scripts/bench-app.sh     also empty the page cache before each start
+#
+# It runs headless: a virtual display (Xvfb) and a private, headless keyring, like the tests.
+# The .deb is built with the Tauri CLI from ui/node_modules (@tauri-apps/cli); without it,
+# `cargo install tauri-cli --version '^2' --locked` is used. Tests never need either.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+target="$(countersign_target_dir)"
+app="$target/release/countersign-app"
+seeder="$target/release/examples/seed-history"
+posts="${BENCH_POSTS:-100000}"
+runs="${BENCH_RUNS:-3}"
+
+if [ "${1:-}" != "--measure" ]; then
+  install_packages "${COUNTERSIGN_APP_PACKAGES[@]}" "${COUNTERSIGN_E2E_PACKAGES[@]}"
+  setup_ui
+  setup_tauri_driver
+  build_ui
+
+  echo "== release build and .deb (tauri build --bundles deb)"
+  t0=$(date +%s)
+  if [ -x ui/node_modules/.bin/tauri ]; then
+    ui/node_modules/.bin/tauri build --bundles deb
+  else
+    cargo tauri --version >/dev/null 2>&1 || cargo install tauri-cli --version '^2' --locked
+    cargo tauri build --bundles deb
+  fi
+  echo "   took $(( $(date +%s) - t0 )) s"
+  # The seeder shares the release build's dependencies (same features, so nothing rebuilds).
+  cargo build --locked --release -p countersign-app --example seed-history \
+    --features tauri/custom-protocol
+
+  exec xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" \
+    bash scripts/with-keychain.sh bash scripts/bench-app.sh --measure
+fi
+
+# --measure: inside the virtual display and the private keyring.
+work="$(mktemp -d "${TMPDIR:-/tmp}/countersign-bench.XXXXXX")"
+driver_pid=""
+app_pid=""
+cleanup() {
+  [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null
+  [ -n "$driver_pid" ] && kill -KILL -- "-$driver_pid" 2>/dev/null
+  wait 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+export COUNTERSIGN_CHANNEL=test COUNTERSIGN_PASSPHRASE="bench-$$-$RANDOM"
+export COUNTERSIGN_DATA_DIR="$work/workspace"
+export XDG_CONFIG_HOME="$work/config" XDG_CACHE_HOME="$work/cache"
+
+echo "== seeding $posts posted posts"
+"$seeder" "$COUNTERSIGN_DATA_DIR" "$posts"
+unset COUNTERSIGN_PASSPHRASE
+db_mb=$(du -sm "$COUNTERSIGN_DATA_DIR" | cut -f1)
+
+# Each run starts a fresh app process. With BENCH_DROP_CACHES=1 (and root) the page cache is
+# dropped first, so the libraries come from disk too; that slows everything else on the
+# machine for a while, so it is not the default.
+drop_caches() {
+  if [ "${BENCH_DROP_CACHES:-0}" = 1 ] && sync && { echo 3 >/proc/sys/vm/drop_caches; } 2>/dev/null; then
+    echo dropped
+  else
+    echo warm
+  fi
+}
+
+free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+tauri_driver="$(command -v tauri-driver || echo "$HOME/.cargo/bin/tauri-driver")"
+
+# A fresh tauri-driver per run, in its own process group: the app hides its window instead of
+# quitting when the session closes, and a second instance would only wake the first one, so
+# each run ends by stopping the whole group (driver, WebKitWebDriver, app, WebKit processes).
+# When the app process in process group $1 started, in ms since the epoch: now minus its age
+# (/proc/uptime minus its start tick; 10 ms resolution).
+started_ms_of_app_in_group() {
+  local group=$1 p stat now uptime ticks ms
+  ticks=$(getconf CLK_TCK)
+  for p in /proc/[0-9]*; do
+    [ "$(cat "$p/comm" 2>/dev/null)" = countersign-app ] || continue
+    stat=$(cat "$p/stat" 2>/dev/null) || continue
+    now=$(date +%s%3N); read -r uptime _ </proc/uptime
+    # After "pid (comm) ": state ppid pgrp ..., with the start tick the 20th field.
+    ms=$(awk -v g="$group" -v n="$now" -v u="$uptime" -v t="$ticks" '{
+      sub(/^.*\) /, ""); if ($3 == g) printf "%.0f\n", n - (u - $20 / t) * 1000 }' <<<"$stat")
+    if [ -n "$ms" ]; then echo "$ms"; return 0; fi
+  done
+}
+
+echo "== cold start to the first interactive screen ($runs runs, $posts posts)"
+starts=()
+own_starts=()
+for i in $(seq "$runs"); do
+  port=$(free_port); native=$(free_port)
+  cache=$(drop_caches)
+  setsid "$tauri_driver" --port "$port" --native-port "$native" >>"$work/driver.log" 2>&1 &
+  driver_pid=$!
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.1
+  done
+  node tests/e2e/bench-start.mjs "http://127.0.0.1:$port" "$app" ${BENCH_SELECTOR:+"$BENCH_SELECTOR"} \
+    >"$work/run.json" &
+  client=$!
+  # While the client waits, note when the app process started (it runs in the driver's group).
+  app_started=""; own=""
+  while kill -0 "$client" 2>/dev/null; do
+    [ -z "$app_started" ] && app_started=$(started_ms_of_app_in_group "$driver_pid")
+    sleep 0.05
+  done
+  if ! wait "$client"; then
+    echo "bench-app: run $i failed; driver log:" >&2; tail -n 20 "$work/driver.log" >&2; exit 1
+  fi
+  line=$(cat "$work/run.json")
+  kill -TERM -- "-$driver_pid" 2>/dev/null; wait "$driver_pid" 2>/dev/null || true
+  sleep 0.5; kill -KILL -- "-$driver_pid" 2>/dev/null || true; driver_pid=""
+  ms=$(node -e 'const r=JSON.parse(process.argv[1]);console.log(r.interactive_ms)' "$line")
+  starts+=("$ms")
+  if [ -n "$app_started" ]; then
+    own=$(node -e 'const r=JSON.parse(process.argv[1]);console.log(r.ready_epoch_ms-process.argv[2])' "$line" "$app_started")
+    own_starts+=("$own")
+  fi
+  echo "   run $i ($cache page cache): $line; app process start to first screen: ${own:-?} ms"
+done
+median_of() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+median=$(median_of "${starts[@]}")
+own_median=$( [ ${#own_starts[@]} -gt 0 ] && median_of "${own_starts[@]}" || echo "?")
+
+# Idle memory: the app on its own (no automation), 10 s after it starts.
+echo "== idle memory (10 s after start, no WebDriver attached)"
+"$app" >"$work/app.log" 2>&1 &
+app_pid=$!
+sleep 10
+tree() { # the app and every process below it
+  local p=$1 c
+  echo "$p"
+  for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do tree "$c"; done
+}
+mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+kmb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+verdict() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 < b + 0) ? "ok" : "OVER" }'; }
+kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/$3" 2>/dev/null || true; }
+app_rss=$(kb "$app_pid" VmRSS status)
+total_rss=0 total_pss=0
+printf '   %-28s %10s %10s\n' process "RSS MiB" "PSS MiB"
+for p in $(tree "$app_pid"); do
+  name=$(cat /proc/"$p"/comm 2>/dev/null || echo "?")
+  rss=$(kb "$p" VmRSS status); pss=$(kb "$p" Pss smaps_rollup)
+  rss=${rss:-0}; pss=${pss:-0}
+  total_rss=$((total_rss + rss)); total_pss=$((total_pss + pss))
+  printf '   %-28s %10s %10s\n' "$name ($p)" "$(kmb "$rss")" "$(kmb "$pss")"
+done
+kill "$app_pid" 2>/dev/null; wait "$app_pid" 2>/dev/null || true; app_pid=""
+
+bin_bytes=$(stat -c %s "$app")
+deb=$(ls -t "$target"/release/bundle/deb/*.deb 2>/dev/null | head -n 1 || true)
+deb_bytes=$( [ -n "$deb" ] && stat -c %s "$deb" || echo 0)
+
+echo
+echo "== figures (workspace: $posts posted posts, $db_mb MB on disk)"
+printf '%-44s %10s   %s\n' "start: app process to first screen (ms)" "$own_median" "target < 1000: $(verdict "$own_median" 1000)"
+printf '%-44s %10s\n' "start: WebDriver session request to it (ms)" "$median"
+printf '%-44s %10s   %s\n' "app process idle RSS (MiB)" "$(kmb "$app_rss")" "target < 60: $(verdict "$(kmb "$app_rss")" 60)"
+printf '%-44s %10s   %s\n' "app + WebKit idle RSS (MiB)" "$(kmb "$total_rss")" "target < 250: $(verdict "$(kmb "$total_rss")" 250)"
+printf '%-44s %10s\n' "app + WebKit idle PSS (MiB)" "$(kmb "$total_pss")"
+printf '%-44s %10s   %s\n' "release binary (MiB)" "$(mb "$bin_bytes")" "$bin_bytes bytes"
+printf '%-44s %10s   %s\n' ".deb (MiB) $(basename "${deb:-none}")" "$(mb "$deb_bytes")" \
+  "$deb_bytes bytes; target < 10 MB (10,000,000 bytes): $(verdict "$deb_bytes" 10000000)"

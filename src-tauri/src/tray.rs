@@ -1,0 +1,101 @@
+//! The tray icon: open the window, pause publishing, quit. Closing the window only hides it,
+//! so scheduled posts keep going out; the first time, a notice says so.
+
+use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
+use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
+use tauri::{AppHandle, Manager, Wry};
+use tauri_plugin_notification::NotificationExt as _;
+
+use crate::workspace::Workspace;
+
+const TRAY_ID: &str = "main";
+const PAUSE_ID: &str = "pause";
+/// A marker file in the data folder: the close notice was shown once.
+const CLOSE_NOTICE_FILE: &str = "close-notice-shown";
+
+/// The pause item, kept to tick it when publishing is paused from the window.
+struct PauseItem(CheckMenuItem<Wry>);
+
+/// Builds the tray icon and its menu. A desktop without a tray only loses the icon.
+pub fn build(app: &AppHandle) -> tauri::Result<()> {
+    let open = MenuItem::with_id(app, "open", "Open Countersign", true, None::<&str>)?;
+    let pause =
+        CheckMenuItem::with_id(app, PAUSE_ID, "Pause publishing", true, false, None::<&str>)?;
+    let quit = MenuItem::with_id(app, "quit", "Quit Countersign", true, None::<&str>)?;
+    let sep = PredefinedMenuItem::separator(app)?;
+    let menu = Menu::with_items(app, &[&open, &pause, &sep, &quit])?;
+    app.manage(PauseItem(pause));
+    let mut tray = TrayIconBuilder::with_id(TRAY_ID)
+        .tooltip("Countersign")
+        .menu(&menu)
+        .show_menu_on_left_click(false)
+        .on_menu_event(|app, event| match event.id().as_ref() {
+            "open" => show_window(app),
+            PAUSE_ID => {
+                let ws = app.state::<Workspace>();
+                let paused = !ws.publishing_paused();
+                set_paused(app, &ws, paused);
+            }
+            "quit" => {
+                app.state::<Workspace>().stop_publishing();
+                app.exit(0);
+            }
+            _ => {}
+        })
+        .on_tray_icon_event(|tray, event| {
+            if let TrayIconEvent::Click {
+                button: MouseButton::Left,
+                button_state: MouseButtonState::Up,
+                ..
+            } = event
+            {
+                show_window(tray.app_handle());
+            }
+        });
+    if let Some(icon) = app.default_window_icon() {
+        tray = tray.icon(icon.clone());
+    }
+    tray.build(app)?;
+    Ok(())
+}
+
+/// Pauses or resumes publishing and ticks the tray item to match. Returns the new state.
+pub fn set_paused(app: &AppHandle, ws: &Workspace, paused: bool) -> bool {
+    ws.set_publishing_paused(paused);
+    if let Some(item) = app.try_state::<PauseItem>() {
+        let _ = item.0.set_checked(paused);
+    }
+    let _ = tauri::Emitter::emit(app, "publishing-paused", paused);
+    paused
+}
+
+/// Shows, unminimizes and focuses the main window.
+pub fn show_window(app: &AppHandle) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.show();
+        let _ = w.unminimize();
+        let _ = w.set_focus();
+    }
+}
+
+/// Hides the window instead of closing it; the first time, tells the person where it went.
+pub fn hide_on_close(app: &AppHandle) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.hide();
+    }
+    let ws = app.state::<Workspace>();
+    let marker = ws.data_dir().join(CLOSE_NOTICE_FILE);
+    if marker.exists() {
+        return;
+    }
+    let _ = std::fs::write(&marker, b"");
+    let _ = app
+        .notification()
+        .builder()
+        .title("Countersign is still running")
+        .body(
+            "Scheduled posts keep going out while the window is closed. Open it again or quit \
+             from the Countersign icon in the tray.",
+        )
+        .show();
+}

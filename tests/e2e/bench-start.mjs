@@ -1,0 +1,67 @@
+// Cold start of the desktop app, measured through W3C WebDriver (tauri-driver): the time from
+// asking for a session (which launches the app) to the first screen being interactive.
+//
+//   node tests/e2e/bench-start.mjs DRIVER_URL APP_BINARY [SELECTOR]
+//
+// Prints one JSON line: {"session_ms":…, "interactive_ms":…, "ready_epoch_ms":…, "selector":…}
+// (ready_epoch_ms: the wall clock when the first screen was found, to compare with the app
+// process's start time, which the caller reads from /proc). SELECTOR is the
+// CSS selector of an element that exists only once the first screen is interactive (default:
+// the app root once it is no longer busy). Exits non-zero with a reason on failure.
+
+const [driver, app, selector = '[data-testid="app-root"][aria-busy="false"]'] =
+  process.argv.slice(2);
+if (!driver || !app) {
+  console.error("usage: bench-start.mjs DRIVER_URL APP_BINARY [SELECTOR]");
+  process.exit(2);
+}
+
+async function wd(method, path, body) {
+  const res = await fetch(driver + path, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(60_000),
+  });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const v = json.value || {};
+    throw new Error(`${method} ${path}: HTTP ${res.status}: ${v.error || ""} ${v.message || ""}`);
+  }
+  return json.value;
+}
+
+const t0 = performance.now();
+let session;
+try {
+  const value = await wd("POST", "/session", {
+    capabilities: { alwaysMatch: { "tauri:options": { application: app } } },
+  });
+  session = value.sessionId;
+  const sessionMs = performance.now() - t0;
+  const deadline = t0 + 30_000;
+  for (;;) {
+    const found = await wd("POST", `/session/${session}/elements`, {
+      using: "css selector",
+      value: selector,
+    });
+    if (found.length > 0) break;
+    if (performance.now() > deadline) throw new Error(`no ${selector} within 30 s`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const interactiveMs = performance.now() - t0;
+  const readyEpochMs = Date.now();
+  console.log(
+    JSON.stringify({
+      session_ms: Math.round(sessionMs),
+      interactive_ms: Math.round(interactiveMs),
+      ready_epoch_ms: readyEpochMs,
+      selector,
+    }),
+  );
+} catch (e) {
+  console.error(`bench-start: ${e.message}`);
+  process.exitCode = 1;
+} finally {
+  if (session) await wd("DELETE", `/session/${session}`).catch(() => {});
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { CoreError, storedName, toCoreError } from "./api";
+
+describe("errors from Rust", () => {
+  it("keep core's code and message", () => {
+    const e = toCoreError({ code: "self_approval", message: "Sam wrote this post" });
+    expect(e).toBeInstanceOf(CoreError);
+    expect(e.code).toBe("self_approval");
+    expect(e.message).toBe("Sam wrote this post");
+  });
+  it("turn anything else into invalid_input, never a bare string", () => {
+    const e = toCoreError("invalid args `id` for command `post`");
+    expect(e.code).toBe("invalid_input");
+    expect(e.message).toContain("invalid args");
+    expect(toCoreError(new Error("boom")).code).toBe("invalid_input");
+  });
+  it("pass a CoreError through", () => {
+    const e = new CoreError({ code: "busy", message: "try again" });
+    expect(toCoreError(e)).toBe(e);
+  });
+});
+
+describe("stored media", () => {
+  it("are named by hash and type, as core keeps them", () => {
+    expect(storedName("ab12", "image/png")).toBe("ab12.png");
+    expect(storedName("ab12", "image/jpeg")).toBe("ab12.jpg");
+    expect(storedName("ab12", "video/mp4")).toBe("ab12.mp4");
+  });
+});

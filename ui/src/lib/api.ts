@@ -1,0 +1,86 @@
+// The one module through which the UI calls Rust. Every command's arguments and result are
+// typed from `bindings.ts`, which is generated from the Rust types. Errors arrive as core's
+// `{code, message}`; anything else is turned into that shape here.
+import { invoke, convertFileSrc } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import {
+  CORE_EVENT,
+  type Commands,
+  type ErrorBody,
+  type Event as CoreEvent,
+  type StagedMedia,
+} from "./bindings";
+
+export type { CoreEvent };
+
+/** A refusal or failure from the core, as `{code, message}`. */
+export class CoreError extends Error implements ErrorBody {
+  readonly code: string;
+  constructor(body: ErrorBody) {
+    super(body.message);
+    this.code = body.code;
+  }
+}
+
+/** Normalises whatever a failed call threw into a CoreError. */
+export function toCoreError(e: unknown): CoreError {
+  if (e instanceof CoreError) return e;
+  if (e && typeof e === "object" && "code" in e && "message" in e) {
+    const o = e as { code: unknown; message: unknown };
+    return new CoreError({ code: String(o.code), message: String(o.message) });
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return new CoreError({ code: "invalid_input", message });
+}
+
+type Name = keyof Commands;
+type Args<K extends Name> = Commands[K]["args"];
+type Returns<K extends Name> = Commands[K]["returns"];
+
+/** Calls one command. */
+export async function call<K extends Name>(name: K, args: Args<K>): Promise<Returns<K>> {
+  try {
+    return await invoke<Returns<K>>(name, args as Record<string, unknown>);
+  } catch (e) {
+    throw toCoreError(e);
+  }
+}
+
+/** Copies a file picked in Compose into the app; returns the token a draft refers to. */
+export async function stageMedia(file: File): Promise<StagedMedia> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  try {
+    return await invoke<StagedMedia>("stage_media", bytes, {
+      headers: { "x-file-name": encodeURIComponent(file.name) },
+    });
+  } catch (e) {
+    throw toCoreError(e);
+  }
+}
+
+/** The file name core keeps a media file under: its SHA-256 and an extension by type
+ *  (core's `media::stored_name`). */
+export function storedName(hash: string, mime: string): string {
+  const ext: Record<string, string> = {
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/gif": "gif",
+    "image/webp": "webp",
+  };
+  return `${hash}.${ext[mime] ?? "mp4"}`;
+}
+
+/** A URL the webview can show for a media file kept in the workspace. */
+export function mediaUrl(mediaDir: string, hash: string, mime: string): string {
+  return convertFileSrc(`${mediaDir}/${storedName(hash, mime)}`);
+}
+
+/** Calls `handler` for every core event until the returned function is called. */
+export function onCoreEvent(handler: (e: CoreEvent) => void): Promise<UnlistenFn> {
+  return listen<CoreEvent>(CORE_EVENT, (msg) => handler(msg.payload));
+}
+
+/** Calls `handler` when publishing is paused or resumed (from the tray or the window). */
+export function onPublishingPaused(handler: (paused: boolean) => void): Promise<UnlistenFn> {
+  return listen<boolean>("publishing-paused", (msg) => handler(msg.payload));
+}

@@ -1,0 +1,618 @@
+// Generated from the Rust types by `UPDATE_BINDINGS=1 cargo test -p countersign-app bindings`.
+// Do not edit: `cargo test` fails when this file and the Rust side differ.
+/* eslint-disable */
+
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;
+
+/**
+ * The one brand X account a workspace posts for, and its settings.
+ */
+export type Account = { 
+/**
+ * The X handle, without `@`.
+ */
+handle: string, display_name: string, 
+/**
+ * X's user id, once the account is connected.
+ */
+x_user_id: string | null, 
+/**
+ * 280, or the Premium limit.
+ */
+max_weighted_length: number, 
+/**
+ * The brand's time zone, an IANA name: schedules and queue slots are wall times here.
+ */
+timezone: string, 
+/**
+ * A lone admin may approve their own posts. Shown wherever an approval is shown.
+ */
+solo_mode: boolean, 
+/**
+ * How late a due post may still go out before it counts as missed.
+ */
+grace_minutes: number, };
+
+/**
+ * Changes to the account's settings; `null` leaves a setting as it is.
+ */
+export type AccountForm = { display_name: string | null, timezone: string | null, max_weighted_length: number | null, solo_mode: boolean | null, grace_minutes: number | null, };
+
+/**
+ * The account, its connection and the budgets X last reported.
+ */
+export type AccountStatus = { account: Account, connection: Connection, budgets: Array<BudgetRow>, 
+/**
+ * Set when a live check was asked for and X answered something other than success.
+ */
+check_error: string | null, };
+
+/**
+ * A countersignature: an approver's approval of exactly one content, account and time.
+ */
+export type Approval = { id: string, post_id: string, approver: Member, version: number, 
+/**
+ * SHA-256 over the canonical content; see [`crate::content::digest`].
+ */
+digest: string, scheduled_at: string | null, at: string, 
+/**
+ * The approver approved their own post under solo mode.
+ */
+solo: boolean, 
+/**
+ * The approver edited the post in the act of approving.
+ */
+edited: boolean, 
+/**
+ * SHA-256 of the public key that signed, hex.
+ */
+key_fingerprint: string | null, 
+/**
+ * The approver's Ed25519 signature over [`crate::approval::statement`], hex.
+ */
+signature: string | null, };
+
+/**
+ * Media attached to a part, with its alt text.
+ */
+export type Attachment = { media: Media, alt_text: string, };
+
+/**
+ * A rate-limit budget as last reported by X.
+ */
+export type BudgetRow = { 
+/**
+ * e.g. `create_post`.
+ */
+endpoint: string, 
+/**
+ * `fifteen_minutes` or `day`.
+ */
+window: string, limit: number, remaining: number, reset_at: string, seen_at: string, };
+
+/**
+ * A post on the calendar: scheduled (or missed, or waiting for a check) at its time, or
+ * posted at the time it went out.
+ */
+export type CalendarItem = { id: string, status: Status, author: string, 
+/**
+ * The first part's text.
+ */
+text: string, parts: number, 
+/**
+ * The scheduled instant, or when it was posted.
+ */
+at: string, 
+/**
+ * The zone the time was given in.
+ */
+zone: string | null, 
+/**
+ * Scheduled through the queue.
+ */
+queued: boolean, post_url: string | null, };
+
+export type Change = "same" | "added" | "removed";
+
+/**
+ * A remark on a post, from any member.
+ */
+export type Comment = { id: string, post_id: string, author: Member, 
+/**
+ * The version the comment was made on.
+ */
+version: number, text: string, at: string, };
+
+/**
+ * Where the workspace posts, and how that is going.
+ */
+export type Connection = { 
+/**
+ * Names the keychain entry that holds this workspace's tokens.
+ */
+workspace_id: string, state: ConnectionState, 
+/**
+ * `None` for X itself; the base URL of an x-sandbox otherwise.
+ */
+sandbox_url: string | null, client_id: string | null, x_user_id: string | null, 
+/**
+ * The X handle the tokens belong to.
+ */
+username: string | null, };
+
+/**
+ * Whether X calls can be made.
+ */
+export type ConnectionState = "disconnected" | "connected" | "needs_reconnect";
+
+/**
+ * What a post says: the thing an approval is bound to, apart from account and time.
+ */
+export type Content = { parts: Array<Part>, 
+/**
+ * Append the author's initials (` ^JS`) to every part.
+ */
+signature: boolean, reply_settings: ReplySettings, };
+
+/**
+ * The result of counting a text, with twitter-text's `parseTweet` fields.
+ *
+ * Ranges are UTF-16 indices into the text as given (not normalised), end-inclusive, exactly as
+ * twitter-text reports them, so a UI can highlight the overflow with them directly.
+ */
+export type Count = { 
+/**
+ * The weighted length X compares to its limit.
+ */
+weighted_length: number, 
+/**
+ * `weighted_length` per thousand of the limit, rounded down.
+ */
+permillage: number, 
+/**
+ * Whether X would accept the text (`invalid` is `None`).
+ */
+valid: boolean, 
+/**
+ * Always 0.
+ */
+display_range_start: number, 
+/**
+ * Last UTF-16 index of the text (0 for an empty text).
+ */
+display_range_end: number, 
+/**
+ * Always 0.
+ */
+valid_range_start: number, 
+/**
+ * Last UTF-16 index that still fits the limit (and precedes any refused character).
+ * Like twitter-text, it is found on the normalised text and shifted by the difference in
+ * length, so it can be off by that difference around characters NFC changes.
+ */
+valid_range_end: number, 
+/**
+ * `max_weighted_length - weighted_length`; negative when over.
+ */
+remaining: number, 
+/**
+ * Why the text is invalid, `None` when valid. When several reasons apply, the first of
+ * empty, too long, invalid character (twitter-text's `isInvalidTweet` order).
+ */
+invalid: Invalid | null, };
+
+/**
+ * A decision on a post that missed its time, failed, or needs a check.
+ */
+export type DecisionForm = { "decision": "publish_now" } | { "decision": "reschedule", wall: string, zone: string | null, } | { "decision": "mark_posted", url: string, } | { "decision": "drop", reason: string, };
+
+/**
+ * A post's content as the Compose screen sends it.
+ */
+export type DraftForm = { parts: Array<PartForm>, signature: boolean, reply_settings: ReplySettings, };
+
+/**
+ * An error as it crosses into the UI: core's `{code, message}`.
+ */
+export type ErrorBody = { code: string, message: string, };
+
+/**
+ * Something a person may need to know about.
+ */
+export type Event = { "kind": "needs_review", post_id: string, author: string, } | { "kind": "changes_requested", post_id: string, by: string, } | { "kind": "rejected", post_id: string, by: string, } | { "kind": "approved", post_id: string, by: string, } | { "kind": "scheduled", post_id: string, at: string, } | { "kind": "needs_reconnect" } | { "kind": "posted", post_id: string, url: string, } | { "kind": "failed", post_id: string, reason: string, } | { "kind": "missed", post_id: string, at: string, } | { "kind": "needs_check", post_id: string, reason: string, } | { "kind": "unscheduled", post_id: string, by: string, } | { "kind": "approval_voided", post_id: string, reason: string, };
+
+/**
+ * The file formats History exports to.
+ */
+export type ExportFormat = "csv" | "json";
+
+/**
+ * Where an export was written.
+ */
+export type ExportResult = { path: string, rows: number, };
+
+/**
+ * Which posted posts History shows: a full-text search and filters, one page at a time.
+ */
+export type HistoryQuery = { 
+/**
+ * Full-text search over every part.
+ */
+search: string | null, 
+/**
+ * Only posts by this member (by name).
+ */
+author: string | null, 
+/**
+ * Only posts this member countersigned (by name).
+ */
+approver: string | null, 
+/**
+ * Posted at or after this instant.
+ */
+from: string | null, 
+/**
+ * Posted before this instant.
+ */
+to: string | null, 
+/**
+ * Rows to skip, newest first.
+ */
+offset: number, 
+/**
+ * The page size.
+ */
+limit: number, };
+
+/**
+ * A posted post, as History shows it.
+ */
+export type HistoryRow = { id: string, author: string, approver: string | null, approved_at: string | null, solo: boolean, created_at: string, posted_at: string | null, post_url: string | null, parts: Array<string>, };
+
+/**
+ * Why a text is not a valid post.
+ */
+export type Invalid = "empty" | "too_long" | "invalid_character";
+
+/**
+ * A media file kept in the workspace, named by the SHA-256 of its bytes.
+ */
+export type Media = { hash: string, kind: MediaKind, mime: string, bytes: number, 
+/**
+ * The file name it was attached from, for people; not part of the content.
+ */
+original_name: string, };
+
+/**
+ * Media on a part: a file just attached (staged with `stage_media`), or one the post has.
+ */
+export type MediaForm = { "source": "staged", token: string, alt_text: string, } | { "source": "stored", hash: string, alt_text: string, };
+
+/**
+ * What media a file is, as X sorts it: a part carries up to 4 images, or 1 GIF, or 1 video.
+ */
+export type MediaKind = "image" | "gif" | "video";
+
+/**
+ * A named person in the workspace. Never deleted: history keeps who did what.
+ */
+export type Member = { id: string, name: string, initials: string, role: Role, active: boolean, created_at: string, };
+
+/**
+ * A new member, as the Who's here and Team screens send it.
+ */
+export type MemberForm = { name: string, role: Role, initials: string | null, 
+/**
+ * Approvers and admins choose one: it seals their signing key.
+ */
+passphrase: string | null, };
+
+/**
+ * One post of a thread.
+ */
+export type Part = { text: string, media: Array<Attachment>, };
+
+/**
+ * The diff of one part between two versions. A part that exists in only one version shows as
+ * wholly added or removed.
+ */
+export type PartDiff = { part: number, spans: Array<Span>, 
+/**
+ * Media or alt text differ (shown as a note; media have no words to diff).
+ */
+media_changed: boolean, };
+
+/**
+ * One part of a thread in the Compose screen.
+ */
+export type PartForm = { text: string, media: Array<MediaForm>, };
+
+/**
+ * A post (one part) or a thread (several), as it stands now.
+ */
+export type Post = { id: string, author: Member, status: Status, 
+/**
+ * Bumped by every saved edit; earlier versions are kept.
+ */
+version: number, content: Content, scheduled: Schedule | null, 
+/**
+ * Why the post is in its state, when a person needs to know (e.g. `needs_check`).
+ */
+status_reason: string | null, created_at: string, updated_at: string, posted_at: string | null, 
+/**
+ * The link to the post on X (or the Sandbox timeline) once posted.
+ */
+post_url: string | null, };
+
+/**
+ * A line in a list of posts.
+ */
+export type PostSummary = { id: string, status: Status, author: string, version: number, parts: number, 
+/**
+ * The first part's text.
+ */
+text: string, scheduled_at: string | null, updated_at: string, };
+
+/**
+ * A post with everything a screen shows about it.
+ */
+export type PostView = { post: Post, 
+/**
+ * X's count of each part as it will be published.
+ */
+counts: Array<Count>, approval: Approval | null, 
+/**
+ * Solo mode is shown wherever an approval is shown.
+ */
+solo_mode: boolean, comments: Array<Comment>, };
+
+/**
+ * A weekly posting slot: a weekday and a wall time in the brand's zone.
+ */
+export type QueueSlot = { id: string, 
+/**
+ * `monday` .. `sunday`.
+ */
+weekday: string, 
+/**
+ * `HH:MM`.
+ */
+time: string, };
+
+/**
+ * Who may reply to a post, as X's `reply_settings`. `Everyone` sends no setting.
+ */
+export type ReplySettings = "everyone" | "following" | "mentioned_users" | "subscribers" | "verified";
+
+/**
+ * What changed since a reviewer last looked.
+ */
+export type ReviewDiff = { 
+/**
+ * The version the reviewer last reviewed; `None` if they never did.
+ */
+from_version: number | null, to_version: number, parts: Array<PartDiff>, };
+
+/**
+ * A member's role. Each role can do everything the one before it can.
+ */
+export type Role = "contributor" | "approver" | "admin";
+
+/**
+ * A member as the signed roster has them.
+ */
+export type RosterLine = { seq: number, member_id: string, name: string, role: Role, public_key: string, fingerprint: string, active: boolean, at: string, signer_id: string | null, 
+/**
+ * Whether this entry counts (signed by an admin in the roster, or the genesis).
+ */
+counts: boolean, standing: Standing, };
+
+/**
+ * A scheduled instant, with the zone its wall time was given in.
+ */
+export type Schedule = { at: string, zone: string, };
+
+/**
+ * One run of a word diff.
+ */
+export type Span = { change: Change, text: string, };
+
+/**
+ * A file attached in Compose, copied into the data folder until a draft takes it.
+ */
+export type StagedMedia = { token: string, name: string, };
+
+/**
+ * Whether an entry counts, and why.
+ */
+export type Standing = { "standing": "signed" } | { "standing": "genesis" } | { "standing": "unsigned" } | { "standing": "invalid", "detail": string };
+
+/**
+ * What the window needs to know about the workspace before anything else.
+ */
+export type Startup = { data_dir: string, 
+/**
+ * Where attached media are kept (files named by their SHA-256).
+ */
+media_dir: string, 
+/**
+ * This run created the workspace (on the Sandbox account).
+ */
+first_run: boolean, 
+/**
+ * The workspace could not be opened: the error, for the person to act on.
+ */
+error: ErrorBody | null, 
+/**
+ * Something went wrong that does not stop the app (e.g. the sandbox could not connect).
+ */
+warning: ErrorBody | null, 
+/**
+ * The base URL of the sandbox running in this process, if any.
+ */
+sandbox_url: string | null, version: string, };
+
+/**
+ * Where a post stands in its life. See [`crate::workflow`] for the moves between them.
+ */
+export type Status = "draft" | "in_review" | "changes_requested" | "rejected" | "approved" | "scheduled" | "publishing" | "posted" | "failed" | "needs_check" | "missed" | "dropped";
+
+/**
+ * A saved version of a post's content.
+ */
+export type Version = { version: number, editor: Member, at: string, content: Content, };
+
+/** Every command: its arguments and what it returns. */
+export type Commands = {
+  /** The data folder, whether this run created the workspace, and what went wrong opening it. */
+  startup: { args: {  }; returns: Startup };
+  /** Tries again to open a workspace that did not open at start. */
+  reopen: { args: {  }; returns: Startup };
+  /** The brand account and its settings. */
+  account: { args: {  }; returns: Account };
+  /** The account, its connection (Sandbox or X; needs reconnect) and the budgets left. */
+  account_status: { args: { check: boolean }; returns: AccountStatus };
+  /** Changes the account's settings (admins). */
+  update_account: { args: { actor: string, change: AccountForm }; returns: Account };
+  /** Everyone in the workspace, active or not. */
+  members: { args: {  }; returns: Array<Member> };
+  /** The signed roster: who holds which role with which key, and whether it counts. */
+  roster: { args: {  }; returns: Array<RosterLine> };
+  /** Adds a member; `actor` (an admin) signs them in. The first admin needs no actor. */
+  add_member: { args: { actor: string | null, member: MemberForm }; returns: Member };
+  /** Gives a member a role, signed by `actor` (an admin). */
+  set_role: { args: { actor: string, name: string, role: Role, passphrase: string | null }; returns: Member };
+  /** Gives a member a new key pair (a lost passphrase or key), signed by `actor` (an admin). Approvers and admins choose a new passphrase for it. */
+  rekey: { args: { actor: string, name: string, passphrase: string | null }; returns: RosterLine };
+  /** Deactivates a member; their history stays. */
+  deactivate_member: { args: { actor: string, name: string }; returns: Member };
+  /** Opens a member's signing key with their passphrase, for a few minutes. */
+  unlock: { args: { name: string, passphrase: string }; returns: null };
+  /** Whether acting as `name` needs their passphrase first. */
+  needs_passphrase: { args: { name: string }; returns: boolean };
+  /** Forgets every unlocked key. */
+  lock_keys: { args: {  }; returns: null };
+  /** X's count of a part as it will be published (with ` ^INITIALS` when `signature` holds the author's initials). Called on every keystroke, so it runs at once, not queued. */
+  count_text: { args: { text: string, signature: string | null }; returns: Count };
+  /** Saves a new draft. */
+  create_draft: { args: { actor: string, draft: DraftForm }; returns: Post };
+  /** Saves a new version of a post's content. */
+  edit_post: { args: { id: string, actor: string, draft: DraftForm }; returns: Post };
+  /** Asks for review. */
+  submit: { args: { id: string, actor: string }; returns: Post };
+  /** Countersigns a post in review. */
+  approve: { args: { id: string, actor: string }; returns: Post };
+  /** Sends a post back to its author with a comment. */
+  request_changes: { args: { id: string, actor: string, comment: string }; returns: Post };
+  /** Rejects a post with a comment. */
+  reject: { args: { id: string, actor: string, comment: string }; returns: Post };
+  /** Comments on a post. */
+  comment: { args: { id: string, actor: string, text: string }; returns: Comment };
+  /** Sets or moves the publish time: a wall time ("YYYY-MM-DD HH:MM") in `zone` (the brand's when null). */
+  schedule: { args: { id: string, actor: string, wall: string, zone: string | null }; returns: Post };
+  /** "Add to queue": countersigns the next free weekly slot. */
+  schedule_to_queue: { args: { id: string, actor: string }; returns: Post };
+  /** Takes a post off the schedule. */
+  unschedule: { args: { id: string, actor: string }; returns: Post };
+  /** The brand's weekly posting slots, Monday first. */
+  queue_slots: { args: {  }; returns: Array<QueueSlot> };
+  /** Adds a weekly slot: a weekday ("tuesday") and a wall time ("09:00") in the brand's zone. */
+  add_queue_slot: { args: { actor: string, weekday: string, time: string }; returns: QueueSlot };
+  /** Removes a weekly slot. */
+  remove_queue_slot: { args: { actor: string, weekday: string, time: string }; returns: QueueSlot };
+  /** The posts in the queue, in the order they will go out. */
+  queue: { args: {  }; returns: Array<CalendarItem> };
+  /** Moves a queued post to `position` (1-based); each post whose time changes is countersigned again by `actor`. */
+  move_in_queue: { args: { id: string, actor: string, position: number }; returns: Array<Post> };
+  /** Posts with a time in `[from, to)` (RFC 3339 instants), for the calendar. */
+  calendar: { args: { from: string, to: string }; returns: Array<CalendarItem> };
+  /** A person's decision on a post that missed its time, failed, or needs a check. */
+  decide: { args: { id: string, actor: string, decision: DecisionForm }; returns: Post };
+  /** A post with X's counts, its approval and comments. */
+  post: { args: { id: string }; returns: PostView };
+  /** Posts in one status (all when null), newest change first. */
+  posts: { args: { status: Status | null }; returns: Array<PostSummary> };
+  /** What changed since `reviewer` last reviewed the post. */
+  diff_since_review: { args: { id: string, reviewer: string }; returns: ReviewDiff };
+  /** Every saved version of a post. */
+  versions: { args: { id: string }; returns: Array<Version> };
+  /** One page of History. */
+  history: { args: { query: HistoryQuery }; returns: Array<HistoryRow> };
+  /** Writes History (as filtered) to a new CSV or JSON file in the Downloads folder. */
+  export_history: { args: { query: HistoryQuery, format: ExportFormat }; returns: ExportResult };
+  /** Connects the real X account: X's consent page opens in the system browser. */
+  connect_x: { args: { actor: string, client_id: string | null }; returns: Connection };
+  /** Connects the workspace to the built-in Sandbox (starting it if needed). */
+  use_sandbox: { args: { actor: string }; returns: Connection };
+  /** Revokes the tokens and forgets the connection. */
+  disconnect: { args: { actor: string }; returns: Connection };
+  /** Whether Countersign starts at login. */
+  autostart: { args: {  }; returns: boolean };
+  /** Starts Countersign at login, or stops doing so. */
+  set_autostart: { args: { enabled: boolean }; returns: boolean };
+  /** Opens a post on X (or the Sandbox) in the system browser. */
+  open_link: { args: { url: string }; returns: null };
+  /** Pauses or resumes publishing (the tray offers the same). */
+  set_publishing_paused: { args: { paused: boolean }; returns: boolean };
+  /** Whether publishing is paused. */
+  publishing_paused: { args: {  }; returns: boolean };
+};
+
+/** The commands that take arguments other than JSON (see api.ts). */
+export type RawCommands = {
+  stage_media: { returns: StagedMedia };
+};
+
+/** The Tauri event that carries core events. */
+export const CORE_EVENT = "core-event";
+
+/** Every command name, as the capability grants them. */
+export const COMMAND_NAMES = [
+  "startup",
+  "reopen",
+  "account",
+  "account_status",
+  "update_account",
+  "members",
+  "roster",
+  "add_member",
+  "set_role",
+  "rekey",
+  "deactivate_member",
+  "unlock",
+  "needs_passphrase",
+  "lock_keys",
+  "count_text",
+  "create_draft",
+  "edit_post",
+  "submit",
+  "approve",
+  "request_changes",
+  "reject",
+  "comment",
+  "schedule",
+  "schedule_to_queue",
+  "unschedule",
+  "queue_slots",
+  "add_queue_slot",
+  "remove_queue_slot",
+  "queue",
+  "move_in_queue",
+  "calendar",
+  "decide",
+  "post",
+  "posts",
+  "diff_since_review",
+  "versions",
+  "history",
+  "export_history",
+  "connect_x",
+  "use_sandbox",
+  "disconnect",
+  "autostart",
+  "set_autostart",
+  "open_link",
+  "set_publishing_paused",
+  "publishing_paused",
+  "stage_media",
+] as const;

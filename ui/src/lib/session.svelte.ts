@@ -1,0 +1,132 @@
+// What the whole window shares: who is here, the workspace and account, the screen shown,
+// messages for the person, and the passphrase prompt that unlocks a signing key when an act
+// needs it. Screens call the core through `api.ts`; acts that sign go through `act()`.
+import { call, toCoreError, type CoreError } from "./api";
+import type { Account, Member, Startup } from "./bindings";
+
+export type Screen = "whos-here" | "compose" | "review" | "queue" | "history" | "team";
+
+type Prompt = {
+  name: string;
+  resolve: () => void;
+  reject: (e: CoreError) => void;
+};
+
+export const session = $state({
+  startup: null as Startup | null,
+  account: null as Account | null,
+  members: [] as Member[],
+  me: null as Member | null,
+  screen: "whos-here" as Screen,
+  /** The last refusal or failure, shown in the banner. */
+  error: null as CoreError | null,
+  /** A short note for the person ("Saved", "Submitted for review"). */
+  notice: "",
+  /** Bumped when a core event arrives, so screens reload what they show. */
+  changes: 0,
+  paused: false,
+  /** Open when an act needs someone's passphrase. */
+  prompt: null as Prompt | null,
+  /** Which post Compose or Review should open. */
+  openPost: null as string | null,
+});
+
+const LAST_MEMBER = "countersign.last-member";
+
+export async function loadWorkspace(): Promise<void> {
+  session.startup = await call("startup", {});
+  if (session.startup.error) return;
+  session.account = await call("account", {});
+  await loadMembers();
+  session.paused = await call("publishing_paused", {});
+}
+
+export async function loadMembers(): Promise<void> {
+  session.members = await call("members", {});
+  if (session.me) {
+    session.me = session.members.find((m) => m.id === session.me?.id) ?? null;
+  }
+}
+
+/** The member last here on this machine, if still active. */
+export function lastMember(): Member | null {
+  const name = localStorage.getItem(LAST_MEMBER);
+  return session.members.find((m) => m.name === name && m.active) ?? null;
+}
+
+export function pick(member: Member): void {
+  session.me = member;
+  session.notice = "";
+  session.error = null;
+  localStorage.setItem(LAST_MEMBER, member.name);
+  session.screen = member.role === "contributor" ? "compose" : "review";
+}
+
+/** The member leaves the window: their unlocked key is locked again, so the next person
+ *  cannot sign with it. */
+export function leave(): void {
+  session.me = null;
+  session.screen = "whos-here";
+  call("lock_keys", {}).catch(fail);
+}
+
+export function go(screen: Screen): void {
+  session.screen = screen;
+}
+
+export function say(notice: string): void {
+  session.notice = notice;
+  session.error = null;
+}
+
+export function fail(e: unknown): CoreError {
+  const err = toCoreError(e);
+  session.error = err;
+  session.notice = "";
+  return err;
+}
+
+/** Asks for `name`'s passphrase; resolves once their key is unlocked. */
+export function askPassphrase(name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    session.prompt = { name, resolve, reject };
+  });
+}
+
+/** Asks for `name`'s passphrase now if their key is sealed and locked: for acts that would
+ *  only find out after a long wait (connecting X waits for the browser). */
+export async function ensureUnlocked(name: string): Promise<void> {
+  if (await call("needs_passphrase", { name })) await askPassphrase(name);
+}
+
+/**
+ * Runs an act as `name`. When it needs their passphrase, asks for it, unlocks their key and
+ * runs the act again. Other refusals are shown in the banner and rethrown.
+ */
+export async function act<T>(name: string, f: () => Promise<T>): Promise<T> {
+  try {
+    const out = await f();
+    session.error = null;
+    return out;
+  } catch (e) {
+    const err = toCoreError(e);
+    if (err.code !== "passphrase_required") throw fail(err);
+    await askPassphrase(name);
+    try {
+      const out = await f();
+      session.error = null;
+      return out;
+    } catch (again) {
+      throw fail(again);
+    }
+  }
+}
+
+/** The current member's name; screens only show when someone is here. */
+export function me(): string {
+  return session.me?.name ?? "";
+}
+
+export function isReviewer(m: Member | null): boolean {
+  return m?.role === "approver" || m?.role === "admin";
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import {
+  MAX_PARTS,
+  addPart,
+  canAttach,
+  emptyPart,
+  gridClass,
+  mediaKind,
+  movePart,
+  removePart,
+  setText,
+  type DraftMedia,
+  type DraftPart,
+} from "./thread";
+
+const part = (text: string): DraftPart => ({ ...emptyPart(), text });
+const texts = (ps: DraftPart[]) => ps.map((p) => p.text);
+const media = (kind: DraftMedia["kind"]): DraftMedia => ({
+  key: kind,
+  source: "staged",
+  ref: "t",
+  name: "f",
+  altText: "",
+  preview: "",
+  kind,
+});
+
+describe("thread editing", () => {
+  const three = [part("a"), part("b"), part("c")];
+
+  it("adds a part after a given one, or at the end", () => {
+    expect(texts(addPart(three))).toEqual(["a", "b", "c", ""]);
+    expect(texts(addPart(three, 0))).toEqual(["a", "", "b", "c"]);
+  });
+  it("stops at X's limit of parts", () => {
+    const full = Array.from({ length: MAX_PARTS }, () => part("x"));
+    expect(addPart(full)).toHaveLength(MAX_PARTS);
+  });
+  it("removes a part but keeps one", () => {
+    expect(texts(removePart(three, 1))).toEqual(["a", "c"]);
+    expect(texts(removePart([part("only")], 0))).toEqual(["only"]);
+    expect(removePart(three, 7)).toBe(three);
+  });
+  it("moves parts up and down within bounds", () => {
+    expect(texts(movePart(three, 2, -1))).toEqual(["a", "c", "b"]);
+    expect(texts(movePart(three, 0, 1))).toEqual(["b", "a", "c"]);
+    expect(movePart(three, 0, -1)).toBe(three);
+    expect(movePart(three, 2, 1)).toBe(three);
+  });
+  it("keeps keys when moving, so editors keep their focus", () => {
+    const moved = movePart(three, 0, 1);
+    expect(moved[1]?.key).toBe(three[0]?.key);
+  });
+  it("sets one part's text without touching the others", () => {
+    const next = setText(three, 1, "B");
+    expect(texts(next)).toEqual(["a", "B", "c"]);
+    expect(next[0]).toBe(three[0]);
+  });
+});
+
+describe("attachments", () => {
+  it("allow up to four images, or one GIF, or one video", () => {
+    const p = emptyPart();
+    expect(canAttach(p, "video")).toBe(true);
+    const images = { ...p, media: [media("image"), media("image"), media("image")] };
+    expect(canAttach(images, "image")).toBe(true);
+    expect(canAttach({ ...images, media: [...images.media, media("image")] }, "image")).toBe(false);
+    expect(canAttach(images, "gif")).toBe(false);
+    expect(canAttach({ ...p, media: [media("gif")] }, "image")).toBe(false);
+  });
+  it("sort files by MIME type", () => {
+    expect(mediaKind("image/png")).toBe("image");
+    expect(mediaKind("image/jpeg")).toBe("image");
+    expect(mediaKind("image/gif")).toBe("gif");
+    expect(mediaKind("video/mp4")).toBe("video");
+    expect(mediaKind("application/pdf")).toBe(null);
+  });
+  it("lay out a grid like X's", () => {
+    expect(gridClass(1)).toBe("grid-1");
+    expect(gridClass(3)).toBe("grid-3");
+    expect(gridClass(9)).toBe("grid-4");
+  });
+});

@@ -1,0 +1,82 @@
+// Editing a thread in Compose: parts added, removed and reordered. Pure functions returning new
+// arrays (unit-tested); the core checks the result again when it is saved.
+
+/** A file attached in Compose: staged (just picked) or stored (already in the post). */
+export type DraftMedia = {
+  key: string;
+  source: "staged" | "stored";
+  /** The staging token or the content hash. */
+  ref: string;
+  name: string;
+  altText: string;
+  /** What the thumbnail shows: a blob: URL or an asset URL. */
+  preview: string;
+  kind: "image" | "gif" | "video";
+};
+
+export type DraftPart = { key: string; text: string; media: DraftMedia[] };
+
+/** X's most parts in one thread, as the core enforces it. */
+export const MAX_PARTS = 25;
+/** X's most images on one part. */
+export const MAX_IMAGES = 4;
+
+let counter = 0;
+/** A key for a new part or attachment, unique within this page. */
+export function newKey(prefix = "k"): string {
+  counter += 1;
+  return `${prefix}${counter}`;
+}
+
+export function emptyPart(): DraftPart {
+  return { key: newKey("p"), text: "", media: [] };
+}
+
+/** Adds an empty part after `index` (at the end when omitted). */
+export function addPart(parts: DraftPart[], index = parts.length - 1): DraftPart[] {
+  if (parts.length >= MAX_PARTS) return parts;
+  const next = parts.slice();
+  next.splice(Math.min(index + 1, parts.length), 0, emptyPart());
+  return next;
+}
+
+/** Removes the part at `index`; a thread keeps at least one part. */
+export function removePart(parts: DraftPart[], index: number): DraftPart[] {
+  if (parts.length <= 1 || index < 0 || index >= parts.length) return parts;
+  return parts.filter((_, i) => i !== index);
+}
+
+/** Moves the part at `index` by `delta` places (-1 up, +1 down), if it can move. */
+export function movePart(parts: DraftPart[], index: number, delta: number): DraftPart[] {
+  const to = index + delta;
+  if (index < 0 || index >= parts.length || to < 0 || to >= parts.length) return parts;
+  const next = parts.slice();
+  const [moved] = next.splice(index, 1);
+  if (moved) next.splice(to, 0, moved);
+  return next;
+}
+
+/** Replaces one part's text. */
+export function setText(parts: DraftPart[], index: number, text: string): DraftPart[] {
+  return parts.map((p, i) => (i === index ? { ...p, text } : p));
+}
+
+/** Whether a part may take another attachment of `kind` (4 images, or 1 GIF, or 1 video). */
+export function canAttach(part: DraftPart, kind: DraftMedia["kind"]): boolean {
+  if (part.media.length === 0) return true;
+  if (kind !== "image") return false;
+  return part.media.every((m) => m.kind === "image") && part.media.length < MAX_IMAGES;
+}
+
+/** The media kind X sorts a file into, by its MIME type. */
+export function mediaKind(mime: string): DraftMedia["kind"] | null {
+  if (mime === "image/gif") return "gif";
+  if (/^image\/(png|jpe?g|webp)$/.test(mime)) return "image";
+  if (mime === "video/mp4" || mime === "video/quicktime") return "video";
+  return null;
+}
+
+/** A media grid's layout class for n items, as X lays them out. */
+export function gridClass(n: number): string {
+  return `grid-${Math.min(Math.max(n, 1), 4)}`;
+}
