@@ -105,9 +105,12 @@ for i in $(seq "$runs"); do
   cache=$(drop_caches)
   setsid "$tauri_driver" --port "$port" --native-port "$native" >>"$work/driver.log" 2>&1 &
   driver_pid=$!
-  for _ in $(seq 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-    sleep 0.1
+  # tauri-driver listens at once, WebKitWebDriver behind it a moment later: wait for both.
+  for p in "$port" "$native"; do
+    for _ in $(seq 300); do
+      (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break
+      sleep 0.1
+    done
   done
   node tests/e2e/bench-start.mjs "http://127.0.0.1:$port" "$app" ${BENCH_SELECTOR:+"$BENCH_SELECTOR"} \
     >"$work/run.json" &

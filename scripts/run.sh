@@ -78,7 +78,8 @@ fi
 if [ -z "$cleanup_dir" ]; then
   exec "${launch[@]}"
 fi
-status=0
-"${launch[@]}" || status=$?
-rm -rf "$cleanup_dir"
-exit "$status"
+# Also on Ctrl-C or kill: bash runs the EXIT trap when a signal ends it.
+trap 'rm -rf "$cleanup_dir"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+"${launch[@]}"

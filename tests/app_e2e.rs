@@ -46,13 +46,22 @@ fn start(out: &Path) -> Option<(World, Driver)> {
         }
     };
     let t0 = Instant::now();
-    let session =
-        Session::start(&world.driver_url, &app, Duration::from_secs(60)).unwrap_or_else(|e| {
-            panic!(
+    // A session asked for while the drivers are still coming up fails to connect: try again.
+    let mut attempt = 0;
+    let session = loop {
+        attempt += 1;
+        match Session::start(&world.driver_url, &app, Duration::from_secs(60)) {
+            Ok(s) => break s,
+            Err(e) if attempt < 3 && e.0.contains("error sending request") => {
+                eprintln!("app_e2e: session attempt {attempt} failed ({e}); retrying");
+                std::thread::sleep(Duration::from_secs(1));
+            }
+            Err(e) => panic!(
                 "starting the app through tauri-driver: {e}\n{}",
                 world.log_tail()
-            )
-        });
+            ),
+        }
+    };
     eprintln!("app_e2e: session started in {:.1?}", t0.elapsed());
     Some((world, Driver::new(session, out.to_path_buf())))
 }

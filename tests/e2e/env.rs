@@ -149,7 +149,10 @@ impl World {
             log,
             child: Some(child),
         };
+        // tauri-driver listens at once, WebKitWebDriver (behind it) a moment later: a session
+        // asked for before both listen fails with "tcp connect error".
         world.wait_for_driver(port, Duration::from_secs(30))?;
+        world.wait_for_driver(native_port, Duration::from_secs(30))?;
         Ok(world)
     }
 
@@ -169,7 +172,7 @@ impl World {
             }
             if Instant::now() >= deadline {
                 return Err(Unavailable(format!(
-                    "tauri-driver did not listen on port {port} within {timeout:?}: {}",
+                    "the drivers (tauri-driver, WebKitWebDriver) did not listen on port {port} within {timeout:?}: {}",
                     self.log_tail()
                 )));
             }
