@@ -18,17 +18,7 @@ use support::{Workspace, keychain_or_skip};
 fn workspace(zone: &str) -> Workspace {
     let w = Workspace::empty();
     w.ok(&["init", "--handle", "acme", "--timezone", zone]);
-    w.ok(&["member", "add", "Ada", "--role", "admin"]);
-    w.ok(&[
-        "member",
-        "add",
-        "Ann",
-        "--role",
-        "contributor",
-        "--as",
-        "Ada",
-    ]);
-    w.ok(&["member", "add", "Bob", "--role", "approver", "--as", "Ada"]);
+    w.sign_in_team();
     w
 }
 

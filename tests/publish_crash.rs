@@ -61,17 +61,7 @@ fn connected_workspace() -> (Workspace, SandboxThread, Admin) {
     })
     .unwrap();
     let base = sandbox.base_url();
-    w.ok(&["member", "add", "Ada", "--role", "admin"]);
-    w.ok(&[
-        "member",
-        "add",
-        "Ann",
-        "--role",
-        "contributor",
-        "--as",
-        "Ada",
-    ]);
-    w.ok(&["member", "add", "Bob", "--role", "approver", "--as", "Ada"]);
+    w.sign_in_team();
     w.ok(&["account", "connect", "--sandbox", &base, "--as", "Ada"]);
     let admin = Admin::new(&base);
     (w, sandbox, admin)

@@ -125,6 +125,14 @@ impl Workspace {
         v["code"].as_str().unwrap().to_string()
     }
 
+    /// Ada (the first admin), then Ann (contributor) and Bob (approver), signed in by Ada.
+    pub fn sign_in_team(&self) {
+        self.ok(&["member", "add", "Ada", "--role", "admin"]);
+        for (name, role) in [("Ann", "contributor"), ("Bob", "approver")] {
+            self.ok(&["member", "add", name, "--role", role, "--as", "Ada"]);
+        }
+    }
+
     pub fn add(&self, name: &str, role: &str) {
         self.ok(&["member", "add", name, "--role", role]);
     }
