@@ -132,8 +132,12 @@ for i in $(seq "$runs"); do
   if [ -n "$app_started" ]; then
     own=$(node -e 'const r=JSON.parse(process.argv[1]);console.log(r.ready_epoch_ms-process.argv[2])' "$line" "$app_started")
     own_starts+=("$own")
+    # Where it went: process start to WebKit loading the page, to its script having run, to
+    # the first screen being ready (the page's own clock).
+    split=$(node -e 'const r=JSON.parse(process.argv[1]), s=+process.argv[2], p=r.page||{};
+      const d=(t)=>t==null?"?":t-s; console.log(`page load starts ${d(p.navigation_start)}, script ran ${d(p.dom_content_loaded)}, ready ${d(p.ready)}`)' "$line" "$app_started")
   fi
-  echo "   run $i ($cache page cache): $line; app process start to first screen: ${own:-?} ms"
+  echo "   run $i ($cache page cache): app process start to first screen: ${own:-?} ms (${split:-?}); WebDriver: $line"
 done
 median_of() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 median=$(median_of "${starts[@]}")

@@ -164,12 +164,18 @@ macro_rules! commands {
     };
 }
 
+/// The open workspace, once the first attempt to open it (on its own thread at start) is over.
+async fn opened(ws: &Workspace) -> Result<Arc<App>, Error> {
+    ws.settled().await;
+    ws.app()
+}
+
 /// Runs a blocking core call off the async runtime's workers.
 async fn blocking<T: Send + 'static>(
     ws: &Workspace,
     f: impl FnOnce(&App) -> Result<T, Error> + Send + 'static,
 ) -> Result<T, Error> {
-    let app = ws.app()?;
+    let app = opened(ws).await?;
     tauri::async_runtime::spawn_blocking(move || f(&app))
         .await
         .map_err(|e| Error::Storage(format!("the command stopped: {e}")))?
@@ -271,13 +277,14 @@ fn export_dir(ws: &Workspace) -> PathBuf {
 
 commands! {
     /// The data folder, whether this run created the workspace, and what went wrong opening it.
-    sync startup[ws]() -> Startup {
+    async startup[ws]() -> Startup {
+        ws.settled().await;
         Ok(ws.startup())
     }
 
     /// Tries again to open a workspace that did not open at start.
     async reopen[ws, handle]() -> Startup {
-        let _ = &ws;
+        ws.settled().await;
         tauri::async_runtime::spawn_blocking(move || handle.state::<Workspace>().reopen())
             .await
             .map_err(|e| Error::Storage(format!("the command stopped: {e}")))
@@ -290,7 +297,7 @@ commands! {
 
     /// The account, its connection (Sandbox or X; needs reconnect) and the budgets left.
     async account_status[ws](check: bool) -> AccountStatus {
-        ws.app()?.account_status(check).await
+        opened(&ws).await?.account_status(check).await
     }
 
     /// Changes the account's settings (admins).
@@ -514,7 +521,7 @@ commands! {
             context: format!("cannot create {}", dir.display()),
             source: e,
         })?;
-        let stamp = ws.app()?.now().strftime("%Y%m%d-%H%M%S").to_string();
+        let stamp = opened(&ws).await?.now().strftime("%Y%m%d-%H%M%S").to_string();
         let path = dir.join(format!("countersign-history-{stamp}.{}", format.extension()));
         let dest = path.clone();
         let rows = blocking(&ws, move |app| app.export_history(&query, format, &dest)).await?;
@@ -523,7 +530,7 @@ commands! {
 
     /// Connects the real X account: X's consent page opens in the system browser.
     async connect_x[ws, handle](actor: String, client_id: Option<String>) -> Connection {
-        let app = ws.app()?;
+        let app = opened(&ws).await?;
         let client_id = client_id
             .filter(|c| !c.trim().is_empty())
             .or_else(|| std::env::var("COUNTERSIGN_X_CLIENT_ID").ok());
@@ -553,7 +560,7 @@ commands! {
 
     /// Revokes the tokens and forgets the connection.
     async disconnect[ws](actor: String) -> Connection {
-        ws.app()?.disconnect(Some(&actor)).await
+        opened(&ws).await?.disconnect(Some(&actor)).await
     }
 
     /// Whether Countersign starts at login.

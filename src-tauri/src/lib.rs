@@ -65,7 +65,17 @@ pub fn run() {
                     bridge::start(handle.clone(), core);
                 }
             };
-            app.manage(Workspace::start(dir, on_open));
+            app.manage(Workspace::new(dir, on_open));
+            // Opened on its own thread, so the window starts meanwhile: the keychain, the
+            // database and the Sandbox's port take about as long as WebKit does.
+            let opener = handle.clone();
+            let spawned = std::thread::Builder::new()
+                .name("open-workspace".into())
+                .spawn(move || opener.state::<Workspace>().open_at_start());
+            if let Err(e) = spawned {
+                tracing::warn!("opening the workspace on this thread: {e}");
+                handle.state::<Workspace>().open_at_start();
+            }
             match tray::build(&handle) {
                 Ok(()) if std::env::args().any(|a| a == HIDDEN_ARG) => {
                     if let Some(w) = app.get_webview_window("main") {

@@ -74,6 +74,8 @@ pub struct Workspace {
     paused: AtomicBool,
     publisher: Mutex<Option<Publisher>>,
     on_open: OnOpen,
+    /// Becomes true once the first attempt to open (see [`Workspace::open_at_start`]) is over.
+    settled: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for Workspace {
@@ -103,14 +105,14 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Workspace {
-    /// Opens the workspace in `data_dir`, creating it on the Sandbox account when there is
-    /// none. Never fails: what went wrong is kept for the window to show. `on_open` runs once
-    /// the workspace is open (now, or when a later command manages to open it).
-    pub fn start(
+    /// The workspace in `data_dir`, not open yet: [`Workspace::open_at_start`] opens it (or
+    /// creates it on the Sandbox account when there is none). `on_open` runs once the
+    /// workspace is open (then, or when a later command manages to open it).
+    pub fn new(
         data_dir: PathBuf,
         on_open: impl Fn(&Arc<App>) + Send + Sync + 'static,
     ) -> Workspace {
-        let ws = Workspace {
+        Workspace {
             startup: Mutex::new(Startup {
                 data_dir: data_dir.display().to_string(),
                 media_dir: data_dir
@@ -129,12 +131,32 @@ impl Workspace {
             paused: AtomicBool::new(false),
             publisher: Mutex::new(None),
             on_open: Box::new(on_open),
-        };
-        if let Err(e) = ws.open() {
-            tracing::warn!(code = e.code(), "the workspace did not open");
-            lock(&ws.startup).error = Some(ErrorBody::from(&e));
+            settled: tokio::sync::watch::Sender::new(false),
         }
-        ws
+    }
+
+    /// Opens the workspace, starts its Sandbox and its publisher. Never fails: what went wrong
+    /// is kept for the window to show. Blocks (the keychain, the Sandbox's port): the app runs
+    /// it on its own thread while the window starts, and commands wait for it in
+    /// [`Workspace::settled`].
+    pub fn open_at_start(&self) {
+        let started = std::time::Instant::now();
+        if let Err(e) = self.open() {
+            tracing::warn!(code = e.code(), "the workspace did not open");
+            lock(&self.startup).error = Some(ErrorBody::from(&e));
+        }
+        tracing::info!(
+            ms = started.elapsed().as_millis() as u64,
+            "workspace opened"
+        );
+        self.settled.send_replace(true);
+    }
+
+    /// Waits until the first attempt to open the workspace is over.
+    pub async fn settled(&self) {
+        let mut settled = self.settled.subscribe();
+        // Only fails when the sender is gone, and `self` holds it.
+        let _ = settled.wait_for(|done| *done).await;
     }
 
     pub fn startup(&self) -> Startup {
@@ -150,7 +172,7 @@ impl Workspace {
             .error
             .as_ref()
             .map(|e| e.message.clone())
-            .unwrap_or_else(|| "it is not open yet".into());
+            .unwrap_or_else(|| "it is still opening; try again in a moment".into());
         Err(Error::Storage(format!("the workspace did not open: {why}")))
     }
 

@@ -51,11 +51,22 @@ try {
   }
   const interactiveMs = performance.now() - t0;
   const readyEpochMs = Date.now();
+  // Where the page's own time went (epoch ms), for finding what to speed up: when WebKit began
+  // loading the page, when its script had run, and when the first screen was ready.
+  const page = await wd("POST", `/session/${session}/execute/sync`, {
+    script: `const n = performance.getEntriesByType("navigation")[0] || {};
+      const o = performance.timeOrigin;
+      const at = (t) => (t ? Math.round(o + t) : null);
+      return { navigation_start: Math.round(o), dom_content_loaded: at(n.domContentLoadedEventEnd),
+        ready: at((performance.getEntriesByName("countersign-ready")[0] || {}).startTime) };`,
+    args: [],
+  });
   console.log(
     JSON.stringify({
       session_ms: Math.round(sessionMs),
       interactive_ms: Math.round(interactiveMs),
       ready_epoch_ms: readyEpochMs,
+      page,
       selector,
     }),
   );
