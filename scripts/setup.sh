@@ -41,9 +41,10 @@ fi
 COUNTERSIGN_APP_PACKAGES=(libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev
   librsvg2-dev libsoup-3.0-dev)
 # Its end-to-end test: a virtual display, the WebKit WebDriver, a headless keychain, and
-# fonts for emoji and CJK (the screenshots show what a person sees).
+# fonts for emoji and CJK (the screenshots show what a person sees), and xwd (x11-apps), which
+# takes those screenshots from the X server.
 COUNTERSIGN_E2E_PACKAGES=(xvfb xauth webkit2gtk-driver gnome-keyring libsecret-tools dbus
-  dbus-x11 fonts-dejavu-core fonts-noto-color-emoji fonts-droid-fallback)
+  dbus-x11 fonts-dejavu-core fonts-noto-color-emoji fonts-droid-fallback x11-apps)
 
 # Node for the UI (ui/: Svelte and Vite). Vite needs Node 20.19 or newer.
 require_node() {

@@ -486,10 +486,10 @@ commands! {
         blocking(&ws, move |app| app.decide(id, &actor, decision)).await
     }
 
-    /// A post with X's counts, its approval and comments.
-    async post[ws](id: String) -> PostView {
+    /// A post with X's counts, its approval and comments; with a viewer, what they may do.
+    async post[ws](id: String, viewer: Option<String>) -> PostView {
         let id = post_id(&id)?;
-        blocking(&ws, move |app| app.post(id)).await
+        blocking(&ws, move |app| app.post_view(id, viewer.as_deref())).await
     }
 
     /// Posts in one status (all when null), newest change first.

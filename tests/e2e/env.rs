@@ -43,6 +43,13 @@ pub struct World {
     child: Option<Child>,
 }
 
+/// An X display and the cookie file that opens it.
+#[derive(Debug, Clone)]
+pub struct XDisplay {
+    pub display: String,
+    pub xauthority: String,
+}
+
 impl World {
     /// Starts Xvfb, the private session bus and keyring, and tauri-driver.
     ///
@@ -117,7 +124,9 @@ impl World {
                 "-c",
                 "printf %s \"$CS_E2E_KEYRING_PASS\" | \
                  gnome-keyring-daemon --unlock --components=secrets >/dev/null; \
-                 unset CS_E2E_KEYRING_PASS; exec \"$@\"",
+                 unset CS_E2E_KEYRING_PASS; \
+                 printf '%s\\n%s\\n' \"$DISPLAY\" \"$XAUTHORITY\" >\"$XDG_RUNTIME_DIR/x-display\"; \
+                 exec \"$@\"",
                 "sh",
             ])
             .arg(driver)
@@ -154,6 +163,22 @@ impl World {
         world.wait_for_driver(port, Duration::from_secs(30))?;
         world.wait_for_driver(native_port, Duration::from_secs(30))?;
         Ok(world)
+    }
+
+    /// The virtual display's `DISPLAY` and `XAUTHORITY` (for screenshots taken from the X
+    /// server), as the session's shell wrote them down.
+    pub fn x_display(&self) -> Result<XDisplay, String> {
+        let file = self.tmp.path().join("run/x-display");
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| format!("reading {}: {e}", file.display()))?;
+        let mut lines = text.lines();
+        match (lines.next(), lines.next()) {
+            (Some(display), Some(xauthority)) if !display.is_empty() => Ok(XDisplay {
+                display: display.to_string(),
+                xauthority: xauthority.to_string(),
+            }),
+            _ => Err(format!("{} names no display: {text:?}", file.display())),
+        }
     }
 
     fn wait_for_driver(&mut self, port: u16, timeout: Duration) -> Result<(), Unavailable> {

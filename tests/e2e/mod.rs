@@ -1,15 +1,20 @@
 //! Helpers for the desktop app's end-to-end test: the world it runs in (`env`), a W3C
-//! WebDriver client (`webdriver`) and a PNG for attachments (`png`).
+//! WebDriver client (`webdriver`), a PNG for attachments (`png`) and screenshots taken from the
+//! X server (`xwd`).
 #![allow(dead_code)]
 
 pub mod env;
 pub mod png;
 pub mod webdriver;
+pub mod xwd;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use webdriver::{Element, Session, WdResult};
+
+/// The app window's title (`tauri.conf.json`), by which screenshots find it.
+pub const WINDOW_TITLE: &str = "Countersign";
 
 /// How long a screen may take to show what we wait for.
 pub const SCREEN: Duration = Duration::from_secs(15);
@@ -41,16 +46,19 @@ pub fn tid(id: &str) -> String {
 pub struct Driver {
     pub s: Session,
     pub out: PathBuf,
+    /// The display the app is on: screenshots are taken from it.
+    x: env::XDisplay,
     shots: usize,
     /// Every screenshot taken, in order.
     pub taken: Vec<PathBuf>,
 }
 
 impl Driver {
-    pub fn new(s: Session, out: PathBuf) -> Driver {
+    pub fn new(s: Session, out: PathBuf, x: env::XDisplay) -> Driver {
         Driver {
             s,
             out,
+            x,
             shots: 0,
             taken: Vec::new(),
         }
@@ -115,7 +123,8 @@ impl Driver {
         std::thread::sleep(SETTLE);
         self.shots += 1;
         let file = self.out.join(format!("{:02}-{name}.png", self.shots));
-        self.s.screenshot(&file)?;
+        // The window as the X server shows it (see `xwd` for why not WebDriver's screenshot).
+        xwd::capture_window(&self.x, WINDOW_TITLE, &file).map_err(webdriver::WdError)?;
         self.taken.push(file.clone());
         Ok(file)
     }

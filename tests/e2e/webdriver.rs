@@ -6,7 +6,6 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use serde_json::{Value, json};
 
 /// The W3C key under which an element reference travels.
@@ -362,19 +361,6 @@ impl Session {
             )));
         }
         Ok(())
-    }
-
-    /// Saves a PNG of the window.
-    pub fn screenshot(&self, file: &Path) -> WdResult<()> {
-        let v = self.cmd("GET", "/screenshot", None)?;
-        let b64 = v
-            .as_str()
-            .ok_or_else(|| err("screenshot: no image in the response"))?;
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(b64)
-            .map_err(|e| err(format!("screenshot: not base64: {e}")))?;
-        std::fs::write(file, png)
-            .map_err(|e| err(format!("screenshot: writing {}: {e}", file.display())))
     }
 
     /// Ends the session, which closes the app.

@@ -109,6 +109,53 @@ pub struct PostView {
     /// Solo mode is shown wherever an approval is shown.
     pub solo_mode: bool,
     pub comments: Vec<Comment>,
+    /// What the member viewing the post may do with it now ([`App::post_view`] with a viewer).
+    pub may: Option<Permissions>,
+}
+
+/// What one member may do with a post now, each with the reason when they may not. Screens
+/// show or hide their buttons from this, so the rules (roles, four-eyes, solo mode, which
+/// states allow what) are decided here only, by the same checks the acts themselves make.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Permissions {
+    pub edit: Permit,
+    pub submit: Permit,
+    pub approve: Permit,
+    pub request_changes: Permit,
+    pub reject: Permit,
+    /// Set or move the publish time (countersigning it), or add the post to the queue.
+    pub schedule: Permit,
+    pub unschedule: Permit,
+    pub drop: Permit,
+    pub comment: Permit,
+}
+
+/// Whether an act is allowed; when it is not, the refusal the act would give.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Permit {
+    pub allowed: bool,
+    /// The refusal's code and message; `null` when allowed.
+    pub code: Option<String>,
+    pub reason: Option<String>,
+}
+
+impl Permit {
+    fn from_check<T>(check: Result<T>) -> Permit {
+        match check {
+            Ok(_) => Permit {
+                allowed: true,
+                code: None,
+                reason: None,
+            },
+            Err(e) => Permit {
+                allowed: false,
+                code: Some(e.code().to_string()),
+                reason: Some(e.to_string()),
+            },
+        }
+    }
 }
 
 /// What changed since a reviewer last looked.
@@ -849,6 +896,12 @@ impl App {
     // --- reading ----------------------------------------------------------------------------
 
     pub fn post(&self, id: Uuid) -> Result<PostView> {
+        self.post_view(id, None)
+    }
+
+    /// The post with everything a screen shows about it; with a `viewer`, also what they may
+    /// do with it now.
+    pub fn post_view(&self, id: Uuid, viewer: Option<&str>) -> Result<PostView> {
         self.read(|tx| {
             let account = account(tx)?;
             let post = post(tx, id)?;
@@ -857,11 +910,16 @@ impl App {
                 &post.author.initials,
                 &count_config(&account),
             );
+            let may = match viewer {
+                Some(name) => Some(permissions(tx, &account, &post, &member(tx, name)?)?),
+                None => None,
+            };
             Ok(PostView {
                 counts,
                 approval: tx.approvals().current(id)?,
                 solo_mode: account.solo_mode,
                 comments: tx.comments().for_post(id)?,
+                may,
                 post,
             })
         })
@@ -1304,6 +1362,30 @@ pub(crate) fn post(tx: &Tx<'_>, id: Uuid) -> Result<Post> {
     tx.posts()
         .get(id)?
         .ok_or_else(|| Error::UnknownPost { id: id.to_string() })
+}
+
+/// What `viewer` may do with `post`: the checks each act makes before it asks for a key.
+fn permissions(
+    tx: &Tx<'_>,
+    account: &Account,
+    post: &Post,
+    viewer: &Member,
+) -> Result<Permissions> {
+    let solo = solo_allowed(tx, account)?;
+    let check = |action| workflow::check(viewer, action, subject(post), solo);
+    // Countersigning also refuses a version the viewer saved in someone else's post.
+    let countersign = |action| check(action).and_then(|_| check_not_own_edit(tx, post, viewer));
+    Ok(Permissions {
+        edit: Permit::from_check(check(Action::Edit)),
+        submit: Permit::from_check(check(Action::Submit)),
+        approve: Permit::from_check(countersign(Action::Approve)),
+        request_changes: Permit::from_check(check(Action::RequestChanges)),
+        reject: Permit::from_check(check(Action::Reject)),
+        schedule: Permit::from_check(countersign(Action::Schedule)),
+        unschedule: Permit::from_check(check(Action::Unschedule)),
+        drop: Permit::from_check(check(Action::Drop)),
+        comment: Permit::from_check(check(Action::Comment)),
+    })
 }
 
 /// Solo mode lets an admin countersign their own posts only while nobody else could: once a

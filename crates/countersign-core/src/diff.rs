@@ -47,7 +47,9 @@ pub fn diff(old: Option<&Content>, new: &Content) -> Vec<PartDiff> {
             PartDiff {
                 part: i + 1,
                 spans: words(a, b),
-                media_changed: before.map(|p| &p.media) != after.map(|p| &p.media),
+                // A part that is new, or gone, changed its media only if it has some.
+                media_changed: before.map_or(&[][..], |p| &p.media[..])
+                    != after.map_or(&[][..], |p| &p.media[..]),
             }
         })
         .collect()
@@ -105,5 +107,18 @@ mod tests {
         );
         let first_time = diff(None, &c(&["hi"]));
         assert_eq!(first_time[0].spans[0].change, Change::Added);
+    }
+
+    #[test]
+    fn parts_without_media_never_show_media_changed() {
+        let added = diff(Some(&c(&["one"])), &c(&["one", "two"]));
+        assert!(added.iter().all(|d| !d.media_changed), "{added:?}");
+        let removed = diff(Some(&c(&["one", "two"])), &c(&["one"]));
+        assert!(removed.iter().all(|d| !d.media_changed), "{removed:?}");
+        let first_time = diff(None, &c(&["hi", "there"]));
+        assert!(
+            first_time.iter().all(|d| !d.media_changed),
+            "{first_time:?}"
+        );
     }
 }

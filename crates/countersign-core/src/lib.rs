@@ -41,7 +41,8 @@ pub mod workflow;
 pub mod x_account;
 
 pub use app::{
-    App, DraftInput, Edit, InitOptions, MediaInput, NewMember, PartInput, PostView, When,
+    App, DraftInput, Edit, InitOptions, MediaInput, NewMember, PartInput, Permissions, Permit,
+    PostView, When,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};

@@ -12,13 +12,13 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::app::{
-    App, When, account, check_not_own_edit, countersign, digest_of, member, post, record,
+    App, Signer, When, account, check_not_own_edit, countersign, digest_of, member, post, record,
     solo_allowed, subject,
 };
 use crate::content;
 use crate::error::{Error, Result};
 use crate::events::Event;
-use crate::model::{Post, Schedule, Status};
+use crate::model::{Account, Post, Schedule, Status};
 use crate::schedule::{self, Slot};
 use crate::store::{CalendarItem, NewAuditEntry, PublishState, QueueSlot, Tx};
 use crate::workflow::{self, Action};
@@ -278,13 +278,14 @@ impl App {
     pub fn unschedule(&self, id: Uuid, actor: &str) -> Result<Post> {
         let now = self.now();
         let post = self.write(|tx| {
-            let account = account(tx)?;
-            let mut post = post(tx, id)?;
-            let who = member(tx, actor)?;
-            let next = workflow::check(&who, Action::Unschedule, subject(&post), false)?;
-            guard_not_in_flight(tx, &post)?;
+            let SettledAct {
+                account,
+                mut post,
+                next,
+                who,
+            } = self.settled_act(tx, id, actor, Action::Unschedule)?;
             let may_countersign = workflow::check(
-                &who,
+                &who.member,
                 Action::Approve,
                 crate::workflow::Subject {
                     status: Status::InReview,
@@ -293,8 +294,7 @@ impl App {
                 solo_allowed(tx, &account)?,
             )
             .is_ok()
-                && check_not_own_edit(tx, &post, &who).is_ok();
-            let who = self.signer(tx, who)?;
+                && check_not_own_edit(tx, &post, &who.member).is_ok();
             let was = post.scheduled.take();
             tx.publishing().set_queued(id, false)?;
             tx.publishing().save_state(
@@ -335,12 +335,12 @@ impl App {
     pub fn drop_post(&self, id: Uuid, actor: &str, reason: &str) -> Result<Post> {
         let now = self.now();
         let post = self.write(|tx| {
-            let account = account(tx)?;
-            let mut post = post(tx, id)?;
-            let who = member(tx, actor)?;
-            let next = workflow::check(&who, Action::Drop, subject(&post), false)?;
-            guard_not_in_flight(tx, &post)?;
-            let who = self.signer(tx, who)?;
+            let SettledAct {
+                account,
+                mut post,
+                next,
+                who,
+            } = self.settled_act(tx, id, actor, Action::Drop)?;
             let voided = tx.approvals().void(id, now, "dropped")?;
             tx.publishing().set_queued(id, false)?;
             let reason = reason.trim();
@@ -367,6 +367,31 @@ impl App {
         Ok(post)
     }
 
+    /// The start that unscheduling, dropping and marking as posted share: the post, the
+    /// state `action` leads it to, and the actor with their key open. Refused when the actor
+    /// may not, and while a request for the post is on its way to X (its outcome decides).
+    fn settled_act(
+        &self,
+        tx: &Tx<'_>,
+        id: Uuid,
+        actor: &str,
+        action: Action,
+    ) -> Result<SettledAct> {
+        let account = account(tx)?;
+        let post = post(tx, id)?;
+        let who = member(tx, actor)?;
+        // None of these countersigns, so solo mode does not matter.
+        let next = workflow::check(&who, action, subject(&post), false)?;
+        guard_not_in_flight(tx, &post)?;
+        let who = self.signer(tx, who)?;
+        Ok(SettledAct {
+            account,
+            post,
+            next,
+            who,
+        })
+    }
+
     fn taken_off_schedule(&self, id: Uuid, actor: &str) {
         self.events.emit(Event::Unscheduled {
             post_id: id,
@@ -389,12 +414,12 @@ impl App {
         let x_id = post_id_from_url(url)?;
         let now = self.now();
         let post = self.write(|tx| {
-            let account = account(tx)?;
-            let mut post = post(tx, id)?;
-            let who = member(tx, actor)?;
-            let next = workflow::check(&who, Action::MarkPosted, subject(&post), false)?;
-            guard_not_in_flight(tx, &post)?;
-            let who = self.signer(tx, who)?;
+            let SettledAct {
+                account,
+                mut post,
+                next,
+                who,
+            } = self.settled_act(tx, id, actor, Action::MarkPosted)?;
             let mut state = tx.publishing().state(id)?;
             if state.parts.is_empty() {
                 tx.publishing().record_part(id, 0, &x_id, now)?;
@@ -448,6 +473,14 @@ impl App {
         }
         self.signer(tx, who)
     }
+}
+
+/// What [`App::settled_act`] found and checked.
+struct SettledAct {
+    account: Account,
+    post: Post,
+    next: Status,
+    who: Signer,
 }
 
 /// The first queue slot after `now` that no waiting post has taken (`except` is the post being

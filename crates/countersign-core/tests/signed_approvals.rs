@@ -13,7 +13,7 @@ use countersign_core::app::AccountChange;
 use countersign_core::keys::{self, KeySecret};
 use countersign_core::secrets::{Keychain, SecretString};
 use countersign_core::{
-    App, DraftInput, Error, InitOptions, ManualClock, PartInput, Role, Status, When,
+    App, DraftInput, Edit, Error, InitOptions, ManualClock, PartInput, Role, Status, When,
 };
 use jiff::SignedDuration;
 use uuid::Uuid;
@@ -382,6 +382,61 @@ fn four_eyes_is_checked_at_claim_time() {
         )
         .unwrap();
     assert!(f.refused(id).contains("Ada approved their own post"));
+}
+
+/// The screens show buttons from `PostView::may`: it must say what the acts themselves allow,
+/// four-eyes and solo mode included.
+#[test]
+fn what_a_viewer_may_do_is_what_the_acts_allow() {
+    let Some(f) = fixture() else { return };
+    let may = |id, who| f.app.post_view(id, Some(who)).unwrap().may.unwrap();
+
+    let anns = f.in_review("Ann", "Ann's words");
+    assert!(f.app.post(anns).unwrap().may.is_none());
+    let ann = may(anns, "Ann");
+    assert!(ann.edit.allowed && ann.comment.allowed && ann.drop.allowed);
+    assert!(!ann.submit.allowed, "already in review");
+    assert_eq!(ann.approve.code.as_deref(), Some("role_not_allowed"));
+    assert!(ann.approve.reason.as_deref().unwrap().contains("Ann"));
+    let cat = may(anns, "Cat");
+    assert_eq!(cat.edit.code.as_deref(), Some("not_author"));
+    assert!(may(anns, "Bob").approve.allowed);
+
+    // Ada's own post: no approve for her, and the reason is the act's own refusal.
+    let adas = f.in_review("Ada", "Ada's words");
+    let ada = may(adas, "Ada");
+    assert!(!ada.approve.allowed && !ada.schedule.allowed);
+    assert_eq!(ada.approve.code.as_deref(), Some("self_approval"));
+    let refusal = f.app.approve(adas, "Ada", None).unwrap_err();
+    assert_eq!(ada.approve.reason, Some(refusal.to_string()));
+
+    // An approver's edit of someone else's post is theirs too: Bob may not countersign it.
+    let edit = Edit::Text {
+        part: 1,
+        text: "Ann's words, sharpened by Bob".into(),
+    };
+    f.app.edit(anns, "Bob", edit).unwrap();
+    let bob = may(anns, "Bob");
+    assert!(!bob.approve.allowed);
+    let refusal = f.app.approve(anns, "Bob", None).unwrap_err();
+    assert_eq!(bob.approve.code.as_deref(), Some(refusal.code()));
+
+    // Solo mode, with nobody else to countersign: Ada may approve her own post, and does.
+    f.app.deactivate_member("Ada", "Bob").unwrap();
+    f.app
+        .update_account(
+            "Ada",
+            AccountChange {
+                solo_mode: Some(true),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(may(adas, "Ada").approve.allowed);
+    f.app.approve(adas, "Ada", None).unwrap();
+    let after = may(adas, "Ada");
+    assert!(after.schedule.allowed && !after.approve.allowed);
+    assert_eq!(after.approve.code.as_deref(), Some("invalid_transition"));
 }
 
 #[test]

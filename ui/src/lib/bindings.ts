@@ -328,6 +328,26 @@ media_changed: boolean, };
 export type PartForm = { text: string, media: Array<MediaForm>, };
 
 /**
+ * What one member may do with a post now, each with the reason when they may not. Screens
+ * show or hide their buttons from this, so the rules (roles, four-eyes, solo mode, which
+ * states allow what) are decided here only, by the same checks the acts themselves make.
+ */
+export type Permissions = { edit: Permit, submit: Permit, approve: Permit, request_changes: Permit, reject: Permit, 
+/**
+ * Set or move the publish time (countersigning it), or add the post to the queue.
+ */
+schedule: Permit, unschedule: Permit, drop: Permit, comment: Permit, };
+
+/**
+ * Whether an act is allowed; when it is not, the refusal the act would give.
+ */
+export type Permit = { allowed: boolean, 
+/**
+ * The refusal's code and message; `null` when allowed.
+ */
+code: string | null, reason: string | null, };
+
+/**
  * A post (one part) or a thread (several), as it stands now.
  */
 export type Post = { id: string, author: Member, status: Status, 
@@ -364,7 +384,11 @@ counts: Array<Count>, approval: Approval | null,
 /**
  * Solo mode is shown wherever an approval is shown.
  */
-solo_mode: boolean, comments: Array<Comment>, };
+solo_mode: boolean, comments: Array<Comment>, 
+/**
+ * What the member viewing the post may do with it now ([`App::post_view`] with a viewer).
+ */
+may: Permissions | null, };
 
 /**
  * A weekly posting slot: a weekday and a wall time in the brand's zone.
@@ -528,8 +552,8 @@ export type Commands = {
   calendar: { args: { from: string, to: string }; returns: Array<CalendarItem> };
   /** A person's decision on a post that missed its time, failed, or needs a check. */
   decide: { args: { id: string, actor: string, decision: DecisionForm }; returns: Post };
-  /** A post with X's counts, its approval and comments. */
-  post: { args: { id: string }; returns: PostView };
+  /** A post with X's counts, its approval and comments; with a viewer, what they may do. */
+  post: { args: { id: string, viewer: string | null }; returns: PostView };
   /** Posts in one status (all when null), newest change first. */
   posts: { args: { status: Status | null }; returns: Array<PostSummary> };
   /** What changed since `reviewer` last reviewed the post. */
