@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The desktop app's figures, on the release build:
 #   - cold start to the first interactive screen, on a workspace with 100,000 posted posts;
-#   - idle memory of the app process, and of the app plus its WebKit processes;
+#   - idle memory of the app process, and of the app plus its WebKit processes, beside the
+#     same figures for an empty Tauri window (examples/webview-floor.rs);
 #   - the size of the release binary and of the .deb.
 # Targets: start < 1 s, app RSS < 60 MB, app + WebKit < 250 MB, .deb < 10 MB.
 #
@@ -16,8 +17,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 target="$(countersign_target_dir)"
-app="$target/release/countersign-app"
+# BENCH_APP (with BENCH_SELECTOR) times another binary's start, e.g. the empty window's.
+app="${BENCH_APP:-$target/release/countersign-app}"
 seeder="$target/release/examples/seed-history"
+floor="$target/release/examples/webview-floor"
 posts="${BENCH_POSTS:-100000}"
 runs="${BENCH_RUNS:-3}"
 
@@ -36,9 +39,9 @@ if [ "${1:-}" != "--measure" ]; then
     cargo tauri build --bundles deb
   fi
   echo "   took $(( $(date +%s) - t0 )) s"
-  # The seeder shares the release build's dependencies (same features, so nothing rebuilds).
+  # The seeder and the empty window share the release build's dependencies (same features, so nothing rebuilds).
   cargo build --locked --release -p countersign-app --example seed-history \
-    --features tauri/custom-protocol
+    --example webview-floor --features tauri/custom-protocol
 
   exec xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" \
     bash scripts/with-keychain.sh bash scripts/bench-app.sh --measure
@@ -87,7 +90,7 @@ started_ms_of_app_in_group() {
   local group=$1 p stat now uptime ticks ms
   ticks=$(getconf CLK_TCK)
   for p in /proc/[0-9]*; do
-    [ "$(cat "$p/comm" 2>/dev/null)" = countersign-app ] || continue
+    [ "$(cat "$p/comm" 2>/dev/null)" = "$(basename "$app" | cut -c1-15)" ] || continue
     stat=$(cat "$p/stat" 2>/dev/null) || continue
     now=$(date +%s%3N); read -r uptime _ </proc/uptime
     # After "pid (comm) ": state ppid pgrp ..., with the start tick the 20th field.
@@ -116,7 +119,7 @@ for i in $(seq "$runs"); do
     >"$work/run.json" &
   client=$!
   # While the client waits, note when the app process started (it runs in the driver's group).
-  app_started=""; own=""
+  app_started=""; own=""; split=""
   while kill -0 "$client" 2>/dev/null; do
     [ -z "$app_started" ] && app_started=$(started_ms_of_app_in_group "$driver_pid")
     sleep 0.05
@@ -126,7 +129,10 @@ for i in $(seq "$runs"); do
   fi
   line=$(cat "$work/run.json")
   kill -TERM -- "-$driver_pid" 2>/dev/null; wait "$driver_pid" 2>/dev/null || true
-  sleep 0.5; kill -KILL -- "-$driver_pid" 2>/dev/null || true; driver_pid=""
+  sleep 0.5; kill -KILL -- "-$driver_pid" 2>/dev/null || true
+  # Each start is measured on a quiet machine: the last run's processes are gone first.
+  for _ in $(seq 50); do kill -0 -- "-$driver_pid" 2>/dev/null || break; sleep 0.1; done
+  driver_pid=""; sleep 1
   ms=$(node -e 'const r=JSON.parse(process.argv[1]);console.log(r.interactive_ms)' "$line")
   starts+=("$ms")
   if [ -n "$app_started" ]; then
@@ -144,30 +150,52 @@ median=$(median_of "${starts[@]}")
 own_median=$( [ ${#own_starts[@]} -gt 0 ] && median_of "${own_starts[@]}" || echo "?")
 
 # Idle memory: the app on its own (no automation), 10 s after it starts.
-echo "== idle memory (10 s after start, no WebDriver attached)"
-"$app" >"$work/app.log" 2>&1 &
-app_pid=$!
-sleep 10
-tree() { # the app and every process below it
-  local p=$1 c
-  echo "$p"
-  for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do tree "$c"; done
-}
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 kmb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 verdict() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 < b + 0) ? "ok" : "OVER" }'; }
 kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/$3" 2>/dev/null || true; }
-app_rss=$(kb "$app_pid" VmRSS status)
-total_rss=0 total_pss=0
-printf '   %-28s %10s %10s\n' process "RSS MiB" "PSS MiB"
-for p in $(tree "$app_pid"); do
-  name=$(cat /proc/"$p"/comm 2>/dev/null || echo "?")
-  rss=$(kb "$p" VmRSS status); pss=$(kb "$p" Pss smaps_rollup)
-  rss=${rss:-0}; pss=${pss:-0}
-  total_rss=$((total_rss + rss)); total_pss=$((total_pss + pss))
-  printf '   %-28s %10s %10s\n' "$name ($p)" "$(kmb "$rss")" "$(kmb "$pss")"
-done
-kill "$app_pid" 2>/dev/null; wait "$app_pid" 2>/dev/null || true; app_pid=""
+tree() { # a process and every process below it
+  local p=$1 c
+  echo "$p"
+  for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do tree "$c"; done
+}
+# Idle memory of BINARY and the processes it starts, 10 s after it starts (no WebDriver
+# attached): prints a table and sets mem_rss (the process), mem_total_rss, mem_total_pss (KiB).
+idle_memory() {
+  local binary=$1 p name rss pss
+  "$binary" >"$work/idle.log" 2>&1 &
+  app_pid=$!
+  sleep 10
+  if ! kill -0 "$app_pid" 2>/dev/null; then
+    echo "   $(basename "$binary") exited before it could be measured:"; tail -n 5 "$work/idle.log"
+    app_pid=""; return 1
+  fi
+  mem_rss=$(kb "$app_pid" VmRSS status)
+  mem_total_rss=0 mem_total_pss=0
+  printf '   %-28s %10s %10s\n' process "RSS MiB" "PSS MiB"
+  for p in $(tree "$app_pid"); do
+    name=$(cat /proc/"$p"/comm 2>/dev/null || echo "?")
+    rss=$(kb "$p" VmRSS status); pss=$(kb "$p" Pss smaps_rollup)
+    rss=${rss:-0}; pss=${pss:-0}
+    mem_total_rss=$((mem_total_rss + rss)); mem_total_pss=$((mem_total_pss + pss))
+    printf '   %-28s %10s %10s\n' "$name ($p)" "$(kmb "$rss")" "$(kmb "$pss")"
+  done
+  kill "$app_pid" 2>/dev/null; wait "$app_pid" 2>/dev/null || true; app_pid=""
+  sleep 1
+}
+
+echo "== idle memory of the app (10 s after start, no WebDriver attached)"
+idle_memory "$app" || exit 1
+app_rss=$mem_rss total_rss=$mem_total_rss total_pss=$mem_total_pss
+floor_rss="" floor_total_rss="" floor_total_pss=""
+if [ -x "$floor" ]; then
+  # The same window stack with an empty page and nothing of Countersign, set up as the app sets
+  # itself up (WebKit drawing on the CPU): what any Tauri app costs on this machine.
+  echo "== idle memory of an empty Tauri window (examples/webview-floor.rs), for comparison"
+  if WEBKIT_DISABLE_COMPOSITING_MODE=1 idle_memory "$floor"; then
+    floor_rss=$mem_rss floor_total_rss=$mem_total_rss floor_total_pss=$mem_total_pss
+  fi
+fi
 
 bin_bytes=$(stat -c %s "$app")
 deb=$(ls -t "$target"/release/bundle/deb/*.deb 2>/dev/null | head -n 1 || true)
@@ -179,7 +207,13 @@ printf '%-44s %10s   %s\n' "start: app process to first screen (ms)" "$own_media
 printf '%-44s %10s\n' "start: WebDriver session request to it (ms)" "$median"
 printf '%-44s %10s   %s\n' "app process idle RSS (MiB)" "$(kmb "$app_rss")" "target < 60: $(verdict "$(kmb "$app_rss")" 60)"
 printf '%-44s %10s   %s\n' "app + WebKit idle RSS (MiB)" "$(kmb "$total_rss")" "target < 250: $(verdict "$(kmb "$total_rss")" 250)"
-printf '%-44s %10s\n' "app + WebKit idle PSS (MiB)" "$(kmb "$total_pss")"
+printf '%-44s %10s   %s\n' "app + WebKit idle PSS (MiB)" "$(kmb "$total_pss")" "(shared library pages counted once)"
+if [ -n "$floor_rss" ]; then
+  printf '%-44s %10s\n' "empty Tauri window: process RSS (MiB)" "$(kmb "$floor_rss")"
+  printf '%-44s %10s\n' "empty Tauri window + WebKit RSS (MiB)" "$(kmb "$floor_total_rss")"
+  printf '%-44s %10s\n' "empty Tauri window + WebKit PSS (MiB)" "$(kmb "$floor_total_pss")"
+  printf '%-44s %10s\n' "Countersign's own share of app RSS (MiB)" "$(kmb $((app_rss - floor_rss)))"
+fi
 printf '%-44s %10s   %s\n' "release binary (MiB)" "$(mb "$bin_bytes")" "$bin_bytes bytes"
 printf '%-44s %10s   %s\n' ".deb (MiB) $(basename "${deb:-none}")" "$(mb "$deb_bytes")" \
   "$deb_bytes bytes; target < 10 MB (10,000,000 bytes): $(verdict "$deb_bytes" 10000000)"
