@@ -25,6 +25,9 @@ const HIDDEN_ARG: &str = "--hidden";
 /// Builds and runs the app until it quits.
 pub fn run() {
     init_logging();
+    // Start-up milestones go to the log (`COUNTERSIGN_LOG=info`): scripts/bench-app.sh reads
+    // them to say where start time goes.
+    let started = std::time::Instant::now();
     let result = tauri::Builder::default()
         // First, so a second launch only brings the running window forward.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
@@ -47,7 +50,15 @@ pub fn run() {
             Some(vec![HIDDEN_ARG]),
         ))
         .plugin(tauri_plugin_opener::init())
-        .setup(|app| {
+        .on_page_load(move |_, payload| {
+            let stage = match payload.event() {
+                tauri::webview::PageLoadEvent::Started => "page load started",
+                tauri::webview::PageLoadEvent::Finished => "page load finished",
+            };
+            tracing::info!(ms = started.elapsed().as_millis() as u64, "{stage}");
+        })
+        .setup(move |app| {
+            tracing::info!(ms = started.elapsed().as_millis() as u64, "setting up");
             let handle = app.handle().clone();
             let dir = match workspace::data_dir() {
                 Ok(d) => d,
@@ -86,6 +97,7 @@ pub fn run() {
                 // Without a tray there is no way back to a hidden window: stay visible.
                 Err(e) => tracing::warn!("no tray icon: {e}"),
             }
+            tracing::info!(ms = started.elapsed().as_millis() as u64, "set up");
             Ok(())
         })
         .on_window_event(|window, event| {
