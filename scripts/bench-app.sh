@@ -87,10 +87,12 @@ tauri_driver="$(command -v tauri-driver || echo "$HOME/.cargo/bin/tauri-driver")
 # When the app process in process group $1 started, in ms since the epoch: now minus its age
 # (/proc/uptime minus its start tick; 10 ms resolution).
 started_ms_of_app_in_group() {
-  local group=$1 p stat now uptime ticks ms
+  local group=$1 p stat now uptime ticks ms comm want
+  want=$(basename "$app" | cut -c1-15)
   ticks=$(getconf CLK_TCK)
   for p in /proc/[0-9]*; do
-    [ "$(cat "$p/comm" 2>/dev/null)" = "$(basename "$app" | cut -c1-15)" ] || continue
+    read -r comm <"$p/comm" 2>/dev/null || continue
+    [ "$comm" = "$want" ] || continue
     stat=$(cat "$p/stat" 2>/dev/null) || continue
     now=$(date +%s%3N); read -r uptime _ </proc/uptime
     # After "pid (comm) ": state ppid pgrp ..., with the start tick the 20th field.
@@ -124,6 +126,8 @@ for i in $(seq "$runs"); do
     [ -z "$app_started" ] && app_started=$(started_ms_of_app_in_group "$driver_pid")
     sleep 0.05
   done
+  # A scan of /proc can outlast a quick start: look once more (the app is still running).
+  [ -z "$app_started" ] && app_started=$(started_ms_of_app_in_group "$driver_pid")
   if ! wait "$client"; then
     echo "bench-app: run $i failed; driver log:" >&2; tail -n 20 "$work/driver.log" >&2; exit 1
   fi
