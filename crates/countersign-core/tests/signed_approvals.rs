@@ -109,6 +109,15 @@ impl Fixture {
         reason
     }
 
+    /// Ada, the admin, turns solo mode on or off.
+    fn solo(&self, on: bool) {
+        let change = AccountChange {
+            solo_mode: Some(on),
+            ..Default::default()
+        };
+        self.app.update_account("Ada", change).unwrap();
+    }
+
     fn member_id(&self, name: &str) -> String {
         self.app.member(name).unwrap().id.to_string()
     }
@@ -360,27 +369,11 @@ fn four_eyes_is_checked_at_claim_time() {
     let Some(f) = fixture() else { return };
     // Solo mode is for a lone admin: Bob, the other approver, leaves first.
     f.app.deactivate_member("Ada", "Bob").unwrap();
-    f.app
-        .update_account(
-            "Ada",
-            AccountChange {
-                solo_mode: Some(true),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    f.solo(true);
     let id = f.in_review("Ada", "solo post");
     f.app.approve(id, "Ada", None).unwrap();
     f.app.check_before_publish(id).unwrap();
-    f.app
-        .update_account(
-            "Ada",
-            AccountChange {
-                solo_mode: Some(false),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    f.solo(false);
     assert!(f.refused(id).contains("Ada approved their own post"));
 }
 
@@ -423,15 +416,7 @@ fn what_a_viewer_may_do_is_what_the_acts_allow() {
 
     // Solo mode, with nobody else to countersign: Ada may approve her own post, and does.
     f.app.deactivate_member("Ada", "Bob").unwrap();
-    f.app
-        .update_account(
-            "Ada",
-            AccountChange {
-                solo_mode: Some(true),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    f.solo(true);
     assert!(may(adas, "Ada").approve.allowed);
     f.app.approve(adas, "Ada", None).unwrap();
     let after = may(adas, "Ada");
