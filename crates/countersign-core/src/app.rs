@@ -1375,6 +1375,8 @@ fn permissions(
     let check = |action| workflow::check(viewer, action, subject(post), solo);
     // Countersigning also refuses a version the viewer saved in someone else's post.
     let countersign = |action| check(action).and_then(|_| check_not_own_edit(tx, post, viewer));
+    // Taking a post off its road waits while a request for it is on its way to X.
+    let settled = |action| check(action).and_then(|_| crate::queue::guard_not_in_flight(tx, post));
     Ok(Permissions {
         edit: Permit::from_check(check(Action::Edit)),
         submit: Permit::from_check(check(Action::Submit)),
@@ -1382,8 +1384,8 @@ fn permissions(
         request_changes: Permit::from_check(check(Action::RequestChanges)),
         reject: Permit::from_check(check(Action::Reject)),
         schedule: Permit::from_check(countersign(Action::Schedule)),
-        unschedule: Permit::from_check(check(Action::Unschedule)),
-        drop: Permit::from_check(check(Action::Drop)),
+        unschedule: Permit::from_check(settled(Action::Unschedule)),
+        drop: Permit::from_check(settled(Action::Drop)),
         comment: Permit::from_check(check(Action::Comment)),
     })
 }

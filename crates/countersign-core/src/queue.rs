@@ -519,7 +519,7 @@ fn next_free_slot(
 }
 
 /// Refuses to touch a post while a request for it may be on its way to X.
-fn guard_not_in_flight(tx: &Tx<'_>, post: &Post) -> Result<()> {
+pub(crate) fn guard_not_in_flight(tx: &Tx<'_>, post: &Post) -> Result<()> {
     if post.status != Status::Publishing {
         return Ok(());
     }

@@ -425,6 +425,12 @@ async fn an_unconfirmed_request_becomes_needs_check_after_the_grace() {
     let r = w.publish().await;
     assert_eq!(r.waiting, vec![id], "inside the grace it waits: {r:?}");
     assert!(w.posts().is_empty());
+    // Meanwhile nobody may take it off the road, and the screens are told so by core.
+    let may = w.app.post_view(id, Some("Bob")).unwrap().may.unwrap();
+    assert_eq!(may.unschedule.code.as_deref(), Some("in_flight"));
+    assert_eq!(may.drop.code.as_deref(), Some("in_flight"));
+    let refusal = w.app.unschedule(id, "Bob").unwrap_err();
+    assert_eq!(may.unschedule.reason, Some(refusal.to_string()));
     w.advance(SignedDuration::from_secs(61)).await;
     let r = w.publish().await;
     assert_eq!(r.needs_check, vec![id], "{r:?}");
