@@ -5,6 +5,7 @@
 //! one-line reason on stderr (`{code, message}` JSON with `--json`).
 
 mod output;
+mod session;
 
 use std::io::{BufRead, Read, Write};
 use std::path::PathBuf;
@@ -15,16 +16,15 @@ use clap::{Parser, Subcommand};
 use countersign_core::app::{AccountChange, ReviewDiff};
 use countersign_core::count::{self, CountConfig};
 use countersign_core::schedule::Fold;
-use countersign_core::secrets::{Channel, Keychain, SecretString};
 use countersign_core::x_account::Target;
 use countersign_core::{
     App, Decision, DraftInput, Edit, Error, InitOptions, MediaInput, NewMember, PartInput, Role,
-    Status, SystemClock, When,
+    Status, When,
 };
 use serde::Serialize;
-use uuid::Uuid;
 
 use crate::output::Out;
+use crate::session::{Session, post_id, runtime, unlock, with_new_passphrase};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -525,16 +525,6 @@ fn main() -> ExitCode {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Error> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Io {
-            context: "cannot start the async runtime".into(),
-            source: e,
-        })
-}
-
 /// Opens X's consent page in the system browser, and says where it is in case that fails.
 fn open_browser(url: &url::Url) -> Result<(), String> {
     eprintln!(
@@ -574,80 +564,8 @@ fn init_logging(publisher: bool) {
     };
 }
 
-fn data_dir(cli: &Cli) -> Result<PathBuf, Error> {
-    if let Some(d) = &cli.data_dir {
-        return Ok(d.clone());
-    }
-    directories::ProjectDirs::from("app", "Countersign", "countersign")
-        .map(|p| p.data_dir().to_path_buf())
-        .ok_or_else(|| Error::Io {
-            context: "cannot find a data folder for this user".into(),
-            source: std::io::Error::other("set --data-dir or COUNTERSIGN_DATA_DIR"),
-        })
-}
-
-fn open(cli: &Cli) -> Result<App, Error> {
-    App::open(&data_dir(cli)?, Arc::new(SystemClock))
-}
-
-/// Unlocks the acting member's sealed key, if they have one: the passphrase comes from
-/// `COUNTERSIGN_PASSPHRASE` when set, from a prompt without echo otherwise.
-fn unlock(app: &App, actor: Option<&str>) -> Result<(), Error> {
-    let Some(name) = actor else { return Ok(()) };
-    if !app.needs_passphrase(name)? {
-        return Ok(());
-    }
-    let pass = match std::env::var("COUNTERSIGN_PASSPHRASE") {
-        Ok(p) => SecretString::new(p),
-        Err(_) => rpassword::prompt_password(format!("Passphrase for {name}: "))
-            .map(SecretString::new)
-            .map_err(|_| Error::PassphraseRequired {
-                name: name.to_string(),
-            })?,
-    };
-    app.unlock(name, &pass)
-}
-
-/// Runs `act` without a new passphrase; if it needs one (an approver or admin whose key must
-/// be sealed), asks for it and runs it again. `COUNTERSIGN_NEW_PASSPHRASE`, then
-/// `COUNTERSIGN_PASSPHRASE`, stand in for the prompt in scripts.
-fn with_new_passphrase<T>(
-    act: impl Fn(Option<SecretString>) -> Result<T, Error>,
-) -> Result<T, Error> {
-    match act(None) {
-        Err(e @ Error::NewPassphraseRequired { .. }) => {
-            let Error::NewPassphraseRequired { name, .. } = &e else {
-                return Err(e);
-            };
-            let from_env = std::env::var("COUNTERSIGN_NEW_PASSPHRASE")
-                .or_else(|_| std::env::var("COUNTERSIGN_PASSPHRASE"));
-            let pass = match from_env {
-                Ok(p) => SecretString::new(p),
-                Err(_) => {
-                    let ask = |prompt: String| rpassword::prompt_password(prompt).ok();
-                    let (Some(first), Some(again)) = (
-                        ask(format!("New passphrase for {name}: ")),
-                        ask("Type it again: ".to_string()),
-                    ) else {
-                        return Err(e);
-                    };
-                    if first != again {
-                        return Err(Error::PassphrasesDiffer { name: name.clone() });
-                    }
-                    SecretString::new(first)
-                }
-            };
-            act(Some(pass))
-        }
-        r => r,
-    }
-}
-
-fn post_id(s: &str) -> Result<Uuid, Error> {
-    Uuid::parse_str(s.trim()).map_err(|_| Error::UnknownPost { id: s.to_string() })
-}
-
 fn run(cli: Cli) -> Result<(), Error> {
+    let session = Session::new(cli.data_dir);
     let out = Out::new(cli.json);
     match &cli.command {
         Command::Count { lines, limit } => count_stdin(*lines, *limit),
@@ -658,23 +576,18 @@ fn run(cli: Cli) -> Result<(), Error> {
             solo,
             limit,
         } => {
-            let dir = data_dir(&cli)?;
-            let app = App::init(
-                &dir,
-                InitOptions {
-                    handle: handle.clone(),
-                    display_name: name.clone(),
-                    timezone: timezone.clone(),
-                    solo: *solo,
-                    max_weighted_length: *limit,
-                },
-                Arc::new(SystemClock),
-            )?;
-            out.account(&app.account()?, Some(&dir));
+            let app = session.init(InitOptions {
+                handle: handle.clone(),
+                display_name: name.clone(),
+                timezone: timezone.clone(),
+                solo: *solo,
+                max_weighted_length: *limit,
+            })?;
+            out.account(&app.account()?, Some(&session.data_dir()?));
             Ok(())
         }
         Command::Member(cmd) => {
-            let app = open(&cli)?;
+            let app = session.open()?;
             match cmd {
                 MemberCommand::Add {
                     name,
@@ -741,7 +654,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
         Command::Account(cmd) => {
-            let app = open(&cli)?;
+            let app = session.open()?;
             match cmd {
                 AccountCommand::Show => out.account(&app.account()?, None),
                 AccountCommand::Connect {
@@ -795,9 +708,9 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
             Ok(())
         }
-        Command::Draft(cmd) => draft(&cli, &out, cmd),
+        Command::Draft(cmd) => draft(&session, &out, cmd),
         Command::Submit { id, actor } => {
-            let app = open(&cli)?;
+            let app = session.open()?;
             unlock(&app, Some(actor))?;
             out.moved(&app.submit(post_id(id)?, actor)?, "submitted for review");
             Ok(())
@@ -808,7 +721,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             part,
             text,
         } => {
-            let app = open(&cli)?;
+            let app = session.open()?;
             unlock(&app, Some(actor))?;
             let edit = match (part, text) {
                 (Some(part), Some(text)) => Some(Edit::Text {
@@ -821,7 +734,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
         Command::RequestChanges { id, actor, comment } => {
-            let app = open(&cli)?;
+            let app = session.open()?;
             unlock(&app, Some(actor))?;
             out.moved(
                 &app.request_changes(post_id(id)?, actor, comment)?,
@@ -830,13 +743,13 @@ fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
         Command::Reject { id, actor, comment } => {
-            let app = open(&cli)?;
+            let app = session.open()?;
             unlock(&app, Some(actor))?;
             out.moved(&app.reject(post_id(id)?, actor, comment)?, "rejected");
             Ok(())
         }
         Command::Comment { id, actor, text } => {
-            let app = open(&cli)?;
+            let app = session.open()?;
             unlock(&app, Some(actor))?;
             out.comment(&app.comment(post_id(id)?, actor, text)?);
             Ok(())
@@ -849,7 +762,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             tz,
             fold,
         } => {
-            let app = open(&cli)?;
+            let app = session.open()?;
             unlock(&app, Some(actor))?;
             let post = match at {
                 Some(wall) if !*queue => app.schedule(
@@ -867,13 +780,13 @@ fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
         Command::Unschedule { id, actor } => {
-            let app = open(&cli)?;
+            let app = session.open()?;
             unlock(&app, Some(actor))?;
             out.moved(&app.unschedule(post_id(id)?, actor)?, "unscheduled");
             Ok(())
         }
         Command::Drop { id, actor, reason } => {
-            let app = open(&cli)?;
+            let app = session.open()?;
             unlock(&app, Some(actor))?;
             out.moved(&app.drop_post(post_id(id)?, actor, reason)?, "dropped");
             Ok(())
@@ -907,21 +820,21 @@ fn run(cli: Cli) -> Result<(), Error> {
                     });
                 }
             };
-            let app = open(&cli)?;
+            let app = session.open()?;
             unlock(&app, Some(actor))?;
             out.moved(&app.decide(post_id(id)?, actor, decision)?, "decided");
             Ok(())
         }
-        Command::Queue(cmd) => queue(&cli, &out, cmd),
+        Command::Queue(cmd) => queue(&session, &out, cmd),
         Command::Calendar { from, days } => {
-            let app = open(&cli)?;
+            let app = session.open()?;
             let zone = app.account()?.timezone;
             let (start, end) = output::day_range(from.as_deref(), *days, &zone, app.now())?;
             out.calendar(&app.calendar(start, end)?, &zone);
             Ok(())
         }
         Command::Publish { pacing, .. } => {
-            let app = open(&cli)?;
+            let app = session.open()?;
             let report = runtime()?.block_on(async {
                 let _lease = countersign_core::publisher::Lease::take(app.data_dir())?;
                 app.publish_due(&pacing.options()).await
@@ -930,16 +843,16 @@ fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
         Command::Run { pacing } => {
-            let app = Arc::new(open(&cli)?);
+            let app = Arc::new(session.open()?);
             runtime()?.block_on(publish_until_stopped(app, pacing.options()))
         }
         Command::History { search, limit } => {
-            let app = open(&cli)?;
+            let app = session.open()?;
             out.history(&app.history(search.as_deref(), *limit)?);
             Ok(())
         }
         Command::Check { id } => {
-            let app = open(&cli)?;
+            let app = session.open()?;
             let a = app.check_before_publish(post_id(id)?)?;
             out.done(
                 &format!(
@@ -951,7 +864,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
         Command::Audit(AuditCommand::Export { file }) => {
-            let app = open(&cli)?;
+            let app = session.open()?;
             let n = app.audit_export(file)?;
             out.done(
                 &format!("Wrote {n} audit entries to {}.", file.display()),
@@ -962,7 +875,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Audit(AuditCommand::Verify { file }) => {
             let report = match file {
                 Some(f) => App::verify_audit_export(f)?,
-                None => open(&cli)?.audit_verify()?,
+                None => session.open()?.audit_verify()?,
             };
             out.audit_report(&report);
             if report.ok {
@@ -973,7 +886,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
         }
         Command::Audit(AuditCommand::List { post }) => {
-            let app = open(&cli)?;
+            let app = session.open()?;
             let post = post.as_deref().map(post_id).transpose()?;
             out.audit_trail(&app.audit_trail(post)?);
             Ok(())
@@ -999,7 +912,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             })
         }
         Command::Keychain(KeychainCommand::Check) => {
-            let keychain = Keychain::new(Channel::from_env());
+            let keychain = session.keychain();
             keychain.check()?;
             out.done(
                 &format!("The keychain works (service {}).", keychain.service()),
@@ -1008,7 +921,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
         Command::Backup { file } => {
-            let app = open(&cli)?;
+            let app = session.open()?;
             app.backup(file)?;
             out.done(
                 &format!("Backed up the workspace to {}", file.display()),
@@ -1019,8 +932,8 @@ fn run(cli: Cli) -> Result<(), Error> {
     }
 }
 
-fn queue(cli: &Cli, out: &Out, cmd: &QueueCommand) -> Result<(), Error> {
-    let app = open(cli)?;
+fn queue(session: &Session, out: &Out, cmd: &QueueCommand) -> Result<(), Error> {
+    let app = session.open()?;
     match cmd {
         QueueCommand::Slots(SlotCommand::List) => out.slots(&app.queue_slots()?),
         QueueCommand::Slots(SlotCommand::Add {
@@ -1107,8 +1020,8 @@ impl StopSignal {
     }
 }
 
-fn draft(cli: &Cli, out: &Out, cmd: &DraftCommand) -> Result<(), Error> {
-    let app = open(cli)?;
+fn draft(session: &Session, out: &Out, cmd: &DraftCommand) -> Result<(), Error> {
+    let app = session.open()?;
     match cmd {
         DraftCommand::New {
             actor,
