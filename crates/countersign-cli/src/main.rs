@@ -4,6 +4,7 @@
 //! the result: for people by default, as JSON with `--json`. A refusal exits non-zero with a
 //! one-line reason on stderr (`{code, message}` JSON with `--json`).
 
+mod cmd;
 mod output;
 mod session;
 
@@ -13,18 +14,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use countersign_core::app::{AccountChange, ReviewDiff};
 use countersign_core::count::{self, CountConfig};
 use countersign_core::schedule::Fold;
-use countersign_core::x_account::Target;
-use countersign_core::{
-    App, Decision, DraftInput, Edit, Error, InitOptions, MediaInput, NewMember, PartInput, Role,
-    Status, When,
-};
+use countersign_core::{App, Decision, Edit, Error, InitOptions, When};
 use serde::Serialize;
 
+use crate::cmd::{account, audit, draft, keychain, member, queue, sandbox};
 use crate::output::Out;
-use crate::session::{Session, post_id, runtime, unlock, with_new_passphrase};
+use crate::session::{Session, post_id, runtime, unlock};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -73,13 +70,13 @@ enum Command {
     },
     /// Manage members.
     #[command(subcommand)]
-    Member(MemberCommand),
+    Member(member::MemberCommand),
     /// Show or change the brand account's settings.
     #[command(subcommand)]
-    Account(AccountCommand),
+    Account(account::AccountCommand),
     /// Write and read drafts.
     #[command(subcommand)]
-    Draft(DraftCommand),
+    Draft(draft::DraftCommand),
     /// Ask for review.
     Submit {
         id: String,
@@ -178,7 +175,7 @@ enum Command {
     },
     /// The brand's weekly posting slots and the queue.
     #[command(subcommand)]
-    Queue(QueueCommand),
+    Queue(queue::QueueCommand),
     /// Posts with a time in a date range (scheduled, missed, posted, ...), in the brand's zone.
     Calendar {
         /// First day, YYYY-MM-DD (default: today).
@@ -215,15 +212,15 @@ enum Command {
     },
     /// Check or read the audit trail.
     #[command(subcommand)]
-    Audit(AuditCommand),
+    Audit(audit::AuditCommand),
     /// Write a consistent copy of the workspace database to FILE.
     Backup { file: PathBuf },
     /// Run a local X API sandbox.
     #[command(subcommand)]
-    Sandbox(SandboxCommand),
+    Sandbox(sandbox::SandboxCommand),
     /// Check the OS keychain where Countersign keeps its secrets.
     #[command(subcommand)]
-    Keychain(KeychainCommand),
+    Keychain(keychain::KeychainCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -247,236 +244,8 @@ impl Pacing {
     }
 }
 
-#[derive(Debug, Subcommand)]
-enum QueueCommand {
-    /// Weekly slots: add, list, remove.
-    #[command(subcommand)]
-    Slots(SlotCommand),
-    /// The posts in the queue, in order.
-    List,
-    /// Move a queued post to a position (1 = next out). Moved posts are countersigned again.
-    Move {
-        id: String,
-        #[arg(long)]
-        to: usize,
-        #[arg(long = "as", value_name = "NAME")]
-        actor: String,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum SlotCommand {
-    /// Add a weekly slot: a weekday and a wall time in the brand's zone.
-    Add {
-        /// monday..sunday (or mon..sun).
-        weekday: String,
-        /// HH:MM.
-        time: String,
-        #[arg(long = "as", value_name = "NAME")]
-        actor: String,
-    },
-    List,
-    Remove {
-        weekday: String,
-        time: String,
-        #[arg(long = "as", value_name = "NAME")]
-        actor: String,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum KeychainCommand {
-    /// Write, read back and remove a probe secret.
-    Check,
-}
-
-#[derive(Debug, Subcommand)]
-enum MemberCommand {
-    /// Add a member.
-    Add {
-        name: String,
-        #[arg(long, value_parser = parse_role)]
-        role: Role,
-        #[arg(long)]
-        initials: Option<String>,
-        /// The admin adding them (recorded in the audit trail).
-        #[arg(long = "as", value_name = "ADMIN")]
-        actor: Option<String>,
-    },
-    /// List members.
-    List,
-    /// The signed roster: each entry's member, role, public key and whether it counts.
-    Roster,
-    /// Give a member a role (or sign in one added without --as), signed by an admin.
-    Role {
-        name: String,
-        #[arg(long, value_parser = parse_role)]
-        role: Role,
-        #[arg(long = "as", value_name = "ADMIN")]
-        actor: String,
-    },
-    /// Give a member a new key pair (lost passphrase or key), signed by an admin.
-    Rekey {
-        name: String,
-        #[arg(long = "as", value_name = "ADMIN")]
-        actor: String,
-    },
-    /// Deactivate a member; their history stays.
-    Deactivate {
-        name: String,
-        #[arg(long = "as", value_name = "ADMIN")]
-        actor: String,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum SandboxCommand {
-    /// Run an x-sandbox (a local X API v2 server) until Ctrl-C; prints its URL first.
-    Serve {
-        /// The loopback port (0 picks a free one).
-        #[arg(long, default_value_t = 0)]
-        port: u16,
-        /// Keep the sandbox's posts and tokens in DIR (in memory otherwise).
-        #[arg(long, value_name = "DIR")]
-        state: Option<PathBuf>,
-        /// The handle of the account the sandbox hosts.
-        #[arg(long, default_value = "sandbox_brand")]
-        handle: String,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum AccountCommand {
-    /// Show the account and its settings.
-    Show,
-    /// Connect the brand's X account (a browser opens), or a running sandbox with --sandbox URL.
-    Connect {
-        /// Connect to an x-sandbox at this URL instead of X: no browser, no X account.
-        #[arg(long, value_name = "URL")]
-        sandbox: Option<String>,
-        /// Your X app's OAuth 2.0 client id (Native App); see README.
-        #[arg(long, env = "COUNTERSIGN_X_CLIENT_ID")]
-        client_id: Option<String>,
-        /// The loopback port registered as the redirect URI (http://127.0.0.1:PORT/callback).
-        #[arg(long, default_value_t = countersign_x::DEFAULT_REDIRECT_PORT)]
-        port: u16,
-        /// The admin connecting it (recorded in the audit trail).
-        #[arg(long = "as", value_name = "ADMIN")]
-        actor: Option<String>,
-    },
-    /// The connection, whether it works (one request to X), and the budget left.
-    Status {
-        /// Don't ask X; show what is known.
-        #[arg(long)]
-        offline: bool,
-    },
-    /// Revoke the tokens and forget the connection.
-    Disconnect {
-        #[arg(long = "as", value_name = "ADMIN")]
-        actor: Option<String>,
-    },
-    /// Change settings (admins only).
-    Set {
-        #[arg(long = "as", value_name = "ADMIN")]
-        actor: String,
-        #[arg(long)]
-        name: Option<String>,
-        #[arg(long)]
-        timezone: Option<String>,
-        #[arg(long)]
-        limit: Option<u32>,
-        /// on or off.
-        #[arg(long, value_parser = parse_on_off)]
-        solo: Option<bool>,
-        /// Minutes a due post may be late and still go out.
-        #[arg(long)]
-        grace_minutes: Option<u32>,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum DraftCommand {
-    /// Write a new post; several --text make a thread.
-    New {
-        #[arg(long = "as", value_name = "NAME")]
-        actor: String,
-        #[arg(long, required = true)]
-        text: Vec<String>,
-        /// Attach a file: FILE for part 1, or N:FILE for part N.
-        #[arg(long, value_name = "[N:]FILE")]
-        media: Vec<String>,
-        /// Alt text for each --media, in order.
-        #[arg(long)]
-        alt: Vec<String>,
-        /// Append your initials (" ^JS") to every part.
-        #[arg(long)]
-        signature: bool,
-    },
-    /// Change a part's text (the part after the last adds one).
-    Edit {
-        id: String,
-        #[arg(long = "as", value_name = "NAME")]
-        actor: String,
-        #[arg(long, default_value_t = 1)]
-        part: usize,
-        #[arg(long)]
-        text: String,
-    },
-    /// Show a post with X's counts, approval and comments.
-    Show { id: String },
-    /// List posts.
-    List {
-        #[arg(long, value_parser = parse_status)]
-        status: Option<Status>,
-    },
-    /// What changed since NAME last reviewed the post.
-    Diff {
-        id: String,
-        #[arg(long = "as", value_name = "NAME")]
-        actor: String,
-    },
-    /// Every saved version of a post.
-    Versions { id: String },
-}
-
-#[derive(Debug, Subcommand)]
-enum AuditCommand {
-    /// Check the hash chain and every signature; names the first broken entry.
-    Verify {
-        /// Check an export (JSON Lines) instead of this workspace's trail.
-        #[arg(long, value_name = "FILE")]
-        file: Option<PathBuf>,
-    },
-    /// Write the trail as JSON Lines that anyone can verify (docs/audit-export.md).
-    Export { file: PathBuf },
-    /// Print the trail (of one post with --post).
-    List {
-        #[arg(long)]
-        post: Option<String>,
-    },
-}
-
-fn parse_role(s: &str) -> Result<Role, String> {
-    Role::parse(s).ok_or_else(|| format!("{s:?} is not a role: use contributor, approver or admin"))
-}
-
-fn parse_status(s: &str) -> Result<Status, String> {
-    Status::parse(s).ok_or_else(|| {
-        let all: Vec<_> = Status::ALL.iter().map(|s| s.as_str()).collect();
-        format!("{s:?} is not a status: use one of {}", all.join(", "))
-    })
-}
-
 fn parse_fold(s: &str) -> Result<Fold, String> {
     Fold::parse(s).ok_or_else(|| format!("{s:?}: use earlier or later"))
-}
-
-fn parse_on_off(s: &str) -> Result<bool, String> {
-    match s {
-        "on" | "true" | "yes" => Ok(true),
-        "off" | "false" | "no" => Ok(false),
-        _ => Err(format!("{s:?}: use on or off")),
-    }
 }
 
 fn main() -> ExitCode {
@@ -525,23 +294,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// Opens X's consent page in the system browser, and says where it is in case that fails.
-fn open_browser(url: &url::Url) -> Result<(), String> {
-    eprintln!(
-        "Opening X in your browser to connect the account. If nothing opens, visit:\n  {url}"
-    );
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else {
-        "xdg-open"
-    };
-    match std::process::Command::new(opener).arg(url.as_str()).spawn() {
-        Ok(_) => Ok(()),
-        // The URL is printed above: a person can still open it by hand.
-        Err(_) => Ok(()),
-    }
-}
-
 /// Logs go to stderr, filtered by COUNTERSIGN_LOG (e.g. `info`, `debug`); warnings by default.
 /// The always-on publisher (`run`) logs to stdout, `info` by default: its log is its output.
 fn init_logging(publisher: bool) {
@@ -586,129 +338,9 @@ fn run(cli: Cli) -> Result<(), Error> {
             out.account(&app.account()?, Some(&session.data_dir()?));
             Ok(())
         }
-        Command::Member(cmd) => {
-            let app = session.open()?;
-            match cmd {
-                MemberCommand::Add {
-                    name,
-                    role,
-                    initials,
-                    actor,
-                } => {
-                    unlock(&app, actor.as_deref())?;
-                    let m = with_new_passphrase(|passphrase| {
-                        app.add_member(
-                            actor.as_deref(),
-                            NewMember {
-                                name: name.clone(),
-                                role: *role,
-                                initials: initials.clone(),
-                                passphrase,
-                            },
-                        )
-                    })?;
-                    out.member(&m);
-                }
-                MemberCommand::List => out.members(&app.members()?),
-                MemberCommand::Roster => {
-                    let lines = app.roster()?;
-                    let human: Vec<String> = lines
-                        .iter()
-                        .map(|l| {
-                            format!(
-                                "{:>3} {} {} {}{} key {} {}",
-                                l.seq,
-                                l.name,
-                                l.role,
-                                if l.active { "" } else { "(deactivated) " },
-                                l.member_id,
-                                &l.fingerprint[..16],
-                                if l.counts { "signed" } else { "DOES NOT COUNT" }
-                            )
-                        })
-                        .collect();
-                    out.done(&human.join("\n"), &serde_json::json!(lines));
-                }
-                MemberCommand::Role { name, role, actor } => {
-                    unlock(&app, Some(actor))?;
-                    let m = with_new_passphrase(|p| app.set_role(actor, name, *role, p))?;
-                    out.member(&m);
-                }
-                MemberCommand::Rekey { name, actor } => {
-                    unlock(&app, Some(actor))?;
-                    let line = with_new_passphrase(|p| app.rekey(actor, name, p))?;
-                    out.done(
-                        &format!(
-                            "{} has a new key ({}); approvals made with the old one stay verifiable.",
-                            line.name,
-                            &line.fingerprint[..16]
-                        ),
-                        &serde_json::json!(line),
-                    );
-                }
-                MemberCommand::Deactivate { name, actor } => {
-                    unlock(&app, Some(actor))?;
-                    out.member(&app.deactivate_member(actor, name)?)
-                }
-            }
-            Ok(())
-        }
-        Command::Account(cmd) => {
-            let app = session.open()?;
-            match cmd {
-                AccountCommand::Show => out.account(&app.account()?, None),
-                AccountCommand::Connect {
-                    sandbox,
-                    client_id,
-                    port,
-                    actor,
-                } => {
-                    let target = match sandbox {
-                        Some(url) => Target::Sandbox(url.clone()),
-                        None => Target::X {
-                            client_id: client_id.clone(),
-                            redirect_port: *port,
-                        },
-                    };
-                    unlock(&app, actor.as_deref())?;
-                    let c =
-                        runtime()?.block_on(app.connect(actor.as_deref(), target, open_browser))?;
-                    out.connected(&c);
-                }
-                AccountCommand::Status { offline } => {
-                    let status = runtime()?.block_on(app.account_status(!offline))?;
-                    out.status(&status);
-                }
-                AccountCommand::Disconnect { actor } => {
-                    unlock(&app, actor.as_deref())?;
-                    let c = runtime()?.block_on(app.disconnect(actor.as_deref()))?;
-                    out.done(&format!("Disconnected from {}; the tokens are revoked and removed from the keychain.", c.target()), &serde_json::json!(c));
-                }
-                AccountCommand::Set {
-                    actor,
-                    name,
-                    timezone,
-                    limit,
-                    solo,
-                    grace_minutes,
-                } => {
-                    unlock(&app, Some(actor))?;
-                    let a = app.update_account(
-                        actor,
-                        AccountChange {
-                            display_name: name.clone(),
-                            timezone: timezone.clone(),
-                            max_weighted_length: *limit,
-                            solo_mode: *solo,
-                            grace_minutes: *grace_minutes,
-                        },
-                    )?;
-                    out.account(&a, None);
-                }
-            }
-            Ok(())
-        }
-        Command::Draft(cmd) => draft(&session, &out, cmd),
+        Command::Member(cmd) => member::run(&session, &out, cmd),
+        Command::Account(cmd) => account::run(&session, &out, cmd),
+        Command::Draft(cmd) => draft::run(&session, &out, cmd),
         Command::Submit { id, actor } => {
             let app = session.open()?;
             unlock(&app, Some(actor))?;
@@ -825,7 +457,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             out.moved(&app.decide(post_id(id)?, actor, decision)?, "decided");
             Ok(())
         }
-        Command::Queue(cmd) => queue(&session, &out, cmd),
+        Command::Queue(cmd) => queue::run(&session, &out, cmd),
         Command::Calendar { from, days } => {
             let app = session.open()?;
             let zone = app.account()?.timezone;
@@ -863,63 +495,9 @@ fn run(cli: Cli) -> Result<(), Error> {
             );
             Ok(())
         }
-        Command::Audit(AuditCommand::Export { file }) => {
-            let app = session.open()?;
-            let n = app.audit_export(file)?;
-            out.done(
-                &format!("Wrote {n} audit entries to {}.", file.display()),
-                &serde_json::json!({"entries": n, "file": file}),
-            );
-            Ok(())
-        }
-        Command::Audit(AuditCommand::Verify { file }) => {
-            let report = match file {
-                Some(f) => App::verify_audit_export(f)?,
-                None => session.open()?.audit_verify()?,
-            };
-            out.audit_report(&report);
-            if report.ok {
-                Ok(())
-            } else {
-                // The report is the output; the exit status says it failed.
-                std::process::exit(1);
-            }
-        }
-        Command::Audit(AuditCommand::List { post }) => {
-            let app = session.open()?;
-            let post = post.as_deref().map(post_id).transpose()?;
-            out.audit_trail(&app.audit_trail(post)?);
-            Ok(())
-        }
-        Command::Sandbox(SandboxCommand::Serve {
-            port,
-            state,
-            handle,
-        }) => {
-            let config = x_sandbox::SandboxConfig {
-                port: *port,
-                state_dir: state.clone(),
-                user: x_sandbox::SandboxUser {
-                    username: handle.clone(),
-                    name: handle.clone(),
-                    ..Default::default()
-                },
-                ..Default::default()
-            };
-            x_sandbox::serve_forever_blocking(config).map_err(|e| Error::Io {
-                context: "the sandbox could not run".into(),
-                source: std::io::Error::other(e.to_string()),
-            })
-        }
-        Command::Keychain(KeychainCommand::Check) => {
-            let keychain = session.keychain();
-            keychain.check()?;
-            out.done(
-                &format!("The keychain works (service {}).", keychain.service()),
-                &serde_json::json!({"ok": true, "service": keychain.service()}),
-            );
-            Ok(())
-        }
+        Command::Audit(cmd) => audit::run(&session, &out, cmd),
+        Command::Sandbox(cmd) => sandbox::run(cmd),
+        Command::Keychain(cmd) => keychain::run(&session, &out, cmd),
         Command::Backup { file } => {
             let app = session.open()?;
             app.backup(file)?;
@@ -930,38 +508,6 @@ fn run(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
     }
-}
-
-fn queue(session: &Session, out: &Out, cmd: &QueueCommand) -> Result<(), Error> {
-    let app = session.open()?;
-    match cmd {
-        QueueCommand::Slots(SlotCommand::List) => out.slots(&app.queue_slots()?),
-        QueueCommand::Slots(SlotCommand::Add {
-            weekday,
-            time,
-            actor,
-        }) => {
-            unlock(&app, Some(actor))?;
-            app.add_queue_slot(actor, weekday, time)?;
-            out.slots(&app.queue_slots()?);
-        }
-        QueueCommand::Slots(SlotCommand::Remove {
-            weekday,
-            time,
-            actor,
-        }) => {
-            unlock(&app, Some(actor))?;
-            app.remove_queue_slot(actor, weekday, time)?;
-            out.slots(&app.queue_slots()?);
-        }
-        QueueCommand::List => out.calendar(&app.queue()?, &app.account()?.timezone),
-        QueueCommand::Move { id, to, actor } => {
-            unlock(&app, Some(actor))?;
-            app.move_in_queue(post_id(id)?, actor, *to)?;
-            out.calendar(&app.queue()?, &app.account()?.timezone);
-        }
-    }
-    Ok(())
 }
 
 /// `countersign run`: publishes until SIGTERM or Ctrl-C, then stops after recording the
@@ -1018,109 +564,6 @@ impl StopSignal {
     async fn wait(self) {
         let _ = tokio::signal::ctrl_c().await;
     }
-}
-
-fn draft(session: &Session, out: &Out, cmd: &DraftCommand) -> Result<(), Error> {
-    let app = session.open()?;
-    match cmd {
-        DraftCommand::New {
-            actor,
-            text,
-            media,
-            alt,
-            signature,
-        } => {
-            let (input, notes) = draft_input(text, media, alt, *signature)?;
-            unlock(&app, Some(actor))?;
-            let post = app.create_draft(actor, input)?;
-            let view = app.post(post.id)?;
-            out.created(&view);
-            out.notes(&notes);
-        }
-        DraftCommand::Edit {
-            id,
-            actor,
-            part,
-            text,
-        } => {
-            unlock(&app, Some(actor))?;
-            let post = app.edit(
-                post_id(id)?,
-                actor,
-                Edit::Text {
-                    part: *part,
-                    text: text.clone(),
-                },
-            )?;
-            out.moved(&post, "saved");
-        }
-        DraftCommand::Show { id } => out.post(&app.post(post_id(id)?)?),
-        DraftCommand::List { status } => out.posts(&app.posts(*status)?),
-        DraftCommand::Diff { id, actor } => {
-            let d: ReviewDiff = app.diff_since_review(post_id(id)?, actor)?;
-            out.diff(&d);
-        }
-        DraftCommand::Versions { id } => out.versions(&app.versions(post_id(id)?)?),
-    }
-    Ok(())
-}
-
-/// Builds a draft from `--text`, `--media [N:]FILE` and `--alt` (paired with --media in order).
-/// Also returns notes for the person (missing alt text), to print once the draft is saved.
-fn draft_input(
-    texts: &[String],
-    media: &[String],
-    alts: &[String],
-    signature: bool,
-) -> Result<(DraftInput, Vec<String>), Error> {
-    if alts.len() > media.len() {
-        return Err(Error::InvalidInput {
-            detail: "each --alt belongs to a --media given before it, and there are more --alt than --media".into(),
-        });
-    }
-    let mut notes = Vec::new();
-    let mut parts: Vec<PartInput> = texts
-        .iter()
-        .map(|t| PartInput {
-            text: t.clone(),
-            media: Vec::new(),
-        })
-        .collect();
-    for (i, spec) in media.iter().enumerate() {
-        let (part, path) = split_media_spec(spec);
-        let count = parts.len();
-        let slot = part
-            .checked_sub(1)
-            .and_then(|i| parts.get_mut(i))
-            .ok_or(Error::NoSuchPart { part, count })?;
-        let alt_text = alts.get(i).cloned().unwrap_or_default();
-        if alt_text.trim().is_empty() {
-            notes.push(format!(
-                "{} has no alt text; people using screen readers will miss it",
-                path.display()
-            ));
-        }
-        slot.media.push(MediaInput::File { path, alt_text });
-    }
-    Ok((
-        DraftInput {
-            parts,
-            signature,
-            reply_settings: Default::default(),
-        },
-        notes,
-    ))
-}
-
-/// "2:photo.png" attaches to part 2, unless a file by that whole name exists.
-fn split_media_spec(spec: &str) -> (usize, PathBuf) {
-    if !std::path::Path::new(spec).exists()
-        && let Some((n, path)) = spec.split_once(':')
-        && let Ok(n) = n.parse::<usize>()
-    {
-        return (n, PathBuf::from(path));
-    }
-    (1, PathBuf::from(spec))
 }
 
 /// The `count` output: exactly these fields, in this order.

@@ -1,0 +1,14 @@
+//! One module per group of `countersign` commands, following the clap subcommand structure.
+//!
+//! Each module holds its clap arguments next to the entry point that runs them (`run`, or one
+//! named for the command when a group is not one subcommand): parse the input, make one call
+//! into [`countersign_core::App`] through [`crate::session`], print the result with
+//! [`crate::output::Out`].
+
+pub mod account;
+pub mod audit;
+pub mod draft;
+pub mod keychain;
+pub mod member;
+pub mod queue;
+pub mod sandbox;
