@@ -8,18 +8,17 @@ mod cmd;
 mod output;
 mod session;
 
-use std::io::{BufRead, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use countersign_core::count::{self, CountConfig};
 use countersign_core::schedule::Fold;
-use countersign_core::{App, Decision, Edit, Error, InitOptions, When};
-use serde::Serialize;
+use countersign_core::{App, Decision, Edit, Error, When};
 
-use crate::cmd::{account, audit, draft, keychain, member, queue, sandbox};
+use crate::cmd::{
+    account, audit, count, draft, history, keychain, member, queue, sandbox, workspace,
+};
 use crate::output::Out;
 use crate::session::{Session, post_id, runtime, unlock};
 
@@ -43,31 +42,9 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Count text from stdin exactly as X does.
-    Count {
-        /// Read one JSON string per line and print one result per line.
-        #[arg(long)]
-        lines: bool,
-        /// The length limit (280 unless the account has Premium).
-        #[arg(long, default_value_t = 280)]
-        limit: u32,
-    },
+    Count(count::CountArgs),
     /// Create a workspace for a brand account.
-    Init {
-        #[arg(long)]
-        handle: String,
-        /// The account's display name.
-        #[arg(long)]
-        name: Option<String>,
-        /// The brand's IANA time zone (default: this machine's).
-        #[arg(long)]
-        timezone: Option<String>,
-        /// Let a lone admin approve their own posts.
-        #[arg(long)]
-        solo: bool,
-        /// The length limit, for Premium accounts.
-        #[arg(long)]
-        limit: Option<u32>,
-    },
+    Init(workspace::InitArgs),
     /// Manage members.
     #[command(subcommand)]
     Member(member::MemberCommand),
@@ -203,18 +180,12 @@ enum Command {
     /// that fails it moves to needs_check with the reason.
     Check { id: String },
     /// Posted posts, newest first.
-    History {
-        /// Full-text search over every part.
-        #[arg(long)]
-        search: Option<String>,
-        #[arg(long, default_value_t = 50)]
-        limit: u32,
-    },
+    History(history::HistoryArgs),
     /// Check or read the audit trail.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
     /// Write a consistent copy of the workspace database to FILE.
-    Backup { file: PathBuf },
+    Backup(workspace::BackupArgs),
     /// Run a local X API sandbox.
     #[command(subcommand)]
     Sandbox(sandbox::SandboxCommand),
@@ -320,24 +291,8 @@ fn run(cli: Cli) -> Result<(), Error> {
     let session = Session::new(cli.data_dir);
     let out = Out::new(cli.json);
     match &cli.command {
-        Command::Count { lines, limit } => count_stdin(*lines, *limit),
-        Command::Init {
-            handle,
-            name,
-            timezone,
-            solo,
-            limit,
-        } => {
-            let app = session.init(InitOptions {
-                handle: handle.clone(),
-                display_name: name.clone(),
-                timezone: timezone.clone(),
-                solo: *solo,
-                max_weighted_length: *limit,
-            })?;
-            out.account(&app.account()?, Some(&session.data_dir()?));
-            Ok(())
-        }
+        Command::Count(args) => count::run(args),
+        Command::Init(args) => workspace::init(&session, &out, args),
         Command::Member(cmd) => member::run(&session, &out, cmd),
         Command::Account(cmd) => account::run(&session, &out, cmd),
         Command::Draft(cmd) => draft::run(&session, &out, cmd),
@@ -478,11 +433,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             let app = Arc::new(session.open()?);
             runtime()?.block_on(publish_until_stopped(app, pacing.options()))
         }
-        Command::History { search, limit } => {
-            let app = session.open()?;
-            out.history(&app.history(search.as_deref(), *limit)?);
-            Ok(())
-        }
+        Command::History(args) => history::run(&session, &out, args),
         Command::Check { id } => {
             let app = session.open()?;
             let a = app.check_before_publish(post_id(id)?)?;
@@ -498,15 +449,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Audit(cmd) => audit::run(&session, &out, cmd),
         Command::Sandbox(cmd) => sandbox::run(cmd),
         Command::Keychain(cmd) => keychain::run(&session, &out, cmd),
-        Command::Backup { file } => {
-            let app = session.open()?;
-            app.backup(file)?;
-            out.done(
-                &format!("Backed up the workspace to {}", file.display()),
-                &serde_json::json!({"backup": file}),
-            );
-            Ok(())
-        }
+        Command::Backup(args) => workspace::backup(&session, &out, args),
     }
 }
 
@@ -563,71 +506,5 @@ impl StopSignal {
     #[cfg(not(unix))]
     async fn wait(self) {
         let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
-/// The `count` output: exactly these fields, in this order.
-#[derive(Serialize)]
-struct CountLine {
-    weighted_length: u32,
-    valid: bool,
-    permillage: u32,
-    valid_range_end: u32,
-}
-
-fn count_line(text: &str, config: &CountConfig) -> CountLine {
-    let c = count::count(text, config);
-    CountLine {
-        weighted_length: c.weighted_length,
-        valid: c.valid,
-        permillage: c.permillage,
-        valid_range_end: c.valid_range_end,
-    }
-}
-
-fn count_stdin(lines: bool, limit: u32) -> Result<(), Error> {
-    let config = CountConfig::v3().with_max_weighted_length(limit);
-    let stdin = std::io::stdin();
-    let stdout = std::io::stdout();
-    let mut w = std::io::BufWriter::new(stdout.lock());
-    let io = |e| Error::Io {
-        context: "cannot read or write the count".into(),
-        source: e,
-    };
-    if !lines {
-        let mut text = String::new();
-        stdin
-            .lock()
-            .read_to_string(&mut text)
-            .map_err(|e| Error::Io {
-                context: "stdin is not UTF-8 text".into(),
-                source: e,
-            })?;
-        let line = serde_json::to_string(&count_line(&text, &config))
-            .map_err(|e| io(std::io::Error::other(e)))?;
-        writeln!(w, "{line}").map_err(io)?;
-        return w.flush().map_err(io);
-    }
-    let mut bad = None;
-    for (n, line) in stdin.lock().lines().enumerate() {
-        let line = line.map_err(io)?;
-        let out = match serde_json::from_str::<String>(&line) {
-            Ok(text) => serde_json::to_string(&count_line(&text, &config)),
-            Err(_) => {
-                bad.get_or_insert(n + 1);
-                serde_json::to_string(&serde_json::json!({"error": {"code": "invalid_input", "message": format!("line {} is not a JSON string", n + 1)}}))
-            }
-        }
-        .map_err(|e| io(std::io::Error::other(e)))?;
-        writeln!(w, "{out}").map_err(io)?;
-    }
-    w.flush().map_err(io)?;
-    match bad {
-        Some(n) => Err(Error::InvalidInput {
-            detail: format!(
-                "line {n} of the input is not a JSON string (its result line holds an error)"
-            ),
-        }),
-        None => Ok(()),
     }
 }

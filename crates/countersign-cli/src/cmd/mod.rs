@@ -7,8 +7,11 @@
 
 pub mod account;
 pub mod audit;
+pub mod count;
 pub mod draft;
+pub mod history;
 pub mod keychain;
 pub mod member;
 pub mod queue;
 pub mod sandbox;
+pub mod workspace;
