@@ -8,6 +8,7 @@ mod support;
 use support::Workspace;
 
 #[test]
+#[ignore = "needs the OS keychain (a Secret Service): scripts/test.sh runs it"]
 fn draft_review_approve_schedule_and_audit() {
     let w = Workspace::new();
     w.add("Ann", "contributor");
@@ -144,6 +145,7 @@ fn draft_review_approve_schedule_and_audit() {
 }
 
 #[test]
+#[ignore = "needs the OS keychain (a Secret Service): scripts/test.sh runs it"]
 fn history_search_backup_and_versions() {
     let w = Workspace::new();
     w.add("Ann", "contributor");

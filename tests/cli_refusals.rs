@@ -25,6 +25,7 @@ fn team() -> Workspace {
 }
 
 #[test]
+#[ignore = "needs the OS keychain (a Secret Service): scripts/test.sh runs it"]
 fn roles_and_states_are_enforced() {
     let w = team();
     let id = w.draft("Ann", &["Hello"]);
@@ -113,6 +114,7 @@ fn roles_and_states_are_enforced() {
 }
 
 #[test]
+#[ignore = "needs the OS keychain (a Secret Service): scripts/test.sh runs it"]
 fn four_eyes_and_solo_mode() {
     let w = team();
     let own = w.draft("Ada", &["From the admin"]);
@@ -164,6 +166,7 @@ fn four_eyes_and_solo_mode() {
 }
 
 #[test]
+#[ignore = "needs the OS keychain (a Secret Service): scripts/test.sh runs it"]
 fn an_approver_cannot_countersign_words_they_wrote() {
     let w = team();
     let id = w.draft("Ann", &["Ann's words"]);
@@ -219,6 +222,7 @@ fn an_approver_cannot_countersign_words_they_wrote() {
 }
 
 #[test]
+#[ignore = "needs the OS keychain (a Secret Service): scripts/test.sh runs it"]
 fn members_are_deactivated_not_deleted() {
     let w = team();
     let id = w.draft("Cat", &["Cat's draft"]);
@@ -272,6 +276,7 @@ fn members_are_deactivated_not_deleted() {
 }
 
 #[test]
+#[ignore = "needs the OS keychain (a Secret Service): scripts/test.sh runs it"]
 fn content_x_would_refuse_is_kept_as_a_draft_but_not_submitted() {
     let w = team();
     let long = "a".repeat(281);
@@ -335,6 +340,7 @@ fn content_x_would_refuse_is_kept_as_a_draft_but_not_submitted() {
 }
 
 #[test]
+#[ignore = "needs the OS keychain (a Secret Service): scripts/test.sh runs it"]
 fn times_are_checked() {
     let w = team();
     let id = w.draft("Ann", &["Timed"]);
@@ -383,6 +389,7 @@ fn times_are_checked() {
 }
 
 #[test]
+#[ignore = "needs the OS keychain (a Secret Service): scripts/test.sh runs it"]
 fn media_is_checked_on_attach() {
     let w = team();
     let dir = w.data_dir().join("files");
@@ -480,6 +487,7 @@ fn media_is_checked_on_attach() {
 }
 
 #[test]
+#[ignore = "needs the OS keychain (a Secret Service): scripts/test.sh runs it"]
 fn workspace_files_are_checked_and_left_unchanged() {
     let w = Workspace::empty();
     assert_eq!(w.refused(&["member", "list"]), "no_workspace");
@@ -549,6 +557,7 @@ fn workspace_files_are_checked_and_left_unchanged() {
 }
 
 #[test]
+#[ignore = "needs the OS keychain (a Secret Service): scripts/test.sh runs it"]
 fn count_prints_x_counts() {
     let w = Workspace::empty();
     let out = w.run_with_stdin(&["count"], Some("Hello example.com".as_bytes()));

@@ -12,7 +12,7 @@ use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, Zoned};
 use serde_json::Value;
-use support::{Workspace, keychain_or_skip};
+use support::{Workspace, require_keychain};
 
 /// A workspace in `zone` with Ada (admin), Ann (contributor) and Bob (approver), all signed in.
 fn workspace(zone: &str) -> Workspace {
@@ -79,10 +79,9 @@ fn next_change(zone: &str, forward: bool) -> Date {
 }
 
 #[test]
+#[ignore = "needs the OS keychain (a Secret Service): scripts/test.sh runs it"]
 fn queued_posts_land_at_nine_local_in_berlin_and_new_york() {
-    if keychain_or_skip().is_none() {
-        return;
-    }
+    require_keychain();
     for zone in ["Europe/Berlin", "America/New_York"] {
         let w = workspace(zone);
         let slots = w.ok(&["queue", "slots", "add", "tue", "09:00", "--as", "Bob"]);
@@ -136,10 +135,9 @@ fn queued_posts_land_at_nine_local_in_berlin_and_new_york() {
 }
 
 #[test]
+#[ignore = "needs the OS keychain (a Secret Service): scripts/test.sh runs it"]
 fn dst_days_refuse_the_gap_and_ask_which_of_the_twice_times() {
-    if keychain_or_skip().is_none() {
-        return;
-    }
+    require_keychain();
     // (zone, wall time inside the gap, wall time that happens twice, its UTC offsets
     // before and after the change)
     let cases = [
@@ -214,10 +212,9 @@ fn dst_days_refuse_the_gap_and_ask_which_of_the_twice_times() {
 }
 
 #[test]
+#[ignore = "needs the OS keychain (a Secret Service): scripts/test.sh runs it"]
 fn queue_slots_unschedule_drop_and_calendar() {
-    if keychain_or_skip().is_none() {
-        return;
-    }
+    require_keychain();
     let w = workspace("Europe/Berlin");
     assert_eq!(w.ok(&["queue", "slots", "list"]), serde_json::json!([]));
     let id = approved(&w, "Waiting for a slot");

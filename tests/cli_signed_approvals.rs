@@ -6,14 +6,14 @@
 mod support;
 
 use countersign_core::keys::{self, KeySecret};
+use countersign_core::secrets::SecretStore;
 use countersign_core::secrets::SecretString;
 use support::{PASSPHRASE, Workspace};
 
 #[test]
+#[ignore = "needs the OS keychain (a Secret Service): scripts/test.sh runs it"]
 fn a_signed_approval_from_roster_to_audit_export() {
-    let Some(keychain) = support::keychain_or_skip() else {
-        return;
-    };
+    let keychain = support::require_keychain();
     let w = Workspace::new();
     let transcript = std::cell::RefCell::new(String::new());
     let ok = |args: &[&str]| {

@@ -17,15 +17,14 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use countersign_core::secrets::{Channel, SecretString};
-use countersign_core::{App, DraftInput, PartInput, Status, SystemClock, When};
+use countersign_core::{App, DraftInput, PartInput, Parts, Status, When};
 use jiff::{SignedDuration, Timestamp};
 use sandbox_admin::{Admin, Dice};
 use serde_json::json;
-use support::{PASSPHRASE, Workspace, keychain_or_skip};
+use support::{PASSPHRASE, Workspace, require_keychain};
 use uuid::Uuid;
 use x_sandbox::{Sandbox, SandboxConfig, SandboxPost, SandboxThread};
 
@@ -37,18 +36,16 @@ const SPACING: Duration = Duration::from_millis(500);
 /// At least this many kills, however fast the posts go out.
 const MIN_KILLS: u32 = 150;
 
-/// The in-process App (the "laptop" that drafts and approves) must use the keychain channel
-/// the CLI children use.
-fn test_channel_or_skip() -> bool {
-    if Channel::from_env() == Channel::Test {
-        return true;
-    }
-    assert!(
-        std::env::var_os("COUNTERSIGN_REQUIRE_KEYCHAIN").is_none(),
-        "run with COUNTERSIGN_CHANNEL=test"
+/// The in-process App (the "laptop" that drafts and approves) must use the keychain the CLI
+/// children use: the OS keychain on the test channel, as scripts/test.sh sets it.
+fn require_test_channel() -> Parts {
+    assert_eq!(
+        Channel::from_env(),
+        Channel::Test,
+        "run with COUNTERSIGN_CHANNEL=test (scripts/test.sh sets it)"
     );
-    eprintln!("skipped: COUNTERSIGN_CHANNEL=test is not set");
-    false
+    require_keychain();
+    Parts::for_channel(Channel::Test)
 }
 
 /// A Berlin workspace with Ada (admin), Ann (contributor) and Bob (approver), signed into the
@@ -249,10 +246,9 @@ fn unsettled(app: &App) -> Vec<(Uuid, Status)> {
 }
 
 #[test]
+#[ignore = "needs the OS keychain (a Secret Service): scripts/test.sh runs it"]
 fn publisher_killed_at_random_publishes_every_post_exactly_once() {
-    if keychain_or_skip().is_none() || !test_channel_or_skip() {
-        return;
-    }
+    let parts = require_test_channel();
     let began = Instant::now();
     let mut dice = Dice::from_env_or_clock();
     let (w, sandbox, admin) = connected_workspace();
@@ -264,8 +260,11 @@ fn publisher_killed_at_random_publishes_every_post_exactly_once() {
     );
 
     // The team's side, in process: Ann drafts, Bob approves and countersigns the times.
-    let mut app = App::open(w.data_dir(), Arc::new(SystemClock)).unwrap();
-    app.set_unlock_for(Duration::from_secs(3600));
+    let app = App::open(
+        w.data_dir(),
+        parts.with_unlock_for(Duration::from_secs(3600)),
+    )
+    .unwrap();
     app.unlock("Bob", &SecretString::new(PASSPHRASE)).unwrap();
     let mut planned = Vec::new();
     for i in 0..POSTS {
@@ -493,13 +492,15 @@ fn publisher_killed_at_random_publishes_every_post_exactly_once() {
 }
 
 #[test]
+#[ignore = "needs the OS keychain (a Secret Service): scripts/test.sh runs it"]
 fn sigterm_finishes_the_request_in_flight_and_a_second_publisher_is_refused() {
-    if keychain_or_skip().is_none() || !test_channel_or_skip() {
-        return;
-    }
+    let parts = require_test_channel();
     let (w, sandbox, admin) = connected_workspace();
-    let mut app = App::open(w.data_dir(), Arc::new(SystemClock)).unwrap();
-    app.set_unlock_for(Duration::from_secs(600));
+    let app = App::open(
+        w.data_dir(),
+        parts.with_unlock_for(Duration::from_secs(600)),
+    )
+    .unwrap();
     app.unlock("Bob", &SecretString::new(PASSPHRASE)).unwrap();
     let text = "Stopping cleanly mid-request".to_string();
     let id = draft(&app, std::slice::from_ref(&text));

@@ -10,6 +10,7 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use countersign_core::secrets::Keychain;
+use countersign_core::secrets::SecretStore;
 use support::Workspace;
 use x_sandbox::{Sandbox, SandboxConfig};
 
@@ -57,10 +58,9 @@ impl Journey<'_> {
 }
 
 #[test]
+#[ignore = "needs the OS keychain (a Secret Service): scripts/test.sh runs it"]
 fn tokens_live_only_in_the_keychain() {
-    let Some(keychain) = support::keychain_or_skip() else {
-        return;
-    };
+    let keychain = support::require_keychain();
     // Tokens that live 2 minutes are always inside the client's 5-minute refresh margin, so
     // every call rotates them: the journey sees many pairs.
     let sandbox = Sandbox::start_blocking(SandboxConfig {
@@ -199,10 +199,9 @@ fn reqwest_post(base: &str, path: &str, body: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs the OS keychain (a Secret Service): scripts/test.sh runs it"]
 fn processes_sharing_the_grant_never_spend_the_same_refresh_token() {
-    let Some(_keychain) = support::keychain_or_skip() else {
-        return;
-    };
+    let _keychain = support::require_keychain();
     // Tokens inside the refresh margin: every process refreshes before its request. X accepts
     // each refresh token once, so two processes refreshing the same pair at once would leave
     // one refused and the account wrongly marked "needs reconnect".

@@ -178,7 +178,7 @@ async fn blocking<T: Send + 'static>(
     let app = opened(ws).await?;
     tauri::async_runtime::spawn_blocking(move || f(&app))
         .await
-        .map_err(|e| Error::Storage(format!("the command stopped: {e}")))?
+        .map_err(|e| Error::Internal(format!("the command stopped: {e}")))?
 }
 
 fn post_id(id: &str) -> Result<Uuid, Error> {
@@ -287,7 +287,7 @@ commands! {
         ws.settled().await;
         tauri::async_runtime::spawn_blocking(move || handle.state::<Workspace>().reopen())
             .await
-            .map_err(|e| Error::Storage(format!("the command stopped: {e}")))
+            .map_err(|e| Error::Internal(format!("the command stopped: {e}")))
     }
 
     /// The brand account and its settings.
@@ -555,7 +555,7 @@ commands! {
             handle.state::<Workspace>().use_sandbox(&actor)
         })
         .await
-        .map_err(|e| Error::Storage(format!("the command stopped: {e}")))?
+        .map_err(|e| Error::Internal(format!("the command stopped: {e}")))?
     }
 
     /// Revokes the tokens and forgets the connection.
@@ -566,7 +566,7 @@ commands! {
     /// Whether Countersign starts at login.
     async autostart[ws, handle]() -> bool {
         let _ = &ws;
-        handle.autolaunch().is_enabled().map_err(|e| Error::Storage(e.to_string()))
+        handle.autolaunch().is_enabled().map_err(|e| Error::Desktop { what: "read the start-at-login setting", detail: e.to_string() })
     }
 
     /// Starts Countersign at login, or stops doing so.
@@ -574,7 +574,7 @@ commands! {
         let _ = &ws;
         let launcher = handle.autolaunch();
         let done = if enabled { launcher.enable() } else { launcher.disable() };
-        done.and_then(|()| launcher.is_enabled()).map_err(|e| Error::Storage(e.to_string()))
+        done.and_then(|()| launcher.is_enabled()).map_err(|e| Error::Desktop { what: "change the start-at-login setting", detail: e.to_string() })
     }
 
     /// Opens a post on X (or the Sandbox) in the system browser.
@@ -584,7 +584,7 @@ commands! {
         handle
             .opener()
             .open_url(url.as_str(), None::<&str>)
-            .map_err(|e| Error::Storage(e.to_string()))
+            .map_err(|e| Error::Desktop { what: "open the link", detail: e.to_string() })
     }
 
     /// Pauses or resumes publishing (the tray offers the same).
@@ -650,7 +650,7 @@ pub async fn stage_media(
             .map(|()| StagedMedia { token, name })
     })
     .await
-    .map_err(|e| Error::Storage(format!("the command stopped: {e}")))?
+    .map_err(|e| Error::Internal(format!("the command stopped: {e}")))?
 }
 
 /// Header values are ASCII: the UI percent-encodes the file name.

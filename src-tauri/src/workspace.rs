@@ -14,8 +14,9 @@ use std::time::Duration;
 use countersign_core::connection::Connection;
 use countersign_core::publish::PublishOptions;
 use countersign_core::publisher::Publisher;
+use countersign_core::secrets::Channel;
 use countersign_core::x_account::Target;
-use countersign_core::{App, Error, InitOptions, SystemClock};
+use countersign_core::{App, Error, InitOptions, Parts};
 use serde::Serialize;
 use ts_rs::TS;
 use x_sandbox::{Sandbox, SandboxConfig, SandboxUser};
@@ -173,7 +174,7 @@ impl Workspace {
             .as_ref()
             .map(|e| e.message.clone())
             .unwrap_or_else(|| "it is still opening; try again in a moment".into());
-        Err(Error::Storage(format!("the workspace did not open: {why}")))
+        Err(Error::WorkspaceNotOpen { detail: why })
     }
 
     /// Tries again to open the workspace that did not open at start. Blocks: call it off the
@@ -249,8 +250,10 @@ impl Workspace {
         })?;
         // Files attached to a draft that was never saved.
         let _ = std::fs::remove_dir_all(self.staging_dir());
-        let clock = Arc::new(SystemClock);
-        let (app, first_run) = match App::open(&self.data_dir, clock.clone()) {
+        // The app's parts: the system clock and the OS keychain of this install's channel,
+        // read here once (core reads no environment).
+        let parts = Parts::for_channel(Channel::from_env());
+        let (app, first_run) = match App::open(&self.data_dir, parts.clone()) {
             Ok(app) => (app, false),
             Err(Error::NoWorkspace { .. }) => {
                 let app = App::init(
@@ -262,7 +265,7 @@ impl Workspace {
                         solo: false,
                         max_weighted_length: None,
                     },
-                    clock,
+                    parts,
                 )?;
                 (app, true)
             }

@@ -22,11 +22,6 @@ pub const SCREEN: Duration = Duration::from_secs(15);
 /// A screenshot taken right after a DOM change can show the previous frame: wait this long.
 pub const SETTLE: Duration = Duration::from_millis(700);
 
-/// True when the end-to-end test must run (CI): a missing display or driver is a failure.
-pub fn required() -> bool {
-    std::env::var_os("COUNTERSIGN_REQUIRE_E2E").is_some_and(|v| !v.is_empty() && v != "0")
-}
-
 /// The folder for screenshots and logs: `$COUNTERSIGN_E2E_OUT`, else `<target>/e2e-screens`.
 pub fn out_dir(default: &Path) -> PathBuf {
     let dir = std::env::var_os("COUNTERSIGN_E2E_OUT")

@@ -10,12 +10,11 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Instant;
 
-use countersign_core::secrets::SecretString;
+use countersign_core::secrets::{Channel, SecretString};
 use countersign_core::store::ImportedPost;
-use countersign_core::{App, InitOptions, NewMember, Role, SystemClock};
+use countersign_core::{App, InitOptions, NewMember, Parts, Role};
 use jiff::{SignedDuration, Timestamp};
 use uuid::Uuid;
 
@@ -63,7 +62,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             timezone: Some("Europe/Berlin".into()),
             ..Default::default()
         },
-        Arc::new(SystemClock),
+        // The app opens this workspace later with its keychain: the admin's key goes there.
+        Parts::for_channel(Channel::from_env()),
     )?;
     let admin = app.add_member(
         None,

@@ -186,17 +186,18 @@ pub fn new_york_fall_back() -> String {
     day.to_string()
 }
 
-/// The test channel's keychain. Under scripts/test.sh (COUNTERSIGN_REQUIRE_KEYCHAIN) a missing
-/// keychain fails the test; elsewhere the test is skipped, saying so.
-pub fn keychain_or_skip() -> Option<countersign_core::secrets::Keychain> {
+/// The test channel's keychain. A test that needs it fails when this machine has none (such
+/// tests are `#[ignore]`d for plain `cargo test`; scripts/test.sh runs them inside a private
+/// keyring): it never passes without asserting.
+pub fn require_keychain() -> countersign_core::secrets::Keychain {
     use countersign_core::secrets::{Channel, Keychain};
     let k = Keychain::new(Channel::Test);
-    match k.check() {
-        Ok(()) => Some(k),
-        Err(e) if std::env::var_os("COUNTERSIGN_REQUIRE_KEYCHAIN").is_none() => {
-            eprintln!("skipped: no keychain here ({})", e.code());
-            None
-        }
-        Err(e) => panic!("the keychain must work under scripts/test.sh: {e}"),
+    if let Err(e) = k.check() {
+        panic!(
+            "this test needs the OS keychain (run it inside scripts/with-keychain.sh, as \
+             scripts/test.sh does): {e} [{}]",
+            e.code()
+        );
     }
+    k
 }

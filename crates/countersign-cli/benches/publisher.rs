@@ -26,14 +26,11 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use countersign_core::secrets::{Channel, SecretString};
 use countersign_core::x_account::Target;
-use countersign_core::{
-    App, DraftInput, InitOptions, NewMember, PartInput, Role, SystemClock, When,
-};
+use countersign_core::{App, DraftInput, InitOptions, NewMember, PartInput, Parts, Role, When};
 use jiff::{SignedDuration, Timestamp};
 use uuid::Uuid;
 use x_sandbox::{Limits, Sandbox, SandboxConfig};
@@ -150,17 +147,18 @@ fn main() {
     })
     .unwrap();
 
-    let mut app = App::init(
+    let parts =
+        Parts::for_channel(Channel::from_env()).with_unlock_for(Duration::from_secs(24 * 3600));
+    let app = App::init(
         dir.path(),
         InitOptions {
             handle: "sandbox_brand".into(),
             timezone: Some("UTC".into()),
             ..InitOptions::default()
         },
-        Arc::new(SystemClock),
+        parts,
     )
     .unwrap();
-    app.set_unlock_for(Duration::from_secs(24 * 3600));
     app.add_member(None, member("Ada", Role::Admin)).unwrap();
     app.unlock("Ada", &SecretString::new(PASS)).unwrap();
     app.add_member(Some("Ada"), member("Ann", Role::Contributor))

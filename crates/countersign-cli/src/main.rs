@@ -9,6 +9,7 @@
 //! results print is in [`output`].
 
 mod cmd;
+mod hints;
 mod output;
 mod session;
 
@@ -125,12 +126,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if json {
-                eprintln!(
-                    "{}",
-                    serde_json::to_string(&e).unwrap_or_else(|_| e.to_string())
-                );
+                eprintln!("{}", hints::json(&e));
             } else {
-                eprintln!("countersign: {e} [{}]", e.code());
+                eprintln!("countersign: {} [{}]", hints::message(&e), e.code());
             }
             ExitCode::FAILURE
         }

@@ -1,16 +1,13 @@
 //! What every command shares: where the workspace is, opening or creating it, the acting
 //! member's passphrase, the async runtime and post ids.
 //!
-//! [`Session::open`] and [`Session::init`] are the only places the CLI builds an [`App`], and
-//! [`Session::keychain`] the only place it names the secret store, so that when `App` takes its
-//! parts explicitly (clock, secrets, key-derivation cost, unlock window) they are chosen in this
-//! one file.
-
-use std::path::PathBuf;
-use std::sync::Arc;
+//! [`Session::open`] and [`Session::init`] are the only places the CLI builds an [`App`], from
+//! the parts [`Session::parts`] chooses: the system clock and the OS keychain of the install
+//! channel `COUNTERSIGN_CHANNEL` names, read once here (core reads no environment).
 
 use countersign_core::secrets::{Channel, Keychain, SecretString};
-use countersign_core::{App, Error, InitOptions, SystemClock};
+use countersign_core::{App, Error, InitOptions, Parts};
+use std::path::PathBuf;
 use uuid::Uuid;
 
 /// One run of `countersign`: the workspace folder it acts on, as `--data-dir` (or
@@ -41,12 +38,17 @@ impl Session {
 
     /// Opens the existing workspace.
     pub fn open(&self) -> Result<App, Error> {
-        App::open(&self.data_dir()?, Arc::new(SystemClock))
+        App::open(&self.data_dir()?, self.parts())
     }
 
     /// Creates the workspace (`countersign init`).
     pub fn init(&self, options: InitOptions) -> Result<App, Error> {
-        App::init(&self.data_dir()?, options, Arc::new(SystemClock))
+        App::init(&self.data_dir()?, options, self.parts())
+    }
+
+    /// What the workspace runs on: the system clock and this install's OS keychain.
+    pub fn parts(&self) -> Parts {
+        Parts::for_channel(Channel::from_env())
     }
 
     /// The OS keychain for this install's channel (`COUNTERSIGN_CHANNEL`).

@@ -1,24 +1,99 @@
 //! The one check that stands between an approval and X.
 //!
 //! Every path that could publish a post calls [`verify`] right before it does. It trusts
-//! neither the post's status nor the `members` table. It checks that:
+//! neither the post's status nor the `members` table, nor any other column a database admin
+//! could edit. It checks that:
 //!
-//! 1. the approval is a valid Ed25519 signature, by the key the signed roster gave the
-//!    approver at the time of approval, over [`statement`];
-//! 2. the digest of what would be published now matches the one signed;
-//! 3. the signer held an approver or admin role in the signed roster at the time of approval;
-//! 4. the signer is not the author (four-eyes), unless solo mode lets a lone admin be both.
+//! 1. the signed roster still starts at the genesis this machine pinned and still holds the
+//!    head it saw (nobody rewrote or cut it short), and no entry in it was altered;
+//! 2. the approval is a valid Ed25519 signature, by the key the signed roster gave the
+//!    approver, over its [`statement`];
+//! 3. the digest of what would be published now matches the one signed;
+//! 4. the signer held an approver or admin role in the signed roster when approving and
+//!    still does;
+//! 5. the author is who signed the post's first version (authorship is proven, not read from
+//!    `posts.author_id`), and the approver is not them (four-eyes), unless solo mode, a fact of
+//!    the signed roster, lets a lone admin be both; nor did the approver write the version
+//!    they approved, unless they wrote it in the act of approving.
+//!
+//! Approval statements come in two versions: `v1` (before authorship and the roster position
+//! were bound) keeps verifying; every new approval is `v2`, which also binds the author and
+//! the roster head the approver saw.
 
 use jiff::Timestamp;
 use uuid::Uuid;
 
+use serde::Serialize;
+
 use crate::content;
 use crate::keys;
-use crate::model::{Account, Approval, Post, Role, Status};
-use crate::roster::Roster;
+use crate::model::{Account, Approval, Post, Role, Status, VersionProof};
+use crate::roster::{Roster, RosterPin};
 
-/// The canonical bytes an approver signs: who, which post and version, the content digest,
-/// the scheduled instant (or `-`) and when they approved, each length-prefixed.
+/// What a `v2` approval statement binds beyond `v1`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Statement {
+    /// The author the approver saw (proven by the first version's signature).
+    pub author_id: Uuid,
+    /// The roster head the approver's machine verified: its length and its last hash.
+    pub roster_seq: i64,
+    pub roster_hash: String,
+}
+
+/// The bytes `approval`'s signature is over, in its own statement version.
+pub fn statement_of(workspace_id: &str, a: &Approval) -> Vec<u8> {
+    match &a.statement {
+        None => statement(
+            a.approver.id,
+            a.post_id,
+            a.version,
+            &a.digest,
+            a.scheduled_at,
+            a.at,
+        ),
+        Some(st) => keys::statement(&[
+            "countersign/approval/v2",
+            workspace_id,
+            &a.approver.id.to_string(),
+            &a.post_id.to_string(),
+            &a.version.to_string(),
+            &a.digest,
+            &a.scheduled_at
+                .map(|t| t.as_millisecond().to_string())
+                .unwrap_or_else(|| "-".into()),
+            &a.at.as_millisecond().to_string(),
+            &st.author_id.to_string(),
+            &st.roster_seq.to_string(),
+            &st.roster_hash,
+            if a.edited { "edited" } else { "as-is" },
+        ]),
+    }
+}
+
+/// The bytes an editor signs when saving a version: which post, which version, whose post it
+/// is, who saved it, and the digest of what it says.
+pub fn version_statement(
+    workspace_id: &str,
+    post_id: Uuid,
+    version: u32,
+    author_id: Uuid,
+    editor_id: Uuid,
+    digest: &str,
+) -> Vec<u8> {
+    keys::statement(&[
+        "countersign/version/v1",
+        workspace_id,
+        &post_id.to_string(),
+        &version.to_string(),
+        &author_id.to_string(),
+        &editor_id.to_string(),
+        digest,
+    ])
+}
+
+/// The `v1` canonical bytes an approver signed: who, which post and version, the content
+/// digest, the scheduled instant (or `-`) and when they approved, each length-prefixed.
 pub fn statement(
     member_id: Uuid,
     post_id: Uuid,
@@ -40,13 +115,23 @@ pub fn statement(
     ])
 }
 
+/// Everything [`verify`] looks at.
+#[derive(Debug)]
+pub struct Evidence<'a> {
+    pub workspace_id: &'a str,
+    pub post: &'a Post,
+    pub approval: Option<&'a Approval>,
+    pub account: &'a Account,
+    pub roster: &'a Roster,
+    /// What each version's editor signed, oldest first.
+    pub versions: &'a [VersionProof],
+    /// What this machine pinned of the roster; `None` only before it ever saw one.
+    pub pin: Option<&'a RosterPin>,
+}
+
 /// Why a post may not be published on its approval.
-pub fn verify(
-    post: &Post,
-    approval: Option<&Approval>,
-    account: &Account,
-    roster: &Roster,
-) -> Result<(), String> {
+pub fn verify(ev: &Evidence<'_>) -> Result<(), String> {
+    let (post, account, roster) = (ev.post, ev.account, ev.roster);
     if !matches!(
         post.status,
         Status::Approved | Status::Scheduled | Status::Publishing | Status::Missed
@@ -56,11 +141,33 @@ pub fn verify(
             post.status.describe()
         ));
     }
-    let Some(a) = approval else {
+    let Some(a) = ev.approval else {
         return Err("there is no approval in force".into());
     };
-    // 1 and 3: the signer as the signed roster had them when they approved.
-    let Some(holder) = roster.at(a.at).remove(&a.approver.id) else {
+    // 1: the roster is the one this machine trusted, whole.
+    if let Some(pin) = ev.pin {
+        roster.check_pin(pin)?;
+    }
+    if let Some((seq, reason)) = roster.broken() {
+        return Err(format!(
+            "the signed roster was altered at entry {seq} ({reason})"
+        ));
+    }
+    // 2 and 4: the signer as the signed roster had them when they approved: at the roster head
+    // they saw (v2), or at the time they gave (v1).
+    let then = match &a.statement {
+        Some(st) => {
+            let seen = usize::try_from(st.roster_seq - 1)
+                .ok()
+                .and_then(|i| roster.entries().get(i));
+            if st.roster_seq > 0 && seen.is_none_or(|(e, _)| e.hash != st.roster_hash) {
+                return Err("the signed roster the approver saw is no longer there".into());
+            }
+            roster.upto(st.roster_seq)
+        }
+        None => roster.at(a.at),
+    };
+    let Some(holder) = then.get(&a.approver.id) else {
         return Err(format!(
             "{} was not in the signed roster when the approval was made",
             a.approver.name
@@ -75,18 +182,14 @@ pub fn verify(
             holder.name
         ));
     }
-    let signed = statement(
-        a.approver.id,
-        a.post_id,
-        a.version,
-        &a.digest,
-        a.scheduled_at,
-        a.at,
-    );
-    if !keys::verify(&holder.public_key, &signed, signature) {
+    if !keys::verify(
+        &holder.public_key,
+        &statement_of(ev.workspace_id, a),
+        signature,
+    ) {
         return Err("the approval's signature does not verify".into());
     }
-    // 2: the signed statement is about exactly this post as it stands.
+    // 3: the signed statement is about exactly this post as it stands.
     if a.post_id != post.id {
         return Err("the approval belongs to another post".into());
     }
@@ -115,11 +218,82 @@ pub fn verify(
             holder.name
         ));
     }
-    // 4: four-eyes.
-    if a.approver.id == post.author.id
-        && !(account.solo_mode && a.solo && holder.role == Role::Admin)
+    match roster.current().get(&a.approver.id) {
+        Some(h) if h.active && h.role.reviews() => {}
+        _ => {
+            return Err(format!(
+                "{} is no longer an active approver or admin in the signed roster",
+                holder.name
+            ));
+        }
+    }
+    // 5: authorship, proven by signatures where the versions carry them.
+    let author = proven_author(ev, a)?;
+    if let Some(st) = &a.statement
+        && st.author_id != author
     {
+        return Err("the post's author is not the one the approver saw".into());
+    }
+    if a.approver.id == author && !(roster.solo() && a.solo && holder.role == Role::Admin) {
         return Err(format!("{} approved their own post", holder.name));
     }
+    if let Some(editor) = signed_editor(ev, post.version)?
+        && editor == a.approver.id
+        && editor != author
+        && !a.edited
+    {
+        return Err(format!(
+            "{} approved version {} which they wrote themselves",
+            holder.name, post.version
+        ));
+    }
     Ok(())
+}
+
+/// The post's author: the member who signed its first version. A post from before versions
+/// were signed falls back to the stored author, which a `v2` approval then binds.
+fn proven_author(ev: &Evidence<'_>, a: &Approval) -> Result<Uuid, String> {
+    let stored = ev.post.author.id;
+    let first = ev.versions.iter().find(|v| v.version == 1);
+    let Some(v) = first.filter(|v| v.signature.is_some()) else {
+        return Ok(a.statement.as_ref().map_or(stored, |st| st.author_id));
+    };
+    if v.author_id != Some(stored) || v.editor_id != stored {
+        return Err("the post's author is not the member who signed its first version".into());
+    }
+    match signed_editor(ev, 1)? {
+        Some(id) if id == stored => Ok(stored),
+        _ => Err("the post's author is not the member who signed its first version".into()),
+    }
+}
+
+/// Who signed `version`, if it is signed: the signature must verify under a key the signed
+/// roster gave that member at some point.
+fn signed_editor(ev: &Evidence<'_>, version: u32) -> Result<Option<Uuid>, String> {
+    let Some(v) = ev.versions.iter().find(|v| v.version == version) else {
+        return Ok(None);
+    };
+    let (Some(sig), Some(author), Some(digest)) = (&v.signature, v.author_id, &v.digest) else {
+        return Ok(None);
+    };
+    let bytes = version_statement(
+        ev.workspace_id,
+        ev.post.id,
+        v.version,
+        author,
+        v.editor_id,
+        digest,
+    );
+    let signed = ev
+        .roster
+        .keys_of(v.editor_id)
+        .iter()
+        .any(|pk| keys::verify(pk, &bytes, sig));
+    if !signed {
+        return Err(format!(
+            "version {} does not carry a valid signature of the member who saved it",
+            v.version
+        ));
+    }
+    Ok(Some(v.editor_id))
 }

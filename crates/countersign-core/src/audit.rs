@@ -20,6 +20,128 @@ use crate::keys::{self, MemberKey};
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// Every action the audit trail records. The names are an export format (third parties verify
+/// exports, `docs/audit-export.md` lists them): add new ones, never rename one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditAction {
+    WorkspaceCreated,
+    AccountChanged,
+    AccountConnected,
+    AccountDisconnected,
+    AccountNeedsReconnect,
+    MemberAdded,
+    MemberDeactivated,
+    MemberRoleChanged,
+    MemberRekeyed,
+    SoloModeChanged,
+    DraftCreated,
+    Edited,
+    ApprovalVoided,
+    Submitted,
+    Approved,
+    ChangesRequested,
+    Rejected,
+    Commented,
+    HistoryImported,
+    Scheduled,
+    QueueSlotAdded,
+    QueueSlotRemoved,
+    Unscheduled,
+    Dropped,
+    MarkedPosted,
+    PublishClaimed,
+    PublishRefused,
+    Posted,
+    PublishFailed,
+    NeedsCheck,
+    Missed,
+}
+
+impl AuditAction {
+    /// Every action, in the order `docs/audit-export.md` lists them.
+    pub const ALL: [AuditAction; 31] = [
+        AuditAction::WorkspaceCreated,
+        AuditAction::AccountChanged,
+        AuditAction::AccountConnected,
+        AuditAction::AccountDisconnected,
+        AuditAction::AccountNeedsReconnect,
+        AuditAction::MemberAdded,
+        AuditAction::MemberDeactivated,
+        AuditAction::MemberRoleChanged,
+        AuditAction::MemberRekeyed,
+        AuditAction::SoloModeChanged,
+        AuditAction::DraftCreated,
+        AuditAction::Edited,
+        AuditAction::ApprovalVoided,
+        AuditAction::Submitted,
+        AuditAction::Approved,
+        AuditAction::ChangesRequested,
+        AuditAction::Rejected,
+        AuditAction::Commented,
+        AuditAction::HistoryImported,
+        AuditAction::Scheduled,
+        AuditAction::QueueSlotAdded,
+        AuditAction::QueueSlotRemoved,
+        AuditAction::Unscheduled,
+        AuditAction::Dropped,
+        AuditAction::MarkedPosted,
+        AuditAction::PublishClaimed,
+        AuditAction::PublishRefused,
+        AuditAction::Posted,
+        AuditAction::PublishFailed,
+        AuditAction::NeedsCheck,
+        AuditAction::Missed,
+    ];
+
+    /// The name written into the trail and the export.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::WorkspaceCreated => "workspace_created",
+            AuditAction::AccountChanged => "account_changed",
+            AuditAction::AccountConnected => "account_connected",
+            AuditAction::AccountDisconnected => "account_disconnected",
+            AuditAction::AccountNeedsReconnect => "account_needs_reconnect",
+            AuditAction::MemberAdded => "member_added",
+            AuditAction::MemberDeactivated => "member_deactivated",
+            AuditAction::MemberRoleChanged => "member_role_changed",
+            AuditAction::MemberRekeyed => "member_rekeyed",
+            AuditAction::SoloModeChanged => "solo_mode_changed",
+            AuditAction::DraftCreated => "draft_created",
+            AuditAction::Edited => "edited",
+            AuditAction::ApprovalVoided => "approval_voided",
+            AuditAction::Submitted => "submitted",
+            AuditAction::Approved => "approved",
+            AuditAction::ChangesRequested => "changes_requested",
+            AuditAction::Rejected => "rejected",
+            AuditAction::Commented => "commented",
+            AuditAction::HistoryImported => "history_imported",
+            AuditAction::Scheduled => "scheduled",
+            AuditAction::QueueSlotAdded => "queue_slot_added",
+            AuditAction::QueueSlotRemoved => "queue_slot_removed",
+            AuditAction::Unscheduled => "unscheduled",
+            AuditAction::Dropped => "dropped",
+            AuditAction::MarkedPosted => "marked_posted",
+            AuditAction::PublishClaimed => "publish_claimed",
+            AuditAction::PublishRefused => "publish_refused",
+            AuditAction::Posted => "posted",
+            AuditAction::PublishFailed => "publish_failed",
+            AuditAction::NeedsCheck => "needs_check",
+            AuditAction::Missed => "missed",
+        }
+    }
+
+    /// The action named `name`, if it is one.
+    pub fn parse(name: &str) -> Option<AuditAction> {
+        AuditAction::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One line of the audit trail, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEntry {
@@ -147,7 +269,11 @@ impl ExportLine {
 }
 
 /// The actions whose detail announces a member's public key (`member_id`, `public_key`).
-pub const KEY_ANNOUNCEMENTS: [&str; 3] = ["member_added", "member_rekeyed", "member_role_changed"];
+pub const KEY_ANNOUNCEMENTS: [AuditAction; 3] = [
+    AuditAction::MemberAdded,
+    AuditAction::MemberRekeyed,
+    AuditAction::MemberRoleChanged,
+];
 
 /// Checks one export (JSON Lines) on its own: parses every line, then runs [`verify`].
 pub fn verify_export(text: &str) -> AuditReport {
@@ -230,7 +356,7 @@ pub fn verify(entries: impl IntoIterator<Item = AuditEntry>) -> AuditReport {
             };
         }
         signing |= e.signature.is_some();
-        if KEY_ANNOUNCEMENTS.contains(&e.action.as_str())
+        if AuditAction::parse(&e.action).is_some_and(|a| KEY_ANNOUNCEMENTS.contains(&a))
             && let Ok(d) = serde_json::from_str::<serde_json::Value>(&e.detail)
         {
             let id = d["member_id"]
@@ -284,6 +410,23 @@ fn signature_problem(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The action names are a published format: the export doc lists exactly these, in order.
+    #[test]
+    fn the_export_doc_lists_every_action() {
+        let doc = include_str!("../../../docs/audit-export.md");
+        let listed: Vec<&str> = doc
+            .lines()
+            .skip_while(|l| *l != "## Actions")
+            .filter_map(|l| l.strip_prefix("| `"))
+            .filter_map(|l| l.split('`').next())
+            .collect();
+        let names: Vec<&str> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(listed, names);
+        for a in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(a.as_str()), Some(a));
+        }
+    }
 
     fn chain(n: i64) -> Vec<AuditEntry> {
         let mut prev = GENESIS.to_string();

@@ -2,16 +2,16 @@
 //!
 //! What is safe to read (where the API is, the client id, the X user, whether the connection
 //! works, the last rate-limit budgets X reported) is kept in the workspace database. The tokens
-//! are not: [`KeychainTokens`] keeps them in the OS keychain, under a key made from the
+//! are not: [`SecretTokens`] keeps them in the secret store (the OS keychain), under a key made from the
 //! workspace's id, as one JSON secret. HTTP to X stays in `countersign-x`.
 
-use std::path::PathBuf;
+use std::sync::Arc;
 
 use countersign_x::{Budget, RefreshGuard, TokenStore, TokenStoreError, Tokens};
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::secrets::{Keychain, SecretString};
+use crate::secrets::{SecretStore, SecretString};
 
 /// The OAuth client id the app uses with a sandbox (any id works there).
 pub const SANDBOX_CLIENT_ID: &str = "countersign-sandbox";
@@ -104,28 +104,22 @@ impl BudgetRow {
     }
 }
 
-/// X's tokens in the OS keychain, as one JSON secret, with a lock file that keeps the app, the
-/// CLI and the publisher from refreshing the same grant at once.
+/// X's tokens in the secret store (the OS keychain), as one JSON secret, refreshed under the
+/// store's refresh lock so the app, the CLI and the publisher never refresh one grant at once.
 #[derive(Debug, Clone)]
-pub struct KeychainTokens {
-    keychain: Keychain,
+pub struct SecretTokens {
+    secrets: Arc<dyn SecretStore>,
     key: String,
-    lock_file: Option<PathBuf>,
 }
 
-impl KeychainTokens {
-    pub fn new(keychain: Keychain, key: String) -> Self {
-        KeychainTokens {
-            keychain,
-            key,
-            lock_file: None,
-        }
+impl SecretTokens {
+    pub fn new(secrets: Arc<dyn SecretStore>, key: String) -> Self {
+        SecretTokens { secrets, key }
     }
 
-    /// Refreshes take an exclusive OS lock on `path` (created if missing; holds no data).
-    pub fn with_lock_file(mut self, path: PathBuf) -> Self {
-        self.lock_file = Some(path);
-        self
+    /// Forgets the tokens, with core's error.
+    pub fn clear_now(&self) -> crate::Result<()> {
+        self.secrets.delete(&self.key)
     }
 }
 
@@ -134,16 +128,9 @@ fn store_error(e: crate::Error) -> TokenStoreError {
     TokenStoreError::new(format!("{e} [{}]", e.code()))
 }
 
-impl KeychainTokens {
-    /// Forgets the tokens, with core's error.
-    pub fn clear_now(&self) -> crate::Result<()> {
-        self.keychain.delete(&self.key)
-    }
-}
-
-impl TokenStore for KeychainTokens {
+impl TokenStore for SecretTokens {
     fn load(&self) -> Result<Option<Tokens>, TokenStoreError> {
-        let Some(secret) = self.keychain.get(&self.key).map_err(store_error)? else {
+        let Some(secret) = self.secrets.get(&self.key).map_err(store_error)? else {
             return Ok(None);
         };
         serde_json::from_str(secret.expose())
@@ -158,28 +145,19 @@ impl TokenStore for KeychainTokens {
     fn save(&self, tokens: &Tokens) -> Result<(), TokenStoreError> {
         let json =
             serde_json::to_string(tokens).map_err(|e| TokenStoreError::new(e.to_string()))?;
-        self.keychain
+        self.secrets
             .set(&self.key, &SecretString::new(json))
             .map_err(store_error)
     }
 
     fn clear(&self) -> Result<(), TokenStoreError> {
-        self.keychain.delete(&self.key).map_err(store_error)
+        self.secrets.delete(&self.key).map_err(store_error)
     }
 
     fn lock_refresh(&self) -> Result<Option<RefreshGuard>, TokenStoreError> {
-        let Some(path) = &self.lock_file else {
-            return Ok(None);
-        };
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(path)
-            .map_err(|e| TokenStoreError::new(format!("cannot open {}: {e}", path.display())))?;
-        // Blocks until no other process holds it; released when the file is closed.
-        file.lock()
-            .map_err(|e| TokenStoreError::new(format!("cannot lock {}: {e}", path.display())))?;
-        Ok(Some(Box::new(file)))
+        self.secrets
+            .lock_refresh(&self.key)
+            .map(Some)
+            .map_err(store_error)
     }
 }

@@ -18,9 +18,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum Error {
     // --- the workspace and its database file -------------------------------------------------
-    #[error("no Countersign workspace in {}: run `countersign init --handle HANDLE` first", dir.display())]
+    #[error("no Countersign workspace in {}: create one first", dir.display())]
     NoWorkspace { dir: PathBuf },
-    #[error("a Countersign workspace already exists in {}; use another --data-dir", dir.display())]
+    #[error("a Countersign workspace already exists in {}; choose another folder", dir.display())]
     AlreadyInitialized { dir: PathBuf },
     #[error("{} is not a Countersign database ({detail}); nothing was changed", path.display())]
     NotADatabase { path: PathBuf, detail: String },
@@ -35,15 +35,25 @@ pub enum Error {
         known: i64,
     },
     #[error(
-        "{} is damaged ({detail}); restore the latest copy made with `countersign backup`. \
+        "{} is damaged ({detail}); restore the latest backup copy of the workspace. \
          Nothing was changed",
         path.display()
     )]
     Corrupt { path: PathBuf, detail: String },
     #[error("the workspace database is busy in another process; try again in a moment")]
     Busy,
+    /// The database failed in a way that has no better name (the store's own errors only).
     #[error("storage error: {0}")]
     Storage(String),
+    /// Something that must not happen did: a bug, reported rather than hidden.
+    #[error("internal error: {0}; please report this")]
+    Internal(String),
+    /// The desktop around the app refused something (starting at login, opening a link).
+    #[error("the desktop could not {what}: {detail}")]
+    Desktop { what: &'static str, detail: String },
+    /// The workspace is still opening, or failed to open (the shell says which).
+    #[error("the workspace is not open: {detail}")]
+    WorkspaceNotOpen { detail: String },
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -66,21 +76,36 @@ pub enum Error {
     InvalidInitials { initials: String },
     #[error("a member named {name:?} already exists; pick another name")]
     MemberExists { name: String },
-    #[error("no member named {name:?}; `countersign member list` shows who is here")]
+    #[error("no member named {name:?}; the team list shows who is here")]
     UnknownMember { name: String },
     #[error("{name} is deactivated and can no longer act in this workspace")]
     MemberInactive { name: String },
-    #[error("{name} is {} and may not {action}; {}", role.with_article(), needed_role(action))]
+    #[error("{name} is {} and may not {action}; {needed}", role.with_article())]
     RoleNotAllowed {
         name: String,
         role: Role,
         action: &'static str,
+        needed: &'static str,
     },
+    #[error(
+        "{name} is {table} in the members table but {roster} in the signed roster; the roster \
+         decides, so this was refused. An admin can give {name} a role, which signs it"
+    )]
+    RosterDisagrees {
+        name: String,
+        table: String,
+        roster: String,
+    },
+    #[error(
+        "the signed roster was altered at entry {seq} ({reason}); nothing is countersigned or \
+         published until the workspace is restored from a backup"
+    )]
+    RosterAltered { seq: i64, reason: String },
     #[error("{name} is the last active admin and cannot be deactivated; add another admin first")]
     LastAdmin { name: String },
 
     // --- posts and the workflow -----------------------------------------------------------------
-    #[error("no post with id {id}; `countersign draft list` shows the posts")]
+    #[error("no post with id {id}; it may have been removed, or the id is mistyped")]
     UnknownPost { id: String },
     #[error("cannot {action} a post that is {}", status.describe())]
     InvalidTransition {
@@ -98,7 +123,7 @@ pub enum Error {
     SelfApproval { name: String, solo_possible: bool },
     #[error(
         "{name} wrote version {version} of this post and so cannot countersign it (four-eyes rule); \
-         another approver must, or edit while approving (approve --part N --text T), which is recorded"
+         another approver must, or {name} can edit while approving, which is recorded"
     )]
     OwnEdit { name: String, version: u32 },
     #[error("{detail}")]
@@ -107,7 +132,7 @@ pub enum Error {
     NoParts,
     #[error("a thread has at most 25 parts; this one would have {count}")]
     TooManyParts { count: usize },
-    #[error("part {part} does not exist; the post has {count} part(s) (use --part {next} to add one)", next = count + 1)]
+    #[error("part {part} does not exist; the post has {count} part(s) (part {next} adds one)", next = count + 1)]
     NoSuchPart { part: usize, count: usize },
     #[error("part {part} is empty; write something or remove the part")]
     EmptyPart { part: usize },
@@ -170,7 +195,7 @@ pub enum Error {
     },
     #[error(
         "{wall} happens twice in {zone} (clocks fall back): at {earlier} and at {later}; \
-         say which with --fold earlier or --fold later"
+         say which of the two you mean"
     )]
     AmbiguousTime {
         wall: String,
@@ -206,43 +231,38 @@ pub enum Error {
     WrongAccount { signed_in: String, handle: String },
     #[error("{url:?} is not a URL such as http://127.0.0.1:8080")]
     InvalidUrl { url: String },
-    #[error("the X account is not connected; run `countersign account connect` (or --sandbox URL)")]
+    #[error("the X account is not connected; connect it (or a sandbox) first")]
     NotConnected,
     #[error(
-        "no X client id is configured; register a Native App on X's developer portal and pass --client-id (see README)"
+        "no X client id is configured; register a Native App on X's developer portal and give its client id (see README)"
     )]
     NoClientId,
 
     // --- member keys and the signed roster -----------------------------------------------------
-    #[error(
-        "{name}'s signing key is sealed with a passphrase: give it (the prompt, or \
-         COUNTERSIGN_PASSPHRASE for scripts)"
-    )]
+    #[error("{name}'s signing key is sealed with a passphrase: give {name}'s passphrase")]
     PassphraseRequired { name: String },
     #[error(
-        "{name} is {} and needs a passphrase to seal their signing key: choose one (the prompt, \
-         or COUNTERSIGN_NEW_PASSPHRASE for scripts)", role.with_article()
+        "{name} is {} and needs a passphrase to seal their signing key: choose one",
+        role.with_article()
     )]
     NewPassphraseRequired { name: String, role: Role },
     #[error(
-        "the passphrase for {name} is wrong; try again, or ask an admin to re-key {name} (`countersign member rekey`)"
+        "the passphrase for {name} is wrong; try again, or ask an admin to give {name} a new key"
     )]
     WrongPassphrase { name: String },
     #[error("a passphrase for {name} must have at least {min} characters; choose a longer one")]
     PassphraseTooShort { name: String, min: usize },
     #[error(
-        "{name} has no signing key in this machine's keychain; ask an admin to re-key them \
-         (`countersign member rekey \"{name}\" --as ADMIN`)"
+        "{name} has no signing key in this machine's keychain; ask an admin to give {name} a new key"
     )]
     MemberKeyMissing { name: String },
     #[error(
-        "{name}'s signing key in the keychain is unreadable; ask an admin to re-key them \
-         (`countersign member rekey \"{name}\" --as ADMIN`)"
+        "{name}'s signing key in the keychain is unreadable; ask an admin to give {name} a new key"
     )]
     MemberKeyUnreadable { name: String },
     #[error(
         "{name} is not an admin in the signed roster, so their signature would not count; ask a \
-         signed-in admin to run `countersign member role \"{name}\" --role admin --as ADMIN`"
+         signed-in admin to give {name} the admin role, which signs them in"
     )]
     SignerNotInRoster { name: String },
     #[error("the two passphrases for {name} differ; type the same one twice")]
@@ -263,13 +283,13 @@ pub enum Error {
     InvalidWeekday { input: String },
     #[error("{weekday} {time} is already a queue slot")]
     SlotExists { weekday: String, time: String },
-    #[error("there is no queue slot {weekday} {time}; `countersign queue slots list` shows them")]
+    #[error("there is no queue slot {weekday} {time}; the queue's slot list shows them")]
     UnknownSlot { weekday: String, time: String },
     #[error(
-        "the queue has no free slot in the next {weeks} weeks; add slots (`countersign queue slots add DAY HH:MM --as NAME`) or schedule at an exact time"
+        "the queue has no free slot in the next {weeks} weeks; add weekly slots or schedule at an exact time"
     )]
     QueueFull { weeks: u32 },
-    #[error("post {id} is not in the queue (it was not added with --queue, or is not scheduled)")]
+    #[error("post {id} is not in the queue (it was not added to the queue, or is not scheduled)")]
     NotInQueue { id: String },
     #[error("the queue has {len} posts; position {position} is outside 1..{len}")]
     NoSuchPosition { position: usize, len: usize },
@@ -285,13 +305,6 @@ pub enum Error {
     InvalidPostUrl { url: String },
 }
 
-fn needed_role(action: &str) -> &'static str {
-    match action {
-        "manage members" | "change the account" => "only an admin may",
-        _ => "an approver or admin may",
-    }
-}
-
 impl Error {
     /// The stable code for this error. Never rename one: scripts and the UI match on it.
     pub fn code(&self) -> &'static str {
@@ -303,6 +316,11 @@ impl Error {
             Error::Corrupt { .. } => "corrupt_database",
             Error::Busy => "busy",
             Error::Storage(_) => "storage",
+            Error::Internal(_) => "internal",
+            Error::Desktop { .. } => "desktop",
+            Error::WorkspaceNotOpen { .. } => "workspace_not_open",
+            Error::RosterDisagrees { .. } => "roster_disagrees",
+            Error::RosterAltered { .. } => "roster_altered",
             Error::Io { .. } => "io",
             Error::InvalidHandle { .. } => "invalid_handle",
             Error::UnknownTimezone { .. } => "unknown_timezone",
@@ -387,5 +405,15 @@ impl serde::Serialize for Error {
         s.serialize_field("code", self.code())?;
         s.serialize_field("message", &self.to_string())?;
         s.end()
+    }
+}
+
+/// Time arithmetic out of range (a date past year 9999, a span too large): the input was
+/// unusable, not the store.
+impl From<jiff::Error> for Error {
+    fn from(e: jiff::Error) -> Self {
+        Error::InvalidInput {
+            detail: format!("that time is out of range: {e}"),
+        }
     }
 }

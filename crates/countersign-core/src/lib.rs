@@ -4,7 +4,9 @@
 //! out. This crate holds all of that and nothing about windows or HTTP:
 //!
 //! - [`App`] is the one handle every adapter (the Tauri shell, the `countersign` CLI, tests)
-//!   calls: one method per use case, each returning [`Error`] with a stable code.
+//!   calls: one method per use case, each returning [`Error`] with a stable code. It is
+//!   assembled from explicit [`Parts`] (clock, secret store, key-derivation cost), and its use
+//!   cases live in one module per area under [`app`].
 //! - [`workflow`] is the state machine: who may move a post from which state.
 //! - [`content`] decides what exactly is published and computes the digest an approval binds;
 //!   [`approval::verify`] is the single check every publishing path runs.
@@ -13,9 +15,11 @@
 //! - [`audit`] keeps the hash-chained audit trail.
 //! - [`schedule`] turns wall times in a brand's zone into instants, DST-correctly.
 //! - [`media`] checks attachments against X's limits and keeps them by content hash.
-//! - [`secrets`] keeps secrets in the OS keychain, and nowhere else.
+//! - [`secrets`] keeps secrets in the OS keychain (or, for domain tests, in memory), and
+//!   nowhere else.
 //! - Time comes from a [`Clock`], so tests move time instead of sleeping.
 
+mod acts;
 pub mod app;
 pub mod approval;
 pub mod audit;
@@ -26,28 +30,33 @@ pub mod count;
 pub mod diff;
 pub mod error;
 pub mod events;
-pub mod history;
 pub mod keys;
 pub mod media;
 pub mod model;
-pub mod publish;
 pub mod publisher;
-pub mod queue;
 pub mod roster;
 pub mod schedule;
 pub mod secrets;
+mod signer;
 pub mod store;
 pub mod workflow;
-pub mod x_account;
 
-pub use app::{
-    App, DraftInput, Edit, InitOptions, MediaInput, NewMember, PartInput, Permissions, Permit,
-    PostView, When,
-};
+// The use-case areas under their old names, which adapters and scripts know.
+pub use app::account as x_account;
+pub use app::history;
+pub use app::publishing as publish;
+pub use app::time as queue;
+
+pub use app::account::AccountChange;
+pub use app::drafting::{DraftInput, Edit, MediaInput, PartInput};
+pub use app::history::ExportFormat;
+pub use app::members::{NewMember, RosterLine};
+pub use app::review::{Permissions, Permit, PostView, ReviewDiff};
+pub use app::time::Decision;
+pub use app::time::When;
+pub use app::{App, InitOptions, Parts};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 pub use events::Event;
-pub use history::ExportFormat;
 pub use model::{Account, Approval, Comment, Member, Post, Role, Status};
-pub use queue::Decision;
 pub use store::{HistoryQuery, HistoryRow};

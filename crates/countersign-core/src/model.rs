@@ -324,8 +324,10 @@ pub struct Approval {
     pub edited: bool,
     /// SHA-256 of the public key that signed, hex.
     pub key_fingerprint: Option<String>,
-    /// The approver's Ed25519 signature over [`crate::approval::statement`], hex.
+    /// The approver's Ed25519 signature over [`crate::approval::statement_of`], hex.
     pub signature: Option<String>,
+    /// What a `v2` statement binds besides; `None` for a `v1` approval.
+    pub statement: Option<crate::approval::Statement>,
 }
 
 /// A remark on a post, from any member.
@@ -349,6 +351,18 @@ pub struct Version {
     pub editor: Member,
     pub at: Timestamp,
     pub content: Content,
+}
+
+/// What a version's editor signed when saving it (see [`crate::approval::version_statement`]).
+/// Versions saved before editors signed them have no signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionProof {
+    pub version: u32,
+    pub editor_id: Uuid,
+    pub author_id: Option<Uuid>,
+    /// The content digest (without a time) the editor signed.
+    pub digest: Option<String>,
+    pub signature: Option<String>,
 }
 
 /// Content of plain text parts, for tests.

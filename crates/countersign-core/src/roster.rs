@@ -34,6 +34,8 @@ pub struct RosterEntry {
     pub public_key: String,
     pub active: bool,
     pub at: Timestamp,
+    /// Solo mode as this entry sets it (`v2` entries); `None` leaves it as it was.
+    pub solo: Option<bool>,
     /// The admin who signed, if anyone did.
     pub signer_id: Option<Uuid>,
     pub signature: Option<String>,
@@ -43,22 +45,35 @@ pub struct RosterEntry {
 
 impl RosterEntry {
     /// The hash this entry must carry. `workspace_id` binds it to one workspace, so an entry
-    /// cannot be copied into another.
+    /// cannot be copied into another. An entry that sets solo mode uses the `v2` encoding,
+    /// which adds it as the last field; the others keep `v1`, so old rosters still verify.
     pub fn expected_hash(&self, workspace_id: &str) -> String {
-        let bytes = keys::statement(&[
-            "countersign/roster/v1",
+        let solo = self.solo.map(|on| if on { "solo" } else { "four-eyes" });
+        let (seq, member, at) = (
+            self.seq.to_string(),
+            self.member_id.to_string(),
+            self.at.as_millisecond().to_string(),
+        );
+        let signer = self.signer_id.map(|u| u.to_string()).unwrap_or_default();
+        let mut fields = vec![
+            if solo.is_some() {
+                "countersign/roster/v2"
+            } else {
+                "countersign/roster/v1"
+            },
             workspace_id,
-            &self.seq.to_string(),
+            &seq,
             &self.prev_hash,
-            &self.member_id.to_string(),
+            &member,
             &self.name,
             self.role.as_str(),
             &self.public_key,
             if self.active { "active" } else { "inactive" },
-            &self.at.as_millisecond().to_string(),
-            &self.signer_id.map(|u| u.to_string()).unwrap_or_default(),
-        ]);
-        hex::encode(Sha256::digest(bytes))
+            &at,
+            &signer,
+        ];
+        fields.extend(solo);
+        hex::encode(Sha256::digest(keys::statement(&fields)))
     }
 
     /// Fills in `hash` and, when a signer is given, `signer_id` and `signature`.
@@ -93,6 +108,16 @@ impl Standing {
     pub fn counts(&self) -> bool {
         matches!(self, Standing::Signed | Standing::Genesis)
     }
+}
+
+/// What a machine remembers of a roster it trusted: the hash of its first entry (the genesis)
+/// and its head then (the high-water mark). Kept outside the workspace database, so whoever
+/// can edit the database cannot move it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct RosterPin {
+    pub genesis: String,
+    pub seq: i64,
+    pub hash: String,
 }
 
 /// A member as the counted roster has them.
@@ -156,6 +181,28 @@ impl Roster {
         state
     }
 
+    /// Who held what once the first `seq` entries were in, by the entries that count.
+    pub fn upto(&self, seq: i64) -> HashMap<Uuid, Holder> {
+        let mut state = HashMap::new();
+        for (e, s) in &self.entries {
+            if s.counts() && e.seq <= seq {
+                state.insert(e.member_id, holder(e));
+            }
+        }
+        state
+    }
+
+    /// Every public key the counted roster ever gave a member, oldest first.
+    pub fn keys_of(&self, member_id: Uuid) -> Vec<String> {
+        let mut keys: Vec<String> = Vec::new();
+        for (e, s) in &self.entries {
+            if s.counts() && e.member_id == member_id && !keys.contains(&e.public_key) {
+                keys.push(e.public_key.clone());
+            }
+        }
+        keys
+    }
+
     /// Who holds what now.
     pub fn current(&self) -> HashMap<Uuid, Holder> {
         let mut state = HashMap::new();
@@ -173,6 +220,66 @@ impl Roster {
             .iter()
             .rev()
             .find(|(e, _)| e.member_id == member_id)
+    }
+
+    /// The first entry that does not hold, with why: the roster was altered there.
+    pub fn broken(&self) -> Option<(i64, String)> {
+        self.entries.iter().find_map(|(e, s)| match s {
+            Standing::Invalid(reason) => Some((e.seq, reason.clone())),
+            _ => None,
+        })
+    }
+
+    /// Whether solo mode is on: the latest counted entry that set it says so. Off when no
+    /// entry ever did (a workspace setting in the database alone does not count).
+    pub fn solo(&self) -> bool {
+        self.entries
+            .iter()
+            .rev()
+            .filter(|(_, s)| s.counts())
+            .find_map(|(e, _)| e.solo)
+            .unwrap_or(false)
+    }
+
+    /// The pin for this roster as it stands: its genesis and its head.
+    pub fn pin(&self) -> Option<RosterPin> {
+        let first = self.entries.first()?;
+        let last = self.entries.last()?;
+        Some(RosterPin {
+            genesis: first.0.hash.clone(),
+            seq: last.0.seq,
+            hash: last.0.hash.clone(),
+        })
+    }
+
+    /// Checks the roster against what this machine pinned before: the same first entry, and
+    /// the pinned head still in place. A roster rewritten from a new genesis, or cut short
+    /// (say, a deactivation removed), fails here even when every entry in it verifies.
+    pub fn check_pin(&self, pin: &RosterPin) -> Result<(), String> {
+        let genesis = self.entries.first().map(|(e, _)| e.hash.as_str());
+        if genesis != Some(pin.genesis.as_str()) {
+            return Err(
+                "the signed roster was rewritten: it no longer starts with the entry this \
+                 machine pinned"
+                    .into(),
+            );
+        }
+        let head = usize::try_from(pin.seq - 1)
+            .ok()
+            .and_then(|i| self.entries.get(i));
+        match head {
+            Some((e, _)) if e.seq == pin.seq && e.hash == pin.hash => Ok(()),
+            Some(_) => Err(format!(
+                "the signed roster was altered: entry {} is not the one this machine saw",
+                pin.seq
+            )),
+            None => Err(format!(
+                "the signed roster was cut short: it ends at entry {}, but this machine saw \
+                 entry {}",
+                self.entries.len(),
+                pin.seq
+            )),
+        }
     }
 
     pub fn has_admin(&self) -> bool {
@@ -248,6 +355,7 @@ mod tests {
                 public_key: key.public_hex(),
                 active: true,
                 at: Timestamp::from_second(1_900_000_000 + seq).unwrap(),
+                solo: None,
                 signer_id: None,
                 signature: None,
                 prev_hash: prev,

@@ -5,7 +5,7 @@
 //! by the publisher, not by members.
 
 use crate::error::{Error, Result};
-use crate::model::{Member, Status};
+use crate::model::{Member, Role, Status};
 
 /// What a member asks to do to a post.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +63,46 @@ impl Action {
     }
 }
 
+/// What a member asks to do to the workspace rather than to one post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountAction {
+    /// Add, deactivate, re-key members or give them roles: admins only.
+    ManageMembers,
+    /// Change the account's settings, connect or disconnect X, import history: admins only.
+    ChangeAccount,
+    /// Add or remove the brand's weekly queue slots: approvers and admins.
+    EditQueueSlots,
+}
+
+impl AccountAction {
+    pub fn describe(self) -> &'static str {
+        match self {
+            AccountAction::ManageMembers => "manage members",
+            AccountAction::ChangeAccount => "change the account",
+            AccountAction::EditQueueSlots => "edit the queue slots",
+        }
+    }
+
+    /// Whether a member in `role` may do it.
+    pub fn allowed(self, role: Role) -> bool {
+        match self {
+            AccountAction::ManageMembers | AccountAction::ChangeAccount => role == Role::Admin,
+            AccountAction::EditQueueSlots => role.reviews(),
+        }
+    }
+
+    /// Who may, in words.
+    pub fn needed(self) -> &'static str {
+        match self {
+            AccountAction::ManageMembers | AccountAction::ChangeAccount => "only an admin may",
+            AccountAction::EditQueueSlots => REVIEWERS_MAY,
+        }
+    }
+}
+
+/// Who may do what only reviewers do, in words.
+pub const REVIEWERS_MAY: &str = "an approver or admin may";
+
 /// The facts a decision needs about a post.
 #[derive(Debug, Clone, Copy)]
 pub struct Subject<'a> {
@@ -85,6 +125,7 @@ pub fn check(actor: &Member, action: Action, post: Subject<'_>, solo_mode: bool)
             name: actor.name.clone(),
             role: actor.role,
             action: action.verb(),
+            needed: REVIEWERS_MAY,
         });
     }
     let is_author = actor.id == post.author.id;

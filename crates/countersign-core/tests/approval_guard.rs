@@ -1,6 +1,8 @@
 //! The one publish-time check, against a real SQLite file tampered with directly.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::sync::Arc;
 
 use countersign_core::secrets::SecretString;
@@ -22,6 +24,7 @@ struct Fixture {
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new("2031-01-10T08:00:00Z".parse().unwrap()));
+    let (parts, _) = common::parts(clock.clone());
     let app = App::init(
         dir.path(),
         InitOptions {
@@ -29,7 +32,7 @@ fn fixture() -> Fixture {
             timezone: Some("Europe/Berlin".into()),
             ..Default::default()
         },
-        clock.clone(),
+        parts.clone(),
     )
     .unwrap();
     // Ada, the first admin, signs her own genesis entry; she signs the others in.

@@ -8,11 +8,11 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{PASS, keychain_or_skip, member};
+use common::{PASS, member};
 use countersign_core::events::Event;
 use countersign_core::publish::{PassReport, PublishOptions};
 use countersign_core::publisher::Publisher;
-use countersign_core::secrets::{Keychain, SecretString};
+use countersign_core::secrets::{MemorySecrets, SecretStore, SecretString};
 use countersign_core::x_account::Target;
 use countersign_core::{
     App, Decision, DraftInput, InitOptions, ManualClock, PartInput, Role, Status, When,
@@ -32,12 +32,11 @@ struct World {
     port: u16,
     base: String,
     opts: PublishOptions,
-    keychain: Keychain,
+    secrets: MemorySecrets,
 }
 
 /// A workspace on a fresh sandbox: Ada (admin), Ann (contributor), Bob (approver), connected.
-async fn world() -> Option<World> {
-    let keychain = keychain_or_skip()?;
+async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let sandbox = Sandbox::start(SandboxConfig {
         state_dir: Some(dir.path().join("sandbox")),
@@ -51,6 +50,7 @@ async fn world() -> Option<World> {
     let real = Timestamp::now();
     let start = Timestamp::from_second(real.as_second() - real.as_second() % 60 + 60).unwrap();
     let clock = Arc::new(ManualClock::new(start));
+    let (parts, secrets) = common::parts(clock.clone());
     let app = App::init(
         dir.path(),
         InitOptions {
@@ -58,7 +58,7 @@ async fn world() -> Option<World> {
             timezone: Some(ZONE.into()),
             ..Default::default()
         },
-        clock.clone(),
+        parts.clone(),
     )
     .unwrap();
     app.add_member(None, member("Ada", Role::Admin)).unwrap();
@@ -84,10 +84,10 @@ async fn world() -> Option<World> {
             backoff_cap: Duration::from_secs(30),
             ..PublishOptions::default()
         },
-        keychain,
+        secrets,
     };
     w.sync_sandbox_clock().await;
-    Some(w)
+    w
 }
 
 impl World {
@@ -208,7 +208,7 @@ fn thread_texts(posts: &[SandboxPost]) -> Vec<String> {
 
 #[tokio::test]
 async fn due_posts_and_threads_go_out_once_at_their_time() {
-    let Some(w) = world().await else { return };
+    let w = world().await;
     let events = w.app.subscribe();
     let single = w.scheduled(&["Our spring menu is here."], 5);
     let thread = w.scheduled(&["A thread: 1/3", "The middle: 2/3", "The end: 3/3"], 5);
@@ -258,7 +258,7 @@ async fn due_posts_and_threads_go_out_once_at_their_time() {
 
 #[tokio::test]
 async fn unscheduled_dropped_or_edited_posts_never_publish() {
-    let Some(w) = world().await else { return };
+    let w = world().await;
     let unscheduled = w.scheduled(&["Unscheduled"], 2);
     let dropped = w.scheduled(&["Dropped"], 2);
     let edited = w.scheduled(&["Edited"], 2);
@@ -290,7 +290,7 @@ async fn unscheduled_dropped_or_edited_posts_never_publish() {
 
 #[tokio::test]
 async fn a_tampered_post_or_media_file_publishes_nothing() {
-    let Some(w) = world().await else { return };
+    let w = world().await;
     let tampered = w.scheduled(&["Approved words"], 2);
     // Someone with the file changes the approved text behind the app's back.
     let db = rusqlite::Connection::open(w.dir.path().join("countersign.sqlite")).unwrap();
@@ -362,7 +362,7 @@ async fn a_tampered_post_or_media_file_publishes_nothing() {
 
 #[tokio::test]
 async fn an_answer_lost_after_x_accepted_is_reconciled_not_resent() {
-    let Some(w) = world().await else { return };
+    let w = world().await;
     // Part 2 of 3 is accepted by X, then the connection drops before the answer.
     let id = w.scheduled(&["Lost 1/3", "Lost 2/3", "Lost 3/3"], 1);
     w.fault("accept_then_drop", 1, 1).await;
@@ -381,7 +381,7 @@ async fn an_answer_lost_after_x_accepted_is_reconciled_not_resent() {
 
 #[tokio::test]
 async fn a_crash_while_publishing_is_reconciled_on_restart() {
-    let Some(w) = world().await else { return };
+    let w = world().await;
     let id = w.scheduled(&["Crash 1/2", "Crash 2/2"], 1);
     w.advance(SignedDuration::from_mins(1)).await;
     // The first part went out, then the process died with the second part's request sent:
@@ -409,7 +409,7 @@ async fn a_crash_while_publishing_is_reconciled_on_restart() {
 
 #[tokio::test]
 async fn an_unconfirmed_request_becomes_needs_check_after_the_grace() {
-    let Some(w) = world().await else { return };
+    let w = world().await;
     let events = w.app.subscribe();
     let id = w.scheduled(&["Never arrived"], 1);
     w.advance(SignedDuration::from_mins(1)).await;
@@ -451,7 +451,7 @@ async fn an_unconfirmed_request_becomes_needs_check_after_the_grace() {
 
 #[tokio::test]
 async fn server_errors_back_off_then_post_once_or_fail_after_the_limit() {
-    let Some(w) = world().await else { return };
+    let w = world().await;
     let events = w.app.subscribe();
     let id = w.scheduled(&["Through the outage"], 1);
     w.fault("status_503", 2, 0).await;
@@ -493,7 +493,7 @@ async fn server_errors_back_off_then_post_once_or_fail_after_the_limit() {
 
 #[tokio::test]
 async fn surely_unsent_requests_are_retried_until_x_is_back() {
-    let Some(mut w) = world().await else { return };
+    let mut w = world().await;
     let id = w.scheduled(&["When the network is back"], 1);
     w.sandbox.take().unwrap().shutdown().await;
     // X is unreachable: only our clock moves.
@@ -518,7 +518,7 @@ async fn surely_unsent_requests_are_retried_until_x_is_back() {
 
 #[tokio::test]
 async fn a_rate_limit_waits_for_the_reset_and_sends_nothing_before() {
-    let Some(w) = world().await else { return };
+    let w = world().await;
     w.admin("limits", json!({"posts_per_window": 1, "window_secs": 600}))
         .await;
     let first = w.scheduled(&["First of the window"], 1);
@@ -539,12 +539,12 @@ async fn a_rate_limit_waits_for_the_reset_and_sends_nothing_before() {
 
 #[tokio::test]
 async fn a_refused_token_means_needs_reconnect_and_the_post_waits() {
-    let Some(w) = world().await else { return };
+    let w = world().await;
     let events = w.app.subscribe();
     let id = w.scheduled(&["After reconnecting"], 1);
     // X revoked the grant: the access token and the refresh token are both refused.
     let key = w.app.connection().unwrap().token_key();
-    w.keychain
+    w.secrets
         .set(
             &key,
             &SecretString::new(
@@ -579,7 +579,7 @@ async fn a_refused_token_means_needs_reconnect_and_the_post_waits() {
 
 #[tokio::test]
 async fn a_duplicate_not_on_the_timeline_needs_a_check() {
-    let Some(w) = world().await else { return };
+    let w = world().await;
     // The same words went out (outside Countersign) 30 minutes before this post's claim.
     let client = w.app.x_client().unwrap();
     client
@@ -597,7 +597,7 @@ async fn a_duplicate_not_on_the_timeline_needs_a_check() {
 
 #[tokio::test]
 async fn missed_posts_wait_for_an_approver_and_late_ones_within_grace_go_out() {
-    let Some(w) = world().await else { return };
+    let w = world().await;
     let events = w.app.subscribe();
     let late = w.scheduled(&["A little late"], 1);
     let missed = w.scheduled(&["Far too late"], 40);
@@ -630,7 +630,7 @@ async fn missed_posts_wait_for_an_approver_and_late_ones_within_grace_go_out() {
 
 #[tokio::test]
 async fn the_queue_takes_free_slots_reorders_and_the_calendar_shows_it() {
-    let Some(w) = world().await else { return };
+    let w = world().await;
     for day in ["mon", "wed", "fri"] {
         w.app.add_queue_slot("Bob", day, "09:00").unwrap();
     }
@@ -696,7 +696,7 @@ async fn the_queue_takes_free_slots_reorders_and_the_calendar_shows_it() {
 
 #[tokio::test]
 async fn the_publisher_task_sleeps_until_due_wakes_on_change_and_holds_a_lease() {
-    let Some(w) = world().await else { return };
+    let w = world().await;
     let events = w.app.subscribe();
     let publisher = Publisher::start(w.app.clone(), w.opts.clone(), |_| {})
         .await

@@ -8,10 +8,10 @@ mod common;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use common::{PASS, keychain_or_skip, member, pass};
-use countersign_core::app::AccountChange;
+use common::{PASS, member, pass};
+use countersign_core::AccountChange;
 use countersign_core::keys::{self, KeySecret};
-use countersign_core::secrets::{Keychain, SecretString};
+use countersign_core::secrets::{MemorySecrets, SecretStore, SecretString};
 use countersign_core::{
     App, DraftInput, Edit, Error, InitOptions, ManualClock, PartInput, Role, Status, When,
 };
@@ -22,14 +22,15 @@ struct Fixture {
     dir: tempfile::TempDir,
     app: App,
     clock: Arc<ManualClock>,
-    keychain: Keychain,
+    secrets: MemorySecrets,
+    parts: countersign_core::Parts,
 }
 
 /// Ada (admin, genesis) signs in Ann and Cat (contributors) and Bob (approver).
-fn fixture() -> Option<Fixture> {
-    let keychain = keychain_or_skip()?;
+fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new("2031-01-10T08:00:00Z".parse().unwrap()));
+    let (parts, secrets) = common::parts(clock.clone());
     let app = App::init(
         dir.path(),
         InitOptions {
@@ -37,7 +38,7 @@ fn fixture() -> Option<Fixture> {
             timezone: Some("Europe/Berlin".into()),
             ..Default::default()
         },
-        clock.clone(),
+        parts.clone(),
     )
     .unwrap();
     app.add_member(None, member("Ada", Role::Admin)).unwrap();
@@ -50,12 +51,13 @@ fn fixture() -> Option<Fixture> {
         app.add_member(Some("Ada"), member(name, role)).unwrap();
     }
     app.unlock("Bob", &pass()).unwrap();
-    Some(Fixture {
+    Fixture {
         dir,
         app,
         clock,
-        keychain,
-    })
+        secrets,
+        parts,
+    }
 }
 
 impl Fixture {
@@ -125,7 +127,7 @@ impl Fixture {
 
 #[test]
 fn an_untouched_signed_approval_passes_the_claim_time_check() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     let id = f.scheduled("hello");
     let a = f.app.check_before_publish(id).unwrap();
     assert_eq!(a.approver.name, "Bob");
@@ -135,7 +137,7 @@ fn an_untouched_signed_approval_passes_the_claim_time_check() {
 
 #[test]
 fn text_changed_with_sql_is_refused() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     let id = f.scheduled("the original words");
     f.sql()
         .execute(
@@ -148,7 +150,7 @@ fn text_changed_with_sql_is_refused() {
 
 #[test]
 fn an_approval_row_inserted_with_sql_is_refused() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     // Bob's fingerprint is public once he has approved anything.
     f.scheduled("an honest approval");
     let id = f.in_review("Ann", "never approved");
@@ -186,7 +188,7 @@ fn an_approval_row_inserted_with_sql_is_refused() {
 
 #[test]
 fn an_unsigned_approval_row_is_refused() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     let id = f.scheduled("hello");
     f.sql()
         .execute(
@@ -199,7 +201,7 @@ fn an_unsigned_approval_row_is_refused() {
 
 #[test]
 fn a_swapped_approver_is_refused() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     let id = f.scheduled("hello");
     f.sql()
         .execute(
@@ -215,7 +217,7 @@ fn a_swapped_approver_is_refused() {
 
 #[test]
 fn a_time_moved_with_sql_is_refused() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     // Only the post's time: the approval no longer matches it.
     let id = f.scheduled("hello");
     f.sql()
@@ -248,7 +250,7 @@ fn a_time_moved_with_sql_is_refused() {
 
 #[test]
 fn an_approval_replayed_from_another_post_is_refused() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     let approved = f.scheduled("same words");
     let other = f.in_review("Ann", "same words");
     let c = f.sql();
@@ -280,7 +282,7 @@ fn an_approval_replayed_from_another_post_is_refused() {
 
 #[test]
 fn a_contributor_promoted_in_the_members_table_does_not_count() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     f.sql()
         .execute(
             "UPDATE members SET role = 'approver' WHERE name = 'Cat'",
@@ -288,16 +290,24 @@ fn a_contributor_promoted_in_the_members_table_does_not_count() {
         )
         .unwrap();
     let id = f.in_review("Ann", "approved by a fake approver");
-    f.app.approve(id, "Cat", None).unwrap();
+    // The act itself checks the signed roster, and says that it disagrees with the table.
+    let err = f.app.approve(id, "Cat", None).unwrap_err();
+    assert_eq!(err.code(), "roster_disagrees");
+    let msg = err.to_string();
     assert!(
-        f.refused(id)
-            .contains("Cat was not an active approver or admin in the signed roster")
+        msg.contains("Cat is approver in the members table but contributor in the signed roster"),
+        "{msg}"
     );
+    assert_eq!(f.app.post(id).unwrap().post.status, Status::InReview);
+    // Acts that need a role refuse alike.
+    let err = f.app.request_changes(id, "Cat", "no").unwrap_err();
+    assert_eq!(err.code(), "roster_disagrees");
 }
 
 #[test]
 fn a_roster_changed_behind_countersigns_back_is_reported_and_does_not_count() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
+    let earlier = f.scheduled("approved before the roster was changed");
     let id = f.in_review("Ann", "approved by Cat");
     let c = f.sql();
     c.execute_batch(
@@ -306,8 +316,21 @@ fn a_roster_changed_behind_countersigns_back_is_reported_and_does_not_count() {
          UPDATE members SET role = 'approver' WHERE name = 'Cat';",
     )
     .unwrap();
-    f.app.approve(id, "Cat", None).unwrap();
-    assert!(f.refused(id).contains("Cat was not in the signed roster"));
+    // Nothing is countersigned against a roster that does not hold, and the refusal names
+    // where it was altered rather than who is missing from it.
+    let err = f.app.approve(id, "Cat", None).unwrap_err();
+    assert_eq!(err.code(), "roster_altered");
+    assert!(
+        err.to_string()
+            .contains("the signed roster was altered at entry 3"),
+        "{err}"
+    );
+    // Nor is anything published on it: Bob's approval was fine, but the roster it rests on
+    // was changed.
+    assert!(
+        f.refused(earlier)
+            .contains("the signed roster was altered at entry 3")
+    );
     let report = f.app.audit_verify().unwrap();
     assert!(!report.ok);
     let broken = report.roster_broken.unwrap();
@@ -316,7 +339,7 @@ fn a_roster_changed_behind_countersigns_back_is_reported_and_does_not_count() {
 
 #[test]
 fn only_admin_signed_roster_entries_count() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     // Added without an admin's signature: recorded, but their approvals do not count.
     f.app
         .add_member(None, member("Dan", Role::Approver))
@@ -366,7 +389,7 @@ fn only_admin_signed_roster_entries_count() {
 
 #[test]
 fn four_eyes_is_checked_at_claim_time() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     // Solo mode is for a lone admin: Bob, the other approver, leaves first.
     f.app.deactivate_member("Ada", "Bob").unwrap();
     f.solo(true);
@@ -381,7 +404,7 @@ fn four_eyes_is_checked_at_claim_time() {
 /// four-eyes and solo mode included.
 #[test]
 fn what_a_viewer_may_do_is_what_the_acts_allow() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     let may = |id, who| f.app.post_view(id, Some(who)).unwrap().may.unwrap();
 
     let anns = f.in_review("Ann", "Ann's words");
@@ -426,9 +449,9 @@ fn what_a_viewer_may_do_is_what_the_acts_allow() {
 
 #[test]
 fn passphrases_are_asked_for_and_checked() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     // A fresh process has nothing unlocked.
-    let app = App::open(f.dir.path(), f.clock.clone()).unwrap();
+    let app = App::open(f.dir.path(), f.parts.clone()).unwrap();
     let id = f.in_review("Ann", "needs Bob");
     let err = app.approve(id, "Bob", None).unwrap_err();
     assert_eq!(err.code(), "passphrase_required");
@@ -442,8 +465,8 @@ fn passphrases_are_asked_for_and_checked() {
     // Contributors need none.
     app.comment(id, "Ann", "thanks").unwrap();
     // An unlocked key expires.
-    let mut app = App::open(f.dir.path(), f.clock.clone()).unwrap();
-    app.set_unlock_for(std::time::Duration::ZERO);
+    let parts = f.parts.clone().with_unlock_for(std::time::Duration::ZERO);
+    let app = App::open(f.dir.path(), parts).unwrap();
     app.unlock("Bob", &pass()).unwrap();
     assert_eq!(
         app.comment(id, "Bob", "hi").unwrap_err().code(),
@@ -466,7 +489,7 @@ fn passphrases_are_asked_for_and_checked() {
 
 #[test]
 fn a_rekeyed_member_keeps_old_approvals_verifiable() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     let old = f.scheduled("before the rekey");
     f.clock.advance(SignedDuration::from_mins(1));
     let line = f
@@ -494,7 +517,7 @@ fn a_rekeyed_member_keeps_old_approvals_verifiable() {
 
 #[test]
 fn a_workspace_from_before_keys_starts_with_its_admin_rekeying_themselves() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     // As a workspace made before migration 0003 would be: no roster, no keys.
     let ws: String = f
         .sql()
@@ -504,11 +527,13 @@ fn a_workspace_from_before_keys_starts_with_its_admin_rekeying_themselves() {
         .execute_batch("DROP TRIGGER roster_no_delete; DELETE FROM roster;")
         .unwrap();
     for m in f.app.members().unwrap() {
-        f.keychain
+        f.secrets
             .delete(&format!("member-key/{ws}/{}", m.id))
             .unwrap();
     }
-    let app = App::open(f.dir.path(), f.clock.clone()).unwrap();
+    // Such a workspace was never pinned on this machine either.
+    f.secrets.delete(&format!("roster-pin/{ws}")).unwrap();
+    let app = App::open(f.dir.path(), f.parts.clone()).unwrap();
     assert_eq!(
         app.rekey("Ada", "Bob", Some(pass())).unwrap_err().code(),
         "member_key_missing"
@@ -536,7 +561,7 @@ fn a_workspace_from_before_keys_starts_with_its_admin_rekeying_themselves() {
 
 #[test]
 fn the_audit_export_verifies_and_any_changed_byte_fails() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     let id = f.scheduled("for the record");
     f.app.comment(id, "Ann", "looks good").unwrap();
     let report = f.app.audit_verify().unwrap();
@@ -577,7 +602,7 @@ fn the_audit_export_verifies_and_any_changed_byte_fails() {
 
 #[test]
 fn private_keys_and_passphrases_stay_in_the_keychain() {
-    let Some(f) = fixture() else { return };
+    let f = fixture();
     let id = f.scheduled("secret keeping");
     let mut errors = Vec::new();
     errors.push(
@@ -586,7 +611,7 @@ fn private_keys_and_passphrases_stay_in_the_keychain() {
             .unwrap_err(),
     );
     errors.push(
-        App::open(f.dir.path(), f.clock.clone())
+        App::open(f.dir.path(), f.parts.clone())
             .unwrap()
             .approve(id, "Bob", None)
             .unwrap_err(),
@@ -609,7 +634,7 @@ fn private_keys_and_passphrases_stay_in_the_keychain() {
     let mut secrets: Vec<Vec<u8>> = vec![PASS.as_bytes().to_vec()];
     for m in f.app.members().unwrap() {
         let stored = f
-            .keychain
+            .secrets
             .get(&format!("member-key/{ws}/{}", m.id))
             .unwrap()
             .unwrap();

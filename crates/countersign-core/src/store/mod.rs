@@ -47,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_connection.sql"),
     include_str!("migrations/0003_signed_approvals.sql"),
     include_str!("migrations/0004_publishing.sql"),
+    include_str!("migrations/0005_proofs.sql"),
 ];
 
 /// The schema version this build writes.

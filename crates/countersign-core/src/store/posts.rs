@@ -9,7 +9,7 @@ use super::{bad_value, members, ms, ts, uuid};
 use crate::error::Result;
 use crate::model::{
     Attachment, Content, Media, MediaKind, Member, Part, Post, ReplySettings, Schedule, Status,
-    Version,
+    Version, VersionProof,
 };
 
 #[derive(Debug)]
@@ -274,6 +274,51 @@ impl Posts<'_> {
             signature,
             reply_settings,
         }))
+    }
+
+    /// Records what the editor of `version` signed (see [`crate::approval::version_statement`]).
+    pub fn sign_version(
+        &self,
+        post_id: Uuid,
+        version: u32,
+        author_id: Uuid,
+        digest: &str,
+        signature: &str,
+    ) -> Result<()> {
+        self.conn.execute(
+            "UPDATE post_versions SET author_id = ?3, content_digest = ?4, editor_signature = ?5
+             WHERE post_id = ?1 AND version = ?2",
+            params![
+                post_id.to_string(),
+                version,
+                author_id.to_string(),
+                digest,
+                signature
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// What each version's editor signed, oldest first.
+    pub fn signed_versions(&self, post_id: Uuid) -> Result<Vec<VersionProof>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT version, editor_id, author_id, content_digest, editor_signature
+             FROM post_versions WHERE post_id = ?1 ORDER BY version",
+        )?;
+        let rows = stmt.query_map([post_id.to_string()], |r| {
+            Ok(VersionProof {
+                version: r.get(0)?,
+                editor_id: uuid(&r.get::<_, String>(1)?)?,
+                author_id: r
+                    .get::<_, Option<String>>(2)?
+                    .as_deref()
+                    .map(uuid)
+                    .transpose()?,
+                digest: r.get(3)?,
+                signature: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Who saved a version.

@@ -12,8 +12,7 @@ pub struct RosterLog<'c> {
     pub(super) conn: &'c Connection,
 }
 
-const COLUMNS: &str =
-    "seq, member_id, name, role, public_key, active, at, signer_id, signature, prev_hash, hash";
+const COLUMNS: &str = "seq, member_id, name, role, public_key, active, at, signer_id, signature, prev_hash, hash, solo";
 
 fn entry(r: &Row<'_>) -> rusqlite::Result<RosterEntry> {
     let role: String = r.get(3)?;
@@ -33,6 +32,7 @@ fn entry(r: &Row<'_>) -> rusqlite::Result<RosterEntry> {
         signature: r.get(8)?,
         prev_hash: r.get(9)?,
         hash: r.get(10)?,
+        solo: r.get(11)?,
     })
 }
 
@@ -51,7 +51,7 @@ impl RosterLog<'_> {
 
     pub fn insert(&self, e: &RosterEntry) -> Result<()> {
         self.conn.execute(
-            &format!("INSERT INTO roster ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
+            &format!("INSERT INTO roster ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
             params![
                 e.seq,
                 e.member_id.to_string(),
@@ -63,7 +63,8 @@ impl RosterLog<'_> {
                 e.signer_id.map(|u| u.to_string()),
                 e.signature,
                 e.prev_hash,
-                e.hash
+                e.hash,
+                e.solo
             ],
         )?;
         Ok(())

@@ -1,9 +1,11 @@
-//! What core's integration tests share: the real keychain (or a skip with the reason when a
-//! machine has none and the suite does not demand one), and members with passphrases.
+//! What core's integration tests share: parts with in-memory secrets (domain tests need no
+//! keychain), and members with passphrases.
 #![allow(dead_code, clippy::unwrap_used)]
 
-use countersign_core::secrets::{Channel, Keychain, SecretString};
-use countersign_core::{NewMember, Role};
+use std::sync::Arc;
+
+use countersign_core::secrets::{MemorySecrets, SecretString};
+use countersign_core::{ManualClock, NewMember, Parts, Role};
 
 /// Every approver's and admin's passphrase in these tests.
 pub const PASS: &str = "a test passphrase";
@@ -12,19 +14,16 @@ pub fn pass() -> SecretString {
     SecretString::new(PASS)
 }
 
-/// The OS keychain on the test channel. `None` (with the reason printed) when this machine
-/// has none, unless `COUNTERSIGN_REQUIRE_KEYCHAIN` is set, as `scripts/test.sh` does: then a
-/// missing keychain fails the test instead of skipping it.
-pub fn keychain_or_skip() -> Option<Keychain> {
-    let k = Keychain::new(Channel::Test);
-    match k.check() {
-        Ok(()) => Some(k),
-        Err(e) if std::env::var_os("COUNTERSIGN_REQUIRE_KEYCHAIN").is_none() => {
-            eprintln!("skipped: no keychain here ({})", e.code());
-            None
-        }
-        Err(e) => panic!("the keychain must work under scripts/test.sh: {e}"),
-    }
+/// The parts a domain test's workspace runs on: `clock`, and secrets in memory that every
+/// clone of the parts shares (so a reopened workspace finds its keys). No keychain daemon is
+/// needed; the real keychain has its own tests (`keychain.rs` here, and the CLI's).
+pub fn parts(clock: Arc<ManualClock>) -> (Parts, MemorySecrets) {
+    let secrets = MemorySecrets::new();
+    let parts = Parts {
+        secrets: Arc::new(secrets.clone()),
+        ..Parts::in_memory(clock)
+    };
+    (parts, secrets)
 }
 
 /// A new member; approvers and admins get [`PASS`].

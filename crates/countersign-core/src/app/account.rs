@@ -8,14 +8,15 @@ use serde::Serialize;
 use serde_json::json;
 use url::Url;
 
-use crate::app::{App, account, admin, audit_entry};
-use crate::connection::{
-    BudgetRow, Connection, ConnectionState, KeychainTokens, SANDBOX_CLIENT_ID,
-};
+use super::App;
+use crate::acts::{Acts, AuditNote, RosterFact};
+use crate::audit::AuditAction;
+use crate::connection::{BudgetRow, Connection, ConnectionState, SANDBOX_CLIENT_ID, SecretTokens};
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::model::Account;
-use crate::secrets::{Channel, Keychain};
+use crate::schedule;
+use crate::workflow::AccountAction;
 
 /// The account, its connection and the budgets X last reported.
 #[derive(Debug, Clone, Serialize)]
@@ -48,16 +49,88 @@ const ENDPOINTS: [Endpoint; 4] = [
     Endpoint::DeletePost,
 ];
 
+/// Optional changes to the account's settings.
+#[derive(Debug, Clone, Default)]
+pub struct AccountChange {
+    pub display_name: Option<String>,
+    pub timezone: Option<String>,
+    pub max_weighted_length: Option<u32>,
+    pub solo_mode: Option<bool>,
+    pub grace_minutes: Option<u32>,
+}
+
 impl App {
-    fn keychain(&self) -> Keychain {
-        Keychain::new(Channel::from_env())
+    /// Changes the account's settings. Admins only.
+    pub fn update_account(&self, actor: &str, change: AccountChange) -> Result<Account> {
+        let now = self.now();
+        let key = self.prepare(actor)?;
+        let change_solo = change.solo_mode.is_some();
+        let account = self.write(|tx| {
+            let admin = tx.allowed(actor, AccountAction::ChangeAccount)?;
+            let admin = key.signer(admin)?;
+            let mut a = tx.account()?;
+            if let Some(name) = change.display_name {
+                a.display_name = name;
+            }
+            if let Some(z) = change.timezone {
+                schedule::zone(&z)?;
+                a.timezone = z;
+            }
+            if let Some(limit) = change.max_weighted_length {
+                if !(1..=25_000).contains(&limit) {
+                    return Err(Error::InvalidLimit { limit });
+                }
+                a.max_weighted_length = limit;
+            }
+            if let Some(solo) = change.solo_mode {
+                a.solo_mode = solo;
+                // Only the signed roster decides solo mode: the admin signs the change there.
+                let ws = tx.workspace().id()?;
+                let roster = tx.signed_roster(&ws)?;
+                if roster.solo() != solo {
+                    let public_key = roster
+                        .latest(admin.member.id)
+                        .map(|(e, _)| e.public_key.clone())
+                        .ok_or_else(|| Error::SignerNotInRoster {
+                            name: admin.member.name.clone(),
+                        })?;
+                    tx.append_roster(
+                        RosterFact {
+                            workspace_id: &ws,
+                            member: &admin.member,
+                            public_key: &public_key,
+                            solo: Some(solo),
+                            signer: Some((admin.member.id, &admin.key)),
+                        },
+                        now,
+                    )?;
+                    tx.record(
+                        now,
+                        AuditNote::by(&admin, AuditAction::SoloModeChanged)
+                            .detail(json!({"solo_mode": solo})),
+                    )?;
+                }
+            }
+            if let Some(g) = change.grace_minutes {
+                a.grace_minutes = g;
+            }
+            tx.workspace().update(&a)?;
+            tx.record(
+                now,
+                AuditNote::by(&admin, AuditAction::AccountChanged).detail(json!(a)),
+            )?;
+            Ok(a)
+        })?;
+        self.remember_counting(&account);
+        if change_solo {
+            self.roster_grew();
+        }
+        Ok(account)
     }
 
-    /// The tokens of this workspace's connection, with the lock file that keeps processes from
-    /// refreshing them at once.
-    fn token_store(&self, c: &Connection) -> KeychainTokens {
-        KeychainTokens::new(self.keychain(), c.token_key())
-            .with_lock_file(self.data_dir().join("x-tokens.lock"))
+    /// The tokens of this workspace's connection, in the workspace's secret store.
+    fn token_store(&self, c: &Connection) -> SecretTokens {
+        SecretTokens::new(self.keys.secrets().clone(), c.token_key())
     }
 
     fn client_for(&self, c: &Connection) -> Result<XClient> {
@@ -114,9 +187,9 @@ impl App {
     ) -> Result<Connection> {
         let (handle, mut c) = self.read(|tx| {
             if let Some(a) = actor {
-                admin(tx, a, "change the account")?;
+                tx.allowed(a, AccountAction::ChangeAccount)?;
             }
-            Ok((account(tx)?.handle, tx.workspace().connection()?))
+            Ok((tx.account()?.handle, tx.workspace().connection()?))
         })?;
         let sandbox = matches!(target, Target::Sandbox(_));
         let redirect_port = match target {
@@ -178,24 +251,23 @@ impl App {
         c.username = Some(me.username.clone());
         let now = self.now();
         let budgets = budgets_of(&client, now);
+        let key = self.prepare_any(actor)?;
         self.write(|tx| {
             let by = actor
-                .map(|a| admin(tx, a, "change the account"))
+                .map(|a| tx.allowed(a, AccountAction::ChangeAccount))
                 .transpose()?
-                .map(|a| self.signer(tx, a))
+                .map(|a| key.signer(a))
                 .transpose()?;
             tx.workspace().set_connection(&c)?;
-            let mut a = account(tx)?;
+            let mut a = tx.account()?;
             a.x_user_id = Some(me.id.clone());
             tx.workspace().update(&a)?;
             tx.workspace().save_budgets(&budgets)?;
-            audit_entry(
-                tx,
+            tx.record(
                 now,
-                by.as_ref(),
-                "account_connected",
-                None,
-                json!({"target": c.target(), "x_user_id": me.id, "username": me.username}),
+                AuditNote::by_any(by.as_ref(), AuditAction::AccountConnected).detail(
+                    json!({"target": c.target(), "x_user_id": me.id, "username": me.username}),
+                ),
             )
         })?;
         Ok(c)
@@ -222,7 +294,7 @@ impl App {
         }
         self.read(|tx| {
             Ok(AccountStatus {
-                account: account(tx)?,
+                account: tx.account()?,
                 connection: tx.workspace().connection()?,
                 budgets: tx.workspace().budgets()?,
                 check_error,
@@ -242,13 +314,10 @@ impl App {
                 }
                 c.state = ConnectionState::NeedsReconnect;
                 tx.workspace().set_connection(&c)?;
-                audit_entry(
-                    tx,
+                tx.record(
                     now,
-                    None,
-                    "account_needs_reconnect",
-                    None,
-                    json!({"target": c.target()}),
+                    AuditNote::unsigned(AuditAction::AccountNeedsReconnect)
+                        .detail(json!({"target": c.target()})),
                 )?;
                 Ok(true)
             })?;
@@ -274,22 +343,20 @@ impl App {
             }
         }
         let now = self.now();
+        let key = self.prepare_any(actor)?;
         self.write(|tx| {
             let by = actor
-                .map(|a| admin(tx, a, "change the account"))
+                .map(|a| tx.allowed(a, AccountAction::ChangeAccount))
                 .transpose()?
-                .map(|a| self.signer(tx, a))
+                .map(|a| key.signer(a))
                 .transpose()?;
             let mut c = tx.workspace().connection()?;
             c.state = ConnectionState::Disconnected;
             tx.workspace().set_connection(&c)?;
-            audit_entry(
-                tx,
+            tx.record(
                 now,
-                by.as_ref(),
-                "account_disconnected",
-                None,
-                json!({"target": c.target()}),
+                AuditNote::by_any(by.as_ref(), AuditAction::AccountDisconnected)
+                    .detail(json!({"target": c.target()})),
             )?;
             Ok(c)
         })

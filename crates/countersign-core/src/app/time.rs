@@ -11,20 +11,28 @@ use jiff::civil::{Time, Weekday};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::app::{
-    App, Signer, When, account, check_not_own_edit, countersign, digest_of, member, post, record,
-    solo_allowed, subject,
-};
+use super::App;
+use crate::acts::{Acts, AuditNote, Countersignature, count_config, subject};
+use crate::audit::AuditAction;
 use crate::content;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::model::{Account, Post, Schedule, Status};
-use crate::schedule::{self, Slot};
-use crate::store::{CalendarItem, NewAuditEntry, PublishState, QueueSlot, Tx};
-use crate::workflow::{self, Action};
+use crate::schedule::{self, Fold, Slot};
+use crate::signer::{Prepared, Signer};
+use crate::store::{CalendarItem, PublishState, QueueSlot, Tx};
+use crate::workflow::{self, AccountAction, Action};
 
 /// How far ahead "add to queue" looks for a free slot.
 pub const QUEUE_HORIZON_WEEKS: u32 = 52;
+
+/// When to publish: a wall time in a zone (the brand's when `None`).
+#[derive(Debug, Clone)]
+pub struct When {
+    pub wall: String,
+    pub zone: Option<String>,
+    pub fold: Option<Fold>,
+}
 
 /// The time an approver countersigns.
 #[derive(Debug, Clone)]
@@ -53,21 +61,30 @@ pub enum Decision {
 }
 
 impl App {
+    /// Sets or moves the publish time. This is a countersignature of content and time, so only
+    /// an approver who is not the author (or a solo admin) may do it.
+    pub fn schedule(&self, id: Uuid, actor: &str, when: When) -> Result<Post> {
+        self.countersign_time(id, actor, TimePick::Wall(when))
+    }
+
     /// Sets the post's time, as a countersignature of content and time by `actor`.
     pub(crate) fn countersign_time(&self, id: Uuid, actor: &str, pick: TimePick) -> Result<Post> {
         let now = self.now();
+        let key = self.prepare(actor)?;
+        let pin = self.pin()?;
         let post = self.write(|tx| {
-            let account = account(tx)?;
-            let mut post = post(tx, id)?;
-            let approver = member(tx, actor)?;
+            let account = tx.account()?;
+            let mut post = tx.post(id)?;
+            tx.trusted_roster(pin.as_ref())?;
+            let approver = tx.confirmed(tx.member(actor)?)?;
             let next = workflow::check(
                 &approver,
                 Action::Schedule,
                 subject(&post),
-                solo_allowed(tx, &account)?,
+                tx.solo_allowed()?,
             )?;
-            check_not_own_edit(tx, &post, &approver)?;
-            let approver = self.signer(tx, approver)?;
+            tx.check_not_own_edit(&post, &approver)?;
+            let approver = key.signer(approver)?;
             let (at, zone, queued) = match &pick {
                 TimePick::Wall(when) => {
                     let zone = when
@@ -94,7 +111,7 @@ impl App {
             content::check_publishable(
                 &post.content,
                 &post.author.initials,
-                &crate::app::count_config(&account),
+                &count_config(&account),
             )?;
             post.scheduled = Some(Schedule {
                 at,
@@ -111,16 +128,17 @@ impl App {
                 "queued": queued, "parts_already_posted": parts.len(),
                 "decision": matches!(pick, TimePick::Now).then_some("publish_now"),
             });
-            countersign(
-                tx,
+            tx.countersign(
                 now,
-                &account,
-                &mut post,
-                &approver,
-                next,
-                false,
-                "scheduled",
-                detail,
+                Countersignature {
+                    account: &account,
+                    post: &mut post,
+                    approver: &approver,
+                    next: next,
+                    edited: false,
+                    action: AuditAction::Scheduled,
+                    detail: detail,
+                },
             )?;
             Ok(post)
         })?;
@@ -152,21 +170,19 @@ impl App {
             time: parse_slot_time(time)?,
         };
         let now = self.now();
+        let key = self.prepare(actor)?;
         self.write(|tx| {
-            let who = self.reviewer(tx, actor, "edit the queue slots")?;
+            let who = key.signer(tx.allowed(actor, AccountAction::EditQueueSlots)?)?;
             if !tx.publishing().add_slot(&slot, now)? {
                 return Err(Error::SlotExists {
                     weekday: day_name(slot.weekday),
                     time: hh_mm(slot.time),
                 });
             }
-            crate::app::audit_entry(
-                tx,
+            tx.record(
                 now,
-                Some(&who),
-                "queue_slot_added",
-                None,
-                json!({"weekday": day_name(slot.weekday), "time": hh_mm(slot.time)}),
+                AuditNote::by(&who, AuditAction::QueueSlotAdded)
+                    .detail(json!({"weekday": day_name(slot.weekday), "time": hh_mm(slot.time)})),
             )
         })?;
         Ok(slot)
@@ -177,8 +193,9 @@ impl App {
         let weekday = parse_weekday(weekday)?;
         let time = parse_slot_time(time)?;
         let now = self.now();
+        let key = self.prepare(actor)?;
         self.write(|tx| {
-            let who = self.reviewer(tx, actor, "edit the queue slots")?;
+            let who = key.signer(tx.allowed(actor, AccountAction::EditQueueSlots)?)?;
             let slot = tx
                 .publishing()
                 .slots()?
@@ -189,13 +206,10 @@ impl App {
                     time: hh_mm(time),
                 })?;
             tx.publishing().remove_slot(slot.id)?;
-            crate::app::audit_entry(
-                tx,
+            tx.record(
                 now,
-                Some(&who),
-                "queue_slot_removed",
-                None,
-                json!({"weekday": day_name(weekday), "time": hh_mm(time)}),
+                AuditNote::by(&who, AuditAction::QueueSlotRemoved)
+                    .detail(json!({"weekday": day_name(weekday), "time": hh_mm(time)})),
             )?;
             Ok(slot)
         })
@@ -239,18 +253,17 @@ impl App {
         order.insert(position - 1, moved);
         // Check every countersignature first so that a refusal changes nothing.
         self.read(|tx| {
-            let account = account(tx)?;
-            let approver = member(tx, actor)?;
+            let approver = tx.confirmed(tx.member(actor)?)?;
             for (p, at) in order.iter().zip(&times) {
-                let post = post(tx, *p)?;
+                let post = tx.post(*p)?;
                 if post.scheduled.as_ref().map(|s| s.at) != Some(*at) {
                     workflow::check(
                         &approver,
                         Action::Schedule,
                         subject(&post),
-                        solo_allowed(tx, &account)?,
+                        tx.solo_allowed()?,
                     )?;
-                    check_not_own_edit(tx, &post, &approver)?;
+                    tx.check_not_own_edit(&post, &approver)?;
                 }
             }
             Ok(())
@@ -277,13 +290,14 @@ impl App {
     /// voided and it goes back to review. A post being sent right now cannot be stopped.
     pub fn unschedule(&self, id: Uuid, actor: &str) -> Result<Post> {
         let now = self.now();
+        let key = self.prepare(actor)?;
         let post = self.write(|tx| {
             let SettledAct {
                 account,
                 mut post,
                 next,
                 who,
-            } = self.settled_act(tx, id, actor, Action::Unschedule)?;
+            } = self.settled_act(tx, &key, id, actor, Action::Unschedule)?;
             let may_countersign = workflow::check(
                 &who.member,
                 Action::Approve,
@@ -291,10 +305,10 @@ impl App {
                     status: Status::InReview,
                     author: &post.author,
                 },
-                solo_allowed(tx, &account)?,
+                tx.solo_allowed()?,
             )
             .is_ok()
-                && check_not_own_edit(tx, &post, &who.member).is_ok();
+                && tx.check_not_own_edit(&post, &who.member).is_ok();
             let was = post.scheduled.take();
             tx.publishing().set_queued(id, false)?;
             tx.publishing().save_state(
@@ -307,23 +321,29 @@ impl App {
             post.status_reason = None;
             let detail = json!({"was": was.as_ref().map(|s| s.at)});
             if may_countersign {
-                countersign(
-                    tx,
+                tx.countersign(
                     now,
-                    &account,
-                    &mut post,
-                    &who,
-                    next,
-                    false,
-                    "unscheduled",
-                    detail,
+                    Countersignature {
+                        account: &account,
+                        post: &mut post,
+                        approver: &who,
+                        next: next,
+                        edited: false,
+                        action: AuditAction::Unscheduled,
+                        detail: detail,
+                    },
                 )?;
             } else {
                 tx.approvals().void(id, now, "unscheduled")?;
                 post.status = Status::InReview;
                 post.updated_at = now;
                 tx.posts().update(&post)?;
-                record(tx, now, &who, "unscheduled", &post, &account, detail)?;
+                tx.record(
+                    now,
+                    AuditNote::by(&who, AuditAction::Unscheduled)
+                        .about(&post, &account)
+                        .detail(detail),
+                )?;
             }
             Ok(post)
         })?;
@@ -334,13 +354,14 @@ impl App {
     /// Takes the post off the road for good: it will never be published. Its history stays.
     pub fn drop_post(&self, id: Uuid, actor: &str, reason: &str) -> Result<Post> {
         let now = self.now();
+        let key = self.prepare(actor)?;
         let post = self.write(|tx| {
             let SettledAct {
                 account,
                 mut post,
                 next,
                 who,
-            } = self.settled_act(tx, id, actor, Action::Drop)?;
+            } = self.settled_act(tx, &key, id, actor, Action::Drop)?;
             let voided = tx.approvals().void(id, now, "dropped")?;
             tx.publishing().set_queued(id, false)?;
             let reason = reason.trim();
@@ -352,14 +373,11 @@ impl App {
             });
             post.updated_at = now;
             tx.posts().update(&post)?;
-            record(
-                tx,
+            tx.record(
                 now,
-                &who,
-                "dropped",
-                &post,
-                &account,
-                json!({"reason": reason, "approvals_voided": voided}),
+                AuditNote::by(&who, AuditAction::Dropped)
+                    .about(&post, &account)
+                    .detail(json!({"reason": reason, "approvals_voided": voided})),
             )?;
             Ok(post)
         })?;
@@ -373,17 +391,18 @@ impl App {
     fn settled_act(
         &self,
         tx: &Tx<'_>,
+        key: &Prepared,
         id: Uuid,
         actor: &str,
         action: Action,
     ) -> Result<SettledAct> {
-        let account = account(tx)?;
-        let post = post(tx, id)?;
-        let who = member(tx, actor)?;
+        let account = tx.account()?;
+        let post = tx.post(id)?;
+        let who = tx.confirmed(tx.member(actor)?)?;
         // None of these countersigns, so solo mode does not matter.
         let next = workflow::check(&who, action, subject(&post), false)?;
         guard_not_in_flight(tx, &post)?;
-        let who = self.signer(tx, who)?;
+        let who = key.signer(who)?;
         Ok(SettledAct {
             account,
             post,
@@ -413,13 +432,14 @@ impl App {
     fn mark_posted(&self, id: Uuid, actor: &str, url: &str) -> Result<Post> {
         let x_id = post_id_from_url(url)?;
         let now = self.now();
+        let key = self.prepare(actor)?;
         let post = self.write(|tx| {
             let SettledAct {
                 account,
                 mut post,
                 next,
                 who,
-            } = self.settled_act(tx, id, actor, Action::MarkPosted)?;
+            } = self.settled_act(tx, &key, id, actor, Action::MarkPosted)?;
             let mut state = tx.publishing().state(id)?;
             if state.parts.is_empty() {
                 tx.publishing().record_part(id, 0, &x_id, now)?;
@@ -433,14 +453,11 @@ impl App {
             post.post_url = Some(url.trim().to_string());
             post.updated_at = now;
             tx.posts().update(&post)?;
-            record(
-                tx,
+            tx.record(
                 now,
-                &who,
-                "marked_posted",
-                &post,
-                &account,
-                json!({"url": url.trim(), "x_id": x_id}),
+                AuditNote::by(&who, AuditAction::MarkedPosted)
+                    .about(&post, &account)
+                    .detail(json!({"url": url.trim(), "x_id": x_id})),
             )?;
             Ok(post)
         })?;
@@ -452,26 +469,6 @@ impl App {
     /// posted ones at the time they went out.
     pub fn calendar(&self, from: Timestamp, to: Timestamp) -> Result<Vec<CalendarItem>> {
         self.read(|tx| tx.publishing().calendar(from, to))
-    }
-
-    fn reviewer(
-        &self,
-        tx: &Tx<'_>,
-        actor: &str,
-        action: &'static str,
-    ) -> Result<crate::app::Signer> {
-        let who = member(tx, actor)?;
-        if !who.active {
-            return Err(Error::MemberInactive { name: who.name });
-        }
-        if !who.role.reviews() {
-            return Err(Error::RoleNotAllowed {
-                name: who.name,
-                role: who.role,
-                action,
-            });
-        }
-        self.signer(tx, who)
     }
 }
 
@@ -582,30 +579,6 @@ fn post_id_from_url(url: &str) -> Result<String> {
         return Err(bad());
     }
     Ok(id.to_string())
-}
-
-/// Writes an audit entry by the publisher (no member acted).
-pub(crate) fn publisher_audit(
-    tx: &Tx<'_>,
-    now: Timestamp,
-    post: &Post,
-    account: &crate::model::Account,
-    action: &str,
-    detail: serde_json::Value,
-) -> Result<()> {
-    tx.audit().append(
-        NewAuditEntry {
-            actor: None,
-            action,
-            post_id: Some(post.id),
-            version: Some(post.version),
-            digest: Some(&digest_of(account, post)),
-            detail,
-            key: None,
-        },
-        now,
-    )?;
-    Ok(())
 }
 
 #[cfg(test)]

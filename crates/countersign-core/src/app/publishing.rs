@@ -35,15 +35,17 @@ use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 use uuid::Uuid;
 
-use crate::app::{App, account, count_config, digest_of, post};
+use super::App;
+use crate::acts::{Acts, AuditNote, count_config};
+use crate::audit::AuditAction;
 use crate::connection::ConnectionState;
 use crate::content;
 use crate::count;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::media;
+use crate::model::Approval;
 use crate::model::{Account, MediaKind, Post, ReplySettings, Status};
-use crate::queue::publisher_audit;
 use crate::store::{PublishState, Tx};
 
 /// How the publisher paces itself. The defaults suit X; tests shorten them.
@@ -116,6 +118,45 @@ enum Found {
 }
 
 impl App {
+    /// The single check every publishing path runs: does the approval in force vouch for
+    /// exactly what would be published now? Returns that approval.
+    pub fn verify_for_publish(&self, id: Uuid) -> Result<Approval> {
+        let pin = self.pin()?;
+        self.read(|tx| tx.verify_post(id, pin.as_ref()))?
+            .map_err(|reason| Error::ApprovalInvalid {
+                id: id.to_string(),
+                reason,
+            })
+    }
+
+    /// The claim-time check the publisher runs on a post it is about to send: on success the
+    /// approval in force. On failure the post does not go out: it moves to `needs_check` with
+    /// the reason (if it was waiting to be published), the refusal is audited, and the result
+    /// is `approval_invalid` with that reason.
+    pub fn check_before_publish(&self, id: Uuid) -> Result<Approval> {
+        let now = self.now();
+        let pin = self.pin()?;
+        let outcome = self.write(|tx| {
+            let outcome = tx.verify_post(id, pin.as_ref())?;
+            if let Err(reason) = &outcome {
+                let account = tx.account()?;
+                let mut post = tx.post(id)?;
+                refuse(tx, now, &account, &mut post, reason)?;
+            }
+            Ok(outcome)
+        })?;
+        outcome.map_err(|reason| {
+            self.events.emit(Event::ApprovalVoided {
+                post_id: id,
+                reason: reason.clone(),
+            });
+            Error::ApprovalInvalid {
+                id: id.to_string(),
+                reason,
+            }
+        })
+    }
+
     /// One pass of the publisher: marks missed posts, then publishes everything due. Returns
     /// what happened; nothing that happened is only in the report (every outcome is stored,
     /// audited and, where a person must act, emitted as an event).
@@ -163,13 +204,13 @@ impl App {
     pub fn mark_missed(&self) -> Result<Vec<Uuid>> {
         let now = self.now();
         let missed = self.write(|tx| {
-            let account = account(tx)?;
+            let account = tx.account()?;
             let grace = SignedDuration::from_mins(i64::from(account.grace_minutes));
             let before = now.checked_sub(grace)?;
             let ids = tx.publishing().overdue(before)?;
             let mut out = Vec::new();
             for id in ids {
-                let mut p = post(tx, id)?;
+                let mut p = tx.post(id)?;
                 let at = p.scheduled.as_ref().map(|s| s.at).unwrap_or(now);
                 p.status = Status::Missed;
                 p.status_reason = Some(format!(
@@ -180,7 +221,12 @@ impl App {
                 ));
                 p.updated_at = now;
                 tx.posts().update(&p)?;
-                publisher_audit(tx, now, &p, &account, "missed", json!({"at": at}))?;
+                tx.record(
+                    now,
+                    AuditNote::unsigned(AuditAction::Missed)
+                        .about(&p, &account)
+                        .detail(json!({"at": at})),
+                )?;
                 out.push((id, at));
             }
             Ok(out)
@@ -281,17 +327,18 @@ impl App {
     /// publishing any more.
     fn claim(&self, id: Uuid) -> Result<Option<Job>> {
         let now = self.now();
+        let pin = self.pin()?;
         let sandbox_url = self.connection()?.sandbox_url;
         let claimed = self.write(|tx| {
-            let account = account(tx)?;
-            let mut p = post(tx, id)?;
+            let account = tx.account()?;
+            let mut p = tx.post(id)?;
             let mut state = tx.publishing().state(id)?;
             match p.status {
                 Status::Scheduled if p.scheduled.as_ref().is_some_and(|s| s.at <= now) => {}
                 Status::Publishing if state.next_attempt_at.is_none_or(|t| t <= now) => {}
                 _ => return Ok(None),
             }
-            if let Err(reason) = crate::app::verify_post(tx, id)? {
+            if let Err(reason) = tx.verify_post(id, pin.as_ref())? {
                 refuse(tx, now, &account, &mut p, &reason)?;
                 return Ok(Some(Err(reason)));
             }
@@ -302,7 +349,12 @@ impl App {
                 state.claimed_at = Some(now);
                 state.next_attempt_at = None;
                 tx.publishing().save_state(id, &state)?;
-                publisher_audit(tx, now, &p, &account, "publish_claimed", json!({}))?;
+                tx.record(
+                    now,
+                    AuditNote::unsigned(AuditAction::PublishClaimed)
+                        .about(&p, &account)
+                        .detail(json!({})),
+                )?;
             }
             Ok(Some(Ok(Job {
                 post: p,
@@ -320,7 +372,7 @@ impl App {
                     reason: format!("its approval does not hold: {reason}"),
                 });
                 // Report the state as stored.
-                let post = self.read(|tx| post(tx, id))?;
+                let post = self.read(|tx| tx.post(id))?;
                 Ok(Some(Job {
                     account: self.account()?,
                     state: PublishState::default(),
@@ -337,7 +389,7 @@ impl App {
         let now = self.now();
         let id = job.post.id;
         let ok = self.write(|tx| {
-            if post(tx, id)?.status != Status::Publishing {
+            if tx.post(id)?.status != Status::Publishing {
                 return Ok(false);
             }
             let mut state = tx.publishing().state(id)?;
@@ -375,8 +427,8 @@ impl App {
         };
         let id = job.post.id;
         self.write(|tx| {
-            let account = account(tx)?;
-            let mut p = post(tx, id)?;
+            let account = tx.account()?;
+            let mut p = tx.post(id)?;
             p.status = Status::Posted;
             p.status_reason = None;
             p.posted_at = Some(now);
@@ -387,13 +439,11 @@ impl App {
             state.in_flight_at = None;
             state.next_attempt_at = None;
             tx.publishing().save_state(id, &state)?;
-            publisher_audit(
-                tx,
+            tx.record(
                 now,
-                &p,
-                &account,
-                "posted",
-                json!({"x_ids": job.state.parts, "url": url}),
+                AuditNote::unsigned(AuditAction::Posted)
+                    .about(&p, &account)
+                    .detail(json!({"x_ids": job.state.parts, "url": url})),
             )
         })?;
         self.events.emit(Event::Posted { post_id: id, url });
@@ -541,7 +591,7 @@ impl App {
         let state = job.state.clone();
         let now = self.now();
         self.write(|tx| {
-            let mut p = post(tx, id)?;
+            let mut p = tx.post(id)?;
             if p.status == Status::Publishing && state.parts.is_empty() {
                 p.status = Status::Scheduled;
                 p.updated_at = now;
@@ -552,7 +602,7 @@ impl App {
     }
 
     fn fail(&self, job: &mut Job, reason: String) -> Result<Step> {
-        self.settle(job, Status::Failed, "publish_failed", &reason)?;
+        self.settle(job, Status::Failed, AuditAction::PublishFailed, &reason)?;
         self.events.emit(Event::Failed {
             post_id: job.post.id,
             reason,
@@ -561,7 +611,7 @@ impl App {
     }
 
     fn needs_check(&self, job: &Job, reason: String) -> Result<Step> {
-        self.settle(job, Status::NeedsCheck, "needs_check", &reason)?;
+        self.settle(job, Status::NeedsCheck, AuditAction::NeedsCheck, &reason)?;
         self.events.emit(Event::NeedsCheck {
             post_id: job.post.id,
             reason,
@@ -571,13 +621,13 @@ impl App {
 
     /// Ends the attempt in `status` with the reason a person reads. The in-flight mark stays
     /// as evidence until a person decides.
-    fn settle(&self, job: &Job, status: Status, action: &str, reason: &str) -> Result<()> {
+    fn settle(&self, job: &Job, status: Status, action: AuditAction, reason: &str) -> Result<()> {
         let now = self.now();
         let id = job.post.id;
         let state = job.state.clone();
         self.write(|tx| {
-            let account = account(tx)?;
-            let mut p = post(tx, id)?;
+            let account = tx.account()?;
+            let mut p = tx.post(id)?;
             p.status = status;
             p.status_reason = Some(reason.to_string());
             p.updated_at = now;
@@ -589,13 +639,11 @@ impl App {
                     ..state.clone()
                 },
             )?;
-            publisher_audit(
-                tx,
+            tx.record(
                 now,
-                &p,
-                &account,
-                action,
-                json!({"reason": reason, "parts_posted": state.parts}),
+                AuditNote::unsigned(action)
+                    .about(&p, &account)
+                    .detail(json!({"reason": reason, "parts_posted": state.parts})),
             )
         })
     }
@@ -671,7 +719,7 @@ impl App {
 }
 
 /// Moves a post whose approval does not hold to `needs_check`, audited.
-pub(crate) fn refuse(
+fn refuse(
     tx: &Tx<'_>,
     now: Timestamp,
     account: &Account,
@@ -688,17 +736,11 @@ pub(crate) fn refuse(
         post.updated_at = now;
         tx.posts().update(post)?;
     }
-    tx.audit().append(
-        crate::store::NewAuditEntry {
-            actor: None,
-            action: "publish_refused",
-            post_id: Some(post.id),
-            version: Some(post.version),
-            digest: Some(&digest_of(account, post)),
-            detail: json!({"reason": reason, "status_was": was}),
-            key: None,
-        },
+    tx.record(
         now,
+        AuditNote::unsigned(AuditAction::PublishRefused)
+            .about(post, account)
+            .detail(json!({"reason": reason, "status_was": was})),
     )?;
     Ok(())
 }
@@ -780,12 +822,6 @@ pub fn comparable(text: &str) -> String {
         words.pop();
     }
     words.join(" ")
-}
-
-impl From<jiff::Error> for Error {
-    fn from(e: jiff::Error) -> Self {
-        Error::Storage(format!("time out of range: {e}"))
-    }
 }
 
 #[cfg(test)]

@@ -6,9 +6,14 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::app::App;
+use super::App;
+use crate::acts::{Acts, AuditNote};
+use crate::audit::AuditAction;
 use crate::error::{Error, Result};
+use crate::store::ImportedPost;
 use crate::store::{HistoryQuery, HistoryRow};
+use crate::workflow::AccountAction;
+use serde_json::json;
 
 /// The file formats History exports to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,6 +41,28 @@ pub const MAX_PAGE: u32 = 500;
 const EXPORT_BATCH: u32 = 1_000;
 
 impl App {
+    /// Posted posts, newest first; `search` is full-text over every part.
+    pub fn history(&self, search: Option<&str>, limit: u32) -> Result<Vec<HistoryRow>> {
+        self.read(|tx| tx.posts().history(search, limit))
+    }
+
+    /// Brings posts made elsewhere (e.g. before Countersign) into History, as one audited act.
+    pub fn import_history(&self, actor: &str, items: Vec<ImportedPost>) -> Result<usize> {
+        let now = self.now();
+        let key = self.prepare(actor)?;
+        self.write(|tx| {
+            let admin = tx.allowed(actor, AccountAction::ChangeAccount)?;
+            let admin = key.signer(admin)?;
+            tx.posts().import_posted(&items)?;
+            tx.record(
+                now,
+                AuditNote::by(&admin, AuditAction::HistoryImported)
+                    .detail(json!({"posts": items.len()})),
+            )?;
+            Ok(items.len())
+        })
+    }
+
     /// One page of History, newest first. Pages are capped at [`MAX_PAGE`] rows.
     pub fn history_page(&self, query: &HistoryQuery) -> Result<Vec<HistoryRow>> {
         let mut q = query.clone();
@@ -69,7 +96,7 @@ impl App {
         let text = match format {
             ExportFormat::Csv => to_csv(&rows),
             ExportFormat::Json => {
-                serde_json::to_string_pretty(&rows).map_err(|e| Error::Storage(e.to_string()))?
+                serde_json::to_string_pretty(&rows).map_err(|e| Error::Internal(e.to_string()))?
             }
         };
         let mut f = std::fs::OpenOptions::new()

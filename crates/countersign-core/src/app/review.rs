@@ -1,0 +1,377 @@
+//! Use cases of review: approving (a countersignature), requesting changes, rejecting,
+//! commenting, and what a screen shows about a post, with what its viewer may do.
+
+use jiff::Timestamp;
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::App;
+use super::drafting::{Edit, apply, save_edit};
+use crate::acts::{Acts, AuditNote, Countersignature, count_config, subject};
+use crate::audit::AuditAction;
+use crate::content;
+use crate::count::Count;
+use crate::diff::{self, PartDiff};
+use crate::error::{Error, Result};
+use crate::events::Event;
+use crate::model::{Approval, Comment, Member, Post, Status, Version};
+use crate::store::{PostSummary, Tx};
+use crate::workflow::{self, Action};
+
+/// A post with everything a screen shows about it.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PostView {
+    pub post: Post,
+    /// X's count of each part as it will be published.
+    pub counts: Vec<Count>,
+    pub approval: Option<Approval>,
+    /// Solo mode is shown wherever an approval is shown.
+    pub solo_mode: bool,
+    pub comments: Vec<Comment>,
+    /// What the member viewing the post may do with it now ([`App::post_view`] with a viewer).
+    pub may: Option<Permissions>,
+}
+
+/// What one member may do with a post now, each with the reason when they may not. Screens
+/// show or hide their buttons from this, so the rules (roles, four-eyes, solo mode, which
+/// states allow what) are decided here only, by the same checks the acts themselves make.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Permissions {
+    pub edit: Permit,
+    pub submit: Permit,
+    pub approve: Permit,
+    pub request_changes: Permit,
+    pub reject: Permit,
+    /// Set or move the publish time (countersigning it), or add the post to the queue.
+    pub schedule: Permit,
+    pub unschedule: Permit,
+    pub drop: Permit,
+    pub comment: Permit,
+}
+
+/// Whether an act is allowed; when it is not, the refusal the act would give.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Permit {
+    pub allowed: bool,
+    /// The refusal's code and message; `null` when allowed.
+    pub code: Option<String>,
+    pub reason: Option<String>,
+}
+
+impl Permit {
+    fn from_check<T>(check: Result<T>) -> Permit {
+        match check {
+            Ok(_) => Permit {
+                allowed: true,
+                code: None,
+                reason: None,
+            },
+            Err(e) => Permit {
+                allowed: false,
+                code: Some(e.code().to_string()),
+                reason: Some(e.to_string()),
+            },
+        }
+    }
+}
+
+/// What changed since a reviewer last looked.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ReviewDiff {
+    /// The version the reviewer last reviewed; `None` if they never did.
+    pub from_version: Option<u32>,
+    pub to_version: u32,
+    pub parts: Vec<PartDiff>,
+}
+
+impl App {
+    /// Countersigns the post as it stands (and its time, if it has one). An approver may edit
+    /// in the act of approving; that is recorded as such.
+    pub fn approve(&self, id: Uuid, actor: &str, edit: Option<Edit>) -> Result<Post> {
+        let attached = match &edit {
+            Some(Edit::Content(input)) => self.attach(input)?,
+            _ => Vec::new(),
+        };
+        let now = self.now();
+        let key = self.prepare(actor)?;
+        let pin = self.pin()?;
+        let post = self.write(|tx| {
+            let account = tx.account()?;
+            let mut post = tx.post(id)?;
+            tx.trusted_roster(pin.as_ref())?;
+            let approver = tx.confirmed(tx.member(actor)?)?;
+            let mut next = workflow::check(
+                &approver,
+                Action::Approve,
+                subject(&post),
+                tx.solo_allowed()?,
+            )?;
+            if edit.is_none() {
+                tx.check_not_own_edit(&post, &approver)?;
+            }
+            let approver = key.signer(approver)?;
+            let edited = match &edit {
+                Some(e) => {
+                    let content = apply(tx, &post.content, e, &attached, now)?;
+                    save_edit(
+                        tx,
+                        now,
+                        &account,
+                        &mut post,
+                        &approver,
+                        content,
+                        Status::InReview,
+                    )?;
+                    true
+                }
+                None => false,
+            };
+            content::check_publishable(
+                &post.content,
+                &post.author.initials,
+                &count_config(&account),
+            )?;
+            let mut note = None;
+            match &post.scheduled {
+                Some(s) if s.at > now => next = Status::Scheduled,
+                Some(s) => {
+                    note = Some(format!(
+                        "the scheduled time {} had passed and was cleared",
+                        s.at
+                    ));
+                    post.scheduled = None;
+                }
+                None => {}
+            }
+            tx.countersign(
+                now,
+                Countersignature {
+                    account: &account,
+                    post: &mut post,
+                    approver: &approver,
+                    next: next,
+                    edited: edited,
+                    action: AuditAction::Approved,
+                    detail: json!({"note": note}),
+                },
+            )?;
+            Ok(post)
+        })?;
+        self.events.emit(Event::Approved {
+            post_id: id,
+            by: actor.to_string(),
+        });
+        if post.status == Status::Scheduled {
+            self.schedule_changed();
+        }
+        Ok(post)
+    }
+
+    /// Sends the post back to its author with a comment. Voids any approval.
+    pub fn request_changes(&self, id: Uuid, actor: &str, comment: &str) -> Result<Post> {
+        let post = self.review_decision(
+            id,
+            actor,
+            comment,
+            Action::RequestChanges,
+            AuditAction::ChangesRequested,
+        )?;
+        self.events.emit(Event::ChangesRequested {
+            post_id: id,
+            by: actor.to_string(),
+        });
+        Ok(post)
+    }
+
+    /// Ends the post's road with a comment. Voids any approval.
+    pub fn reject(&self, id: Uuid, actor: &str, comment: &str) -> Result<Post> {
+        let post =
+            self.review_decision(id, actor, comment, Action::Reject, AuditAction::Rejected)?;
+        self.events.emit(Event::Rejected {
+            post_id: id,
+            by: actor.to_string(),
+        });
+        Ok(post)
+    }
+
+    fn review_decision(
+        &self,
+        id: Uuid,
+        actor: &str,
+        comment: &str,
+        action: Action,
+        audit: AuditAction,
+    ) -> Result<Post> {
+        let text = comment.trim();
+        if text.is_empty() {
+            return Err(Error::CommentRequired {
+                what: if action == Action::Reject {
+                    "rejecting"
+                } else {
+                    "requesting changes"
+                },
+            });
+        }
+        let now = self.now();
+        let key = self.prepare(actor)?;
+        self.write(|tx| {
+            let account = tx.account()?;
+            let mut post = tx.post(id)?;
+            let reviewer = tx.member(actor)?;
+            let next = workflow::check(&reviewer, action, subject(&post), false)?;
+            let reviewer = key.signer(tx.confirmed(reviewer)?)?;
+            let why = match action {
+                Action::Reject => format!("{} rejected the post", reviewer.member.name),
+                _ => format!("{} requested changes", reviewer.member.name),
+            };
+            let voided = tx.approvals().void(post.id, now, &why)?;
+            if action == Action::Reject {
+                post.scheduled = None;
+            }
+            post.status = next;
+            post.updated_at = now;
+            tx.posts().update(&post)?;
+            add_comment(tx, now, &post, &reviewer.member, text)?;
+            tx.reviews()
+                .record(post.id, reviewer.member.id, post.version, now)?;
+            tx.record(
+                now,
+                AuditNote::by(&reviewer, audit)
+                    .about(&post, &account)
+                    .detail(json!({"comment": text, "approvals_voided": voided})),
+            )?;
+            Ok(post)
+        })
+    }
+
+    /// Any member may comment on any post.
+    pub fn comment(&self, id: Uuid, actor: &str, text: &str) -> Result<Comment> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(Error::EmptyComment);
+        }
+        let now = self.now();
+        let key = self.prepare(actor)?;
+        self.write(|tx| {
+            let account = tx.account()?;
+            let post = tx.post(id)?;
+            let who = tx.member(actor)?;
+            workflow::check(&who, Action::Comment, subject(&post), account.solo_mode)?;
+            let who = key.signer(who)?;
+            let c = add_comment(tx, now, &post, &who.member, text)?;
+            tx.record(
+                now,
+                AuditNote::by(&who, AuditAction::Commented)
+                    .about(&post, &account)
+                    .detail(json!({"comment": text})),
+            )?;
+            Ok(c)
+        })
+    }
+
+    // --- reading ----------------------------------------------------------------------------
+
+    pub fn post(&self, id: Uuid) -> Result<PostView> {
+        self.post_view(id, None)
+    }
+
+    /// The post with everything a screen shows about it; with a `viewer`, also what they may
+    /// do with it now.
+    pub fn post_view(&self, id: Uuid, viewer: Option<&str>) -> Result<PostView> {
+        self.read(|tx| {
+            let account = tx.account()?;
+            let post = tx.post(id)?;
+            let counts = content::counts(
+                &post.content,
+                &post.author.initials,
+                &count_config(&account),
+            );
+            let may = match viewer {
+                Some(name) => Some(permissions(tx, &post, &tx.member(name)?)?),
+                None => None,
+            };
+            Ok(PostView {
+                counts,
+                approval: tx.approvals().current(id)?,
+                solo_mode: account.solo_mode,
+                comments: tx.comments().for_post(id)?,
+                may,
+                post,
+            })
+        })
+    }
+
+    pub fn posts(&self, status: Option<Status>) -> Result<Vec<PostSummary>> {
+        self.read(|tx| tx.posts().list(status))
+    }
+
+    pub fn versions(&self, id: Uuid) -> Result<Vec<Version>> {
+        self.read(|tx| {
+            tx.post(id)?;
+            tx.posts().versions(id)
+        })
+    }
+
+    /// The word diff of each part since the version `reviewer` last reviewed.
+    pub fn diff_since_review(&self, id: Uuid, reviewer: &str) -> Result<ReviewDiff> {
+        self.read(|tx| {
+            let post = tx.post(id)?;
+            let who = tx.member(reviewer)?;
+            let from = tx.reviews().last(id, who.id)?;
+            let old = from
+                .map(|v| tx.posts().content(id, v))
+                .transpose()?
+                .flatten();
+            Ok(ReviewDiff {
+                from_version: from,
+                to_version: post.version,
+                parts: diff::diff(old.as_ref(), &post.content),
+            })
+        })
+    }
+}
+
+/// What `viewer` may do with `post`: the checks each act makes before it asks for a key.
+fn permissions(tx: &Tx<'_>, post: &Post, viewer: &Member) -> Result<Permissions> {
+    let solo = tx.solo_allowed()?;
+    let check = |action| workflow::check(viewer, action, subject(post), solo);
+    // Countersigning also refuses a version the viewer saved in someone else's post.
+    let countersign = |action| check(action).and_then(|_| tx.check_not_own_edit(post, viewer));
+    // Taking a post off its road waits while a request for it is on its way to X.
+    let settled = |action| check(action).and_then(|_| super::time::guard_not_in_flight(tx, post));
+    Ok(Permissions {
+        edit: Permit::from_check(check(Action::Edit)),
+        submit: Permit::from_check(check(Action::Submit)),
+        approve: Permit::from_check(countersign(Action::Approve)),
+        request_changes: Permit::from_check(check(Action::RequestChanges)),
+        reject: Permit::from_check(check(Action::Reject)),
+        schedule: Permit::from_check(countersign(Action::Schedule)),
+        unschedule: Permit::from_check(settled(Action::Unschedule)),
+        drop: Permit::from_check(settled(Action::Drop)),
+        comment: Permit::from_check(check(Action::Comment)),
+    })
+}
+
+fn add_comment(
+    tx: &Tx<'_>,
+    now: Timestamp,
+    post: &Post,
+    who: &Member,
+    text: &str,
+) -> Result<Comment> {
+    let c = Comment {
+        id: Uuid::now_v7(),
+        post_id: post.id,
+        author: who.clone(),
+        version: post.version,
+        text: text.to_string(),
+        at: now,
+    };
+    tx.comments().insert(&c)?;
+    Ok(c)
+}

@@ -1,0 +1,241 @@
+//! Someone with the database (a malicious database admin, anyone holding the SQLite file, later
+//! the team's PostgreSQL server) edits columns that used to be trusted. Each edit must be
+//! refused before anything reaches X, with a reason that says what was changed: the
+//! countersignature rests on signatures and on what this machine pinned, never on a column.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::Arc;
+
+use countersign_core::audit::GENESIS;
+use countersign_core::keys::{self, MemberKey};
+use countersign_core::roster::RosterEntry;
+use countersign_core::secrets::{MemorySecrets, SecretStore};
+use countersign_core::{App, DraftInput, InitOptions, ManualClock, PartInput, Role, Status};
+use jiff::Timestamp;
+use uuid::Uuid;
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    app: App,
+    secrets: MemorySecrets,
+}
+
+/// Ada (admin, genesis), Ann (contributor) and Bob (approver), signed in by Ada; with
+/// `lone_admin`, Ada and Ann only.
+fn fixture(lone_admin: bool) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new("2031-01-10T08:00:00Z".parse().unwrap()));
+    let (parts, secrets) = common::parts(clock);
+    let app = App::init(
+        dir.path(),
+        InitOptions {
+            handle: "acme".into(),
+            timezone: Some("Europe/Berlin".into()),
+            ..Default::default()
+        },
+        parts,
+    )
+    .unwrap();
+    app.add_member(None, common::member("Ada", Role::Admin))
+        .unwrap();
+    app.unlock("Ada", &common::pass()).unwrap();
+    app.add_member(Some("Ada"), common::member("Ann", Role::Contributor))
+        .unwrap();
+    if !lone_admin {
+        app.add_member(Some("Ada"), common::member("Bob", Role::Approver))
+            .unwrap();
+        app.unlock("Bob", &common::pass()).unwrap();
+    }
+    Fixture { dir, app, secrets }
+}
+
+impl Fixture {
+    fn sql(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.dir.path().join("countersign.sqlite")).unwrap()
+    }
+
+    fn workspace_id(&self) -> String {
+        self.sql()
+            .query_row("SELECT workspace_id FROM workspace", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    fn in_review(&self, author: &str, text: &str) -> Uuid {
+        let input = DraftInput {
+            parts: vec![PartInput {
+                text: text.into(),
+                media: vec![],
+            }],
+            ..Default::default()
+        };
+        let id = self.app.create_draft(author, input).unwrap().id;
+        self.app.submit(id, author).unwrap();
+        id
+    }
+
+    /// The tampered post never goes out: either the countersignature itself is refused (the
+    /// reason must name what was changed), or the claim-time check refuses it, moves it to
+    /// `needs_check` and says why. Returns the reason given.
+    fn never_published(
+        &self,
+        approve: impl FnOnce() -> countersign_core::Result<()>,
+        id: Uuid,
+    ) -> String {
+        if let Err(e) = approve() {
+            assert_ne!(
+                self.app.post(id).unwrap().post.status,
+                Status::Approved,
+                "a refused countersignature changes nothing"
+            );
+            return format!("{} [{}]", e, e.code());
+        }
+        let err = self.app.check_before_publish(id).unwrap_err();
+        assert_eq!(err.code(), "approval_invalid");
+        let post = self.app.post(id).unwrap().post;
+        assert_eq!(post.status, Status::NeedsCheck);
+        post.status_reason.unwrap()
+    }
+
+    fn member_id(&self, name: &str) -> Uuid {
+        self.app.member(name).unwrap().id
+    }
+}
+
+#[test]
+fn an_author_flipped_by_sql_does_not_make_a_self_approval_four_eyed() {
+    let f = fixture(false);
+    // Bob writes a post of his own; the database then says Ann wrote it, and saved it.
+    let id = f.in_review("Bob", "Bob's own words, approved by Bob");
+    let ann = f.member_id("Ann").to_string();
+    let c = f.sql();
+    c.execute(
+        "UPDATE posts SET author_id = ?1 WHERE id = ?2",
+        [&ann, &id.to_string()],
+    )
+    .unwrap();
+    c.execute(
+        "UPDATE post_versions SET editor_id = ?1 WHERE post_id = ?2",
+        [&ann, &id.to_string()],
+    )
+    .unwrap();
+    assert_eq!(f.app.post(id).unwrap().post.author.name, "Ann");
+    let reason = f.never_published(|| f.app.approve(id, "Bob", None).map(drop), id);
+    assert!(
+        reason.contains("the post's author is not the member who signed its first version"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn a_roster_rewritten_from_a_new_genesis_is_refused() {
+    let f = fixture(false);
+    let ws = f.workspace_id();
+    let id = f.in_review("Ann", "approved by an admin the team never had");
+    // Eve: a member row, a key in this machine's secret store, and a whole new roster that
+    // starts with her own self-signed admin entry. Every entry in it verifies.
+    let eve = Uuid::now_v7();
+    let key = MemberKey::generate();
+    let c = f.sql();
+    c.execute(
+        "INSERT INTO members (id, name, name_key, initials, role, active, created_at)
+         VALUES (?1, 'Eve', 'eve', 'EV', 'admin', 1, 1924243200000)",
+        [eve.to_string()],
+    )
+    .unwrap();
+    f.secrets
+        .set(&format!("member-key/{ws}/{eve}"), &keys::keep_plain(&key))
+        .unwrap();
+    let mut genesis = RosterEntry {
+        seq: 1,
+        member_id: eve,
+        name: "Eve".into(),
+        role: Role::Admin,
+        public_key: key.public_hex(),
+        active: true,
+        at: Timestamp::from_millisecond(1_924_243_200_000).unwrap(),
+        solo: None,
+        signer_id: None,
+        signature: None,
+        prev_hash: GENESIS.into(),
+        hash: String::new(),
+    };
+    genesis.seal(&ws, Some((eve, &key)));
+    c.execute_batch("DROP TRIGGER roster_no_delete; DELETE FROM roster;")
+        .unwrap();
+    c.execute(
+        "INSERT INTO roster (seq, member_id, name, role, public_key, active, at, signer_id,
+                             signature, prev_hash, hash)
+         VALUES (1, ?1, 'Eve', 'admin', ?2, 1, ?3, ?1, ?4, ?5, ?6)",
+        rusqlite::params![
+            eve.to_string(),
+            genesis.public_key,
+            genesis.at.as_millisecond(),
+            genesis.signature,
+            genesis.prev_hash,
+            genesis.hash
+        ],
+    )
+    .unwrap();
+    let reason = f.never_published(|| f.app.approve(id, "Eve", None).map(drop), id);
+    assert!(
+        reason.contains("the signed roster was rewritten"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn a_roster_cut_short_does_not_bring_back_a_deactivated_approver() {
+    let f = fixture(false);
+    let id = f.in_review("Ann", "approved by someone who left");
+    f.app.deactivate_member("Ada", "Bob").unwrap();
+    // The deactivation is cut off the roster's tail, and Bob is active again in the table.
+    f.sql()
+        .execute_batch(
+            "DROP TRIGGER roster_no_delete;
+             DELETE FROM roster WHERE seq = (SELECT max(seq) FROM roster);
+             UPDATE members SET active = 1, deactivated_at = NULL WHERE name = 'Bob';",
+        )
+        .unwrap();
+    let reason = f.never_published(|| f.app.approve(id, "Bob", None).map(drop), id);
+    assert!(
+        reason.contains("the signed roster was cut short"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn solo_mode_switched_on_by_sql_does_not_let_an_admin_approve_their_own_post() {
+    let f = fixture(true);
+    let id = f.in_review("Ada", "Ada's own words");
+    f.sql()
+        .execute("UPDATE workspace SET solo_mode = 1", [])
+        .unwrap();
+    let reason = f.never_published(|| f.app.approve(id, "Ada", None).map(drop), id);
+    assert!(
+        reason.contains("Ada wrote this post and cannot countersign it"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn a_contributor_promoted_by_sql_cannot_approve() {
+    let f = fixture(false);
+    let id = f.in_review("Bob", "approved by a fake approver");
+    f.sql()
+        .execute(
+            "UPDATE members SET role = 'approver' WHERE name = 'Ann'",
+            [],
+        )
+        .unwrap();
+    // Refused by the act itself, saying that the table and the signed roster disagree.
+    let err = f.app.approve(id, "Ann", None).unwrap_err();
+    assert_eq!(err.code(), "roster_disagrees");
+    assert!(
+        err.to_string()
+            .contains("Ann is approver in the members table but contributor in the signed roster"),
+        "{err}"
+    );
+    assert_eq!(f.app.post(id).unwrap().post.status, Status::InReview);
+}
