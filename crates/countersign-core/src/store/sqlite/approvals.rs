@@ -1,5 +1,6 @@
 //! The `approvals` table: countersignatures, each bound to a digest, voided (never deleted)
-//! when the content or time they vouch for changes.
+//! when the content or time they vouch for changes. The methods' contracts are documented on
+//! the facade, [`crate::store::Approvals`].
 
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -37,7 +38,6 @@ impl Approvals<'_> {
         Ok(())
     }
 
-    /// The approval in force: the latest one not voided.
     pub fn current(&self, post_id: Uuid) -> Result<Option<Approval>> {
         Ok(self
             .conn
@@ -67,7 +67,6 @@ impl Approvals<'_> {
             .optional()?)
     }
 
-    /// Voids every approval in force on the post. Returns how many were voided.
     pub fn void(&self, post_id: Uuid, at: Timestamp, reason: &str) -> Result<usize> {
         Ok(self.conn.execute(
             "UPDATE approvals SET voided_at = ?2, void_reason = ?3 WHERE post_id = ?1 AND voided_at IS NULL",

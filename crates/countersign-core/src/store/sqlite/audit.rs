@@ -1,4 +1,5 @@
-//! The `audit` table: appending chained entries and reading them back in order.
+//! The `audit` table: appending chained entries and reading them back in order. The methods'
+//! contracts are documented on the facade, [`crate::store::AuditLog`].
 
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -7,25 +8,11 @@ use uuid::Uuid;
 use super::{ms, ts, uuid};
 use crate::audit::{AuditEntry, GENESIS};
 use crate::error::Result;
-use crate::keys::MemberKey;
-use crate::model::Member;
+use crate::store::NewAuditEntry;
 
 #[derive(Debug)]
 pub struct AuditLog<'c> {
     pub(super) conn: &'c Connection,
-}
-
-/// What a use case records; the store adds the sequence number and the chain.
-#[derive(Debug, Clone)]
-pub struct NewAuditEntry<'a> {
-    pub actor: Option<&'a Member>,
-    pub action: &'a str,
-    pub post_id: Option<Uuid>,
-    pub version: Option<u32>,
-    pub digest: Option<&'a str>,
-    pub detail: serde_json::Value,
-    /// The actor's key: entries made by a member are signed with it.
-    pub key: Option<&'a MemberKey>,
 }
 
 const COLUMNS: &str = "seq, at, actor_id, actor_name, action, post_id, version, digest, detail, \
@@ -58,8 +45,6 @@ fn entry(r: &Row<'_>) -> rusqlite::Result<AuditEntry> {
 }
 
 impl AuditLog<'_> {
-    /// Appends an entry chained to the last one. Must run in a write transaction, which holds
-    /// the lock that keeps the chain linear.
     pub fn append(&self, new: NewAuditEntry<'_>, at: Timestamp) -> Result<AuditEntry> {
         let last = self
             .conn
@@ -110,7 +95,6 @@ impl AuditLog<'_> {
         Ok(e)
     }
 
-    /// Every entry in chain order.
     pub fn all(&self) -> Result<Vec<AuditEntry>> {
         let mut stmt = self
             .conn
@@ -119,7 +103,6 @@ impl AuditLog<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// A post's entries in order.
     pub fn for_post(&self, post_id: Uuid) -> Result<Vec<AuditEntry>> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {COLUMNS} FROM audit WHERE post_id = ?1 ORDER BY seq"

@@ -1,4 +1,6 @@
-//! The `comments` table, and `reviews`: the version each reviewer last reviewed.
+//! The `comments` table, and `reviews`: the version each reviewer last reviewed. The methods'
+//! contracts are documented on the facades, [`crate::store::Comments`] and
+//! [`crate::store::Reviews`].
 
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -22,7 +24,6 @@ impl Comments<'_> {
         Ok(())
     }
 
-    /// A post's comments, oldest first.
     pub fn for_post(&self, post_id: Uuid) -> Result<Vec<Comment>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT c.id, c.post_id, c.version, c.text, c.at,
@@ -50,7 +51,6 @@ pub struct Reviews<'c> {
 }
 
 impl Reviews<'_> {
-    /// Records that `member_id` has reviewed `version` of the post.
     pub fn record(
         &self,
         post_id: Uuid,
@@ -66,7 +66,6 @@ impl Reviews<'_> {
         Ok(())
     }
 
-    /// The version `member_id` last reviewed, if any.
     pub fn last(&self, post_id: Uuid, member_id: Uuid) -> Result<Option<u32>> {
         Ok(self
             .conn

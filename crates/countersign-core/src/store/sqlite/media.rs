@@ -1,4 +1,5 @@
-//! The `media` table: what is known about each file in the media folder.
+//! The `media` table: what is known about each file in the media folder. The methods'
+//! contracts are documented on the facade, [`crate::store::MediaFiles`].
 
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -13,7 +14,6 @@ pub struct MediaFiles<'c> {
 }
 
 impl MediaFiles<'_> {
-    /// Records a media file; the same bytes attached twice are one row.
     pub fn record(&self, m: &Media, at: Timestamp) -> Result<()> {
         self.conn.execute(
             "INSERT INTO media (hash, kind, mime, bytes, original_name, created_at)

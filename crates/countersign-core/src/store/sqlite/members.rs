@@ -1,4 +1,5 @@
-//! The `members` table. Members are deactivated, never deleted.
+//! The `members` table. Members are deactivated, never deleted. The methods' contracts are
+//! documented on the facade, [`crate::store::Members`].
 
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -7,6 +8,7 @@ use uuid::Uuid;
 use super::{bad_value, ms, ts, uuid};
 use crate::error::Result;
 use crate::model::{Member, Role};
+use crate::store::name_key;
 
 #[derive(Debug)]
 pub struct Members<'c> {
@@ -14,11 +16,6 @@ pub struct Members<'c> {
 }
 
 const COLUMNS: &str = "id, name, initials, role, active, created_at";
-
-/// The key names are unique under: case-insensitive, surrounding space ignored.
-pub(crate) fn name_key(name: &str) -> String {
-    name.trim().to_lowercase()
-}
 
 pub(super) fn from_row(r: &Row<'_>, offset: usize) -> rusqlite::Result<Member> {
     let role: String = r.get(offset + 3)?;
@@ -33,7 +30,6 @@ pub(super) fn from_row(r: &Row<'_>, offset: usize) -> rusqlite::Result<Member> {
 }
 
 impl Members<'_> {
-    /// Adds a member. Returns `false` when the name is taken.
     pub fn insert(&self, m: &Member) -> Result<bool> {
         let n = self.conn.execute(
             "INSERT INTO members (id, name, name_key, initials, role, active, created_at)
@@ -74,7 +70,6 @@ impl Members<'_> {
             .optional()?)
     }
 
-    /// Everyone, in the order they joined.
     pub fn list(&self) -> Result<Vec<Member>> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {COLUMNS} FROM members ORDER BY created_at, name"
@@ -91,7 +86,6 @@ impl Members<'_> {
         Ok(())
     }
 
-    /// Active members who may review (approvers and admins).
     pub fn active_reviewers(&self) -> Result<u32> {
         Ok(self.conn.query_row(
             "SELECT count(*) FROM members WHERE role IN ('approver', 'admin') AND active = 1",

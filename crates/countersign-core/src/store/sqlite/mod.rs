@@ -1,13 +1,15 @@
-//! The SQLite backend of the store: today the only one.
+//! The SQLite backend: one workspace file, the only store a solo workspace has.
 //!
-//! A [`Store`] owns one connection to the workspace file (WAL, foreign keys, a busy timeout so
-//! the app, the CLI and the publisher can share the file). Use cases run inside
-//! [`Store::read`] or [`Store::write`], and reach each table through a small handle on the
-//! transaction (`tx.posts()`, `tx.audit()`, ...), so a PostgreSQL store for teams can later
-//! offer the same handles without the use cases changing.
+//! A [`SqliteStore`] owns one connection to the workspace file (WAL, foreign keys, a busy
+//! timeout so the app, the CLI and the publisher can share the file). Each table's statements
+//! live in a handle of their own (`posts.rs`, `audit.rs`, ...), reached from a [`SqliteTx`];
+//! the backend-neutral facades in [`crate::store`] forward to them, and carry the docs.
 //!
 //! Opening is careful: a file that is not a Countersign database, one from a newer build, or
 //! a damaged one gives a clear error before anything is written to it.
+//!
+//! This module also maps `rusqlite`'s errors onto [`Error`], and holds the value conversions
+//! (instants as INTEGER milliseconds, UUIDs as text) the handles share.
 
 mod approvals;
 mod audit;
@@ -26,15 +28,15 @@ use jiff::Timestamp;
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 use uuid::Uuid;
 
-pub use approvals::Approvals;
-pub use audit::{AuditLog, NewAuditEntry};
-pub use comments::{Comments, Reviews};
-pub use media::MediaFiles;
-pub use members::Members;
-pub use posts::{HistoryQuery, HistoryRow, ImportedPost, PostSummary, Posts};
-pub use publishing::{CalendarItem, PublishState, Publishing, QueueSlot};
-pub use roster::RosterLog;
-pub use workspace::Workspace;
+pub(super) use approvals::Approvals;
+pub(super) use audit::AuditLog;
+pub(super) use comments::{Comments, Reviews};
+pub(super) use media::MediaFiles;
+pub(super) use members::Members;
+pub(super) use posts::Posts;
+pub(super) use publishing::Publishing;
+pub(super) use roster::RosterLog;
+pub(super) use workspace::Workspace;
 
 use crate::error::{Error, Result};
 
@@ -54,14 +56,13 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// One connection to a workspace database file.
 #[derive(Debug)]
-pub struct Store {
+pub(super) struct SqliteStore {
     conn: Connection,
     path: PathBuf,
 }
 
-impl Store {
-    /// Creates a new workspace database at `path`. Refuses if a file is already there.
-    pub fn create(path: &Path) -> Result<Store> {
+impl SqliteStore {
+    pub fn create(path: &Path) -> Result<SqliteStore> {
         if path.exists() {
             return Err(Error::AlreadyInitialized {
                 dir: path.parent().unwrap_or(path).to_path_buf(),
@@ -74,7 +75,7 @@ impl Store {
         let conn = Connection::open(path).map_err(|e| map_open_error(path, e))?;
         conn.pragma_update(None, "application_id", APPLICATION_ID)
             .map_err(|e| map_open_error(path, e))?;
-        let mut store = Store {
+        let mut store = SqliteStore {
             conn,
             path: path.to_path_buf(),
         };
@@ -83,8 +84,8 @@ impl Store {
         Ok(store)
     }
 
-    /// Opens an existing workspace database, validating it before writing anything.
-    pub fn open(path: &Path) -> Result<Store> {
+    // Nothing is written before `check_identity` has passed.
+    pub fn open(path: &Path) -> Result<SqliteStore> {
         if !path.is_file() {
             return Err(Error::NoWorkspace {
                 dir: path.parent().unwrap_or(path).to_path_buf(),
@@ -94,7 +95,7 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| map_open_error(path, e))?;
-        let store = Store {
+        let store = SqliteStore {
             conn,
             path: path.to_path_buf(),
         };
@@ -102,18 +103,6 @@ impl Store {
         let mut store = store;
         store.configure()?;
         store.migrate(found)?;
-        Ok(store)
-    }
-
-    /// An in-memory store, for unit tests of other logic only.
-    pub fn in_memory() -> Result<Store> {
-        let conn = Connection::open_in_memory().map_err(Error::from)?;
-        let mut store = Store {
-            conn,
-            path: PathBuf::from(":memory:"),
-        };
-        store.configure()?;
-        store.migrate(0)?;
         Ok(store)
     }
 
@@ -256,34 +245,32 @@ impl Store {
         tx.commit().map_err(|e| map_open_error(&path, e))
     }
 
-    /// Runs `f` in a read transaction: a consistent snapshot.
-    pub fn read<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+    pub fn read<T>(&mut self, f: impl FnOnce(SqliteTx<'_>) -> Result<T>) -> Result<T> {
         self.run(TransactionBehavior::Deferred, f)
     }
 
-    /// Runs `f` in a write transaction, committed only if `f` succeeds. Takes the write lock at
-    /// the start so that checks made inside `f` still hold when it commits.
-    pub fn write<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+    // Takes the write lock at the start (`BEGIN IMMEDIATE`), so that checks made inside `f`
+    // still hold when it commits.
+    pub fn write<T>(&mut self, f: impl FnOnce(SqliteTx<'_>) -> Result<T>) -> Result<T> {
         self.run(TransactionBehavior::Immediate, f)
     }
 
     fn run<T>(
         &mut self,
         behavior: TransactionBehavior,
-        f: impl FnOnce(&Tx<'_>) -> Result<T>,
+        f: impl FnOnce(SqliteTx<'_>) -> Result<T>,
     ) -> Result<T> {
         let path = self.path.clone();
         let tx = self
             .conn
             .transaction_with_behavior(behavior)
             .map_err(|e| locate(&path, e.into()))?;
-        let out = f(&Tx { conn: &tx }).map_err(|e| locate(&path, e))?;
+        let out = f(SqliteTx { conn: &tx }).map_err(|e| locate(&path, e))?;
         tx.commit().map_err(|e| locate(&path, e.into()))?;
         Ok(out)
     }
 
-    /// Writes a consistent copy of the database to `dest` with SQLite's online backup, which
-    /// other processes may keep using meanwhile.
+    // SQLite's online backup: other processes may keep using the file meanwhile.
     pub fn backup_to(&self, dest: &Path) -> Result<()> {
         if dest.exists() {
             return Err(Error::io(
@@ -307,41 +294,41 @@ impl Store {
     }
 }
 
-/// A transaction, and the handle to each table.
-#[derive(Debug)]
-pub struct Tx<'c> {
+/// A SQLite transaction, and the handle to each table on it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SqliteTx<'c> {
     conn: &'c Connection,
 }
 
-impl<'c> Tx<'c> {
-    pub fn workspace(&self) -> Workspace<'c> {
+impl<'c> SqliteTx<'c> {
+    pub fn workspace(self) -> Workspace<'c> {
         Workspace { conn: self.conn }
     }
-    pub fn members(&self) -> Members<'c> {
+    pub fn members(self) -> Members<'c> {
         Members { conn: self.conn }
     }
-    pub fn posts(&self) -> Posts<'c> {
+    pub fn posts(self) -> Posts<'c> {
         Posts { conn: self.conn }
     }
-    pub fn publishing(&self) -> Publishing<'c> {
+    pub fn publishing(self) -> Publishing<'c> {
         Publishing { conn: self.conn }
     }
-    pub fn approvals(&self) -> Approvals<'c> {
+    pub fn approvals(self) -> Approvals<'c> {
         Approvals { conn: self.conn }
     }
-    pub fn comments(&self) -> Comments<'c> {
+    pub fn comments(self) -> Comments<'c> {
         Comments { conn: self.conn }
     }
-    pub fn reviews(&self) -> Reviews<'c> {
+    pub fn reviews(self) -> Reviews<'c> {
         Reviews { conn: self.conn }
     }
-    pub fn audit(&self) -> AuditLog<'c> {
+    pub fn audit(self) -> AuditLog<'c> {
         AuditLog { conn: self.conn }
     }
-    pub fn roster(&self) -> RosterLog<'c> {
+    pub fn roster(self) -> RosterLog<'c> {
         RosterLog { conn: self.conn }
     }
-    pub fn media(&self) -> MediaFiles<'c> {
+    pub fn media(self) -> MediaFiles<'c> {
         MediaFiles { conn: self.conn }
     }
 }
@@ -398,20 +385,20 @@ fn map_open_error(path: &Path, e: rusqlite::Error) -> Error {
 
 // --- value conversions shared by the handles -------------------------------------------------
 
-pub(crate) fn ms(t: Timestamp) -> i64 {
+fn ms(t: Timestamp) -> i64 {
     t.as_millisecond()
 }
 
-pub(crate) fn ts(ms: i64) -> rusqlite::Result<Timestamp> {
+fn ts(ms: i64) -> rusqlite::Result<Timestamp> {
     Timestamp::from_millisecond(ms)
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
 }
 
-pub(crate) fn uuid(s: &str) -> rusqlite::Result<Uuid> {
+fn uuid(s: &str) -> rusqlite::Result<Uuid> {
     Uuid::parse_str(s).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
 }
 
-pub(crate) fn bad_value(what: &str, value: &str) -> rusqlite::Error {
+fn bad_value(what: &str, value: &str) -> rusqlite::Error {
     rusqlite::Error::ToSqlConversionFailure(
         format!("unexpected {what} {value:?} in the database").into(),
     )
@@ -425,7 +412,7 @@ mod tests {
     fn migrations_run_from_an_empty_database() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("w.sqlite");
-        let store = Store::create(&path).unwrap();
+        let store = SqliteStore::create(&path).unwrap();
         let v: i64 = store
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -443,7 +430,7 @@ mod tests {
         assert_eq!(fk, 1);
         drop(store);
         // Reopening runs nothing new and keeps the version.
-        let store = Store::open(&path).unwrap();
+        let store = SqliteStore::open(&path).unwrap();
         let v: i64 = store
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -455,7 +442,7 @@ mod tests {
     fn a_missing_file_is_not_created() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nope.sqlite");
-        assert_eq!(Store::open(&path).unwrap_err().code(), "no_workspace");
+        assert_eq!(SqliteStore::open(&path).unwrap_err().code(), "no_workspace");
         assert!(!path.exists());
     }
 
@@ -469,7 +456,10 @@ mod tests {
         )
         .unwrap();
         let before = std::fs::read(&text).unwrap();
-        assert_eq!(Store::open(&text).unwrap_err().code(), "not_a_database");
+        assert_eq!(
+            SqliteStore::open(&text).unwrap_err().code(),
+            "not_a_database"
+        );
         assert_eq!(std::fs::read(&text).unwrap(), before);
 
         let other = dir.path().join("other.sqlite");
@@ -479,7 +469,7 @@ mod tests {
                 .unwrap();
         }
         let before = std::fs::read(&other).unwrap();
-        let err = Store::open(&other).unwrap_err();
+        let err = SqliteStore::open(&other).unwrap_err();
         assert_eq!(err.code(), "not_a_database");
         assert!(err.to_string().contains("another program"), "{err}");
         assert_eq!(std::fs::read(&other).unwrap(), before);
@@ -490,7 +480,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("w.sqlite");
         {
-            let s = Store::create(&path).unwrap();
+            let s = SqliteStore::create(&path).unwrap();
             s.conn
                 .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
                 .unwrap();
@@ -499,7 +489,7 @@ mod tests {
                 .unwrap();
         }
         let before = std::fs::read(&path).unwrap();
-        let err = Store::open(&path).unwrap_err();
+        let err = SqliteStore::open(&path).unwrap_err();
         assert_eq!(err.code(), "schema_too_new");
         assert_eq!(std::fs::read(&path).unwrap(), before);
     }

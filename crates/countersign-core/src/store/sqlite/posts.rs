@@ -1,8 +1,8 @@
-//! The `posts` table with its versions, parts and media, and the history search index.
+//! The `posts` table with its versions, parts and media, and the FTS5 history search index.
+//! The methods' contracts are documented on the facade, [`crate::store::Posts`].
 
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{bad_value, members, ms, ts, uuid};
@@ -11,72 +11,11 @@ use crate::model::{
     Attachment, Content, Media, MediaKind, Member, Part, Post, ReplySettings, Schedule, Status,
     Version,
 };
+use crate::store::{HistoryQuery, HistoryRow, ImportedPost, PostSummary};
 
 #[derive(Debug)]
 pub struct Posts<'c> {
     pub(super) conn: &'c Connection,
-}
-
-/// A line in a list of posts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct PostSummary {
-    pub id: Uuid,
-    pub status: Status,
-    pub author: String,
-    pub version: u32,
-    pub parts: u32,
-    /// The first part's text.
-    pub text: String,
-    pub scheduled_at: Option<Timestamp>,
-    pub updated_at: Timestamp,
-}
-
-/// A posted post, as History shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct HistoryRow {
-    pub id: Uuid,
-    pub author: String,
-    pub approver: Option<String>,
-    pub approved_at: Option<Timestamp>,
-    pub solo: bool,
-    pub created_at: Timestamp,
-    pub posted_at: Option<Timestamp>,
-    pub post_url: Option<String>,
-    pub parts: Vec<String>,
-}
-
-/// Which posted posts History shows: a full-text search and filters, one page at a time.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(default)]
-pub struct HistoryQuery {
-    /// Full-text search over every part.
-    pub search: Option<String>,
-    /// Only posts by this member (by name).
-    pub author: Option<String>,
-    /// Only posts this member countersigned (by name).
-    pub approver: Option<String>,
-    /// Posted at or after this instant.
-    pub from: Option<Timestamp>,
-    /// Posted before this instant.
-    pub to: Option<Timestamp>,
-    /// Rows to skip, newest first.
-    pub offset: u32,
-    /// The page size.
-    pub limit: u32,
-}
-
-/// A post made outside Countersign (or before it), brought into History.
-#[derive(Debug, Clone)]
-pub struct ImportedPost {
-    pub id: Uuid,
-    pub author_id: Uuid,
-    pub parts: Vec<String>,
-    pub created_at: Timestamp,
-    pub posted_at: Timestamp,
-    pub post_url: Option<String>,
 }
 
 const POST_COLUMNS: &str =
@@ -93,7 +32,6 @@ fn opt_ts(v: Option<i64>) -> rusqlite::Result<Option<Timestamp>> {
 }
 
 impl Posts<'_> {
-    /// Inserts a new post's row; its content goes in with [`Posts::save_version`].
     pub fn insert(&self, post: &Post) -> Result<()> {
         self.conn.execute(
             "INSERT INTO posts (id, author_id, status, version, scheduled_at, scheduled_zone,
@@ -116,7 +54,6 @@ impl Posts<'_> {
         Ok(())
     }
 
-    /// Saves the state of a post: status, version, schedule and the rest of its row.
     pub fn update(&self, post: &Post) -> Result<()> {
         self.conn.execute(
             "UPDATE posts SET status = ?2, version = ?3, scheduled_at = ?4, scheduled_zone = ?5,
@@ -137,7 +74,6 @@ impl Posts<'_> {
         Ok(())
     }
 
-    /// Keeps `content` as `version` of the post and makes it the searchable text.
     pub fn save_version(
         &self,
         post_id: Uuid,
@@ -214,7 +150,6 @@ impl Posts<'_> {
         Ok(Some(post))
     }
 
-    /// The content of one version, if it exists.
     pub fn content(&self, post_id: Uuid, version: u32) -> Result<Option<Content>> {
         let id = post_id.to_string();
         let head = self
@@ -276,7 +211,6 @@ impl Posts<'_> {
         }))
     }
 
-    /// Who saved a version.
     pub fn editor_of(&self, post_id: Uuid, version: u32) -> Result<Option<Uuid>> {
         let id: Option<String> = self
             .conn
@@ -289,7 +223,6 @@ impl Posts<'_> {
         Ok(id.as_deref().map(uuid).transpose()?)
     }
 
-    /// Every saved version, oldest first.
     pub fn versions(&self, post_id: Uuid) -> Result<Vec<Version>> {
         let mut stmt = self.conn.prepare(
             "SELECT v.version, v.at, m.id, m.name, m.initials, m.role, m.active, m.created_at
@@ -319,7 +252,6 @@ impl Posts<'_> {
         Ok(out)
     }
 
-    /// Posts, newest change first, optionally in one status.
     pub fn list(&self, status: Option<Status>) -> Result<Vec<PostSummary>> {
         let mut stmt = self.conn.prepare(
             "SELECT p.id, p.status, a.name, p.version,
@@ -345,16 +277,6 @@ impl Posts<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Posted posts, newest first, optionally matching a full-text search.
-    pub fn history(&self, search: Option<&str>, limit: u32) -> Result<Vec<HistoryRow>> {
-        self.history_page(&HistoryQuery {
-            search: search.map(str::to_string),
-            limit,
-            ..HistoryQuery::default()
-        })
-    }
-
-    /// One page of posted posts, newest first, matching every filter the query sets.
     pub fn history_page(&self, q: &HistoryQuery) -> Result<Vec<HistoryRow>> {
         let search = q.search.as_deref().filter(|s| !s.trim().is_empty());
         let query = search.and_then(fts_query);
@@ -419,7 +341,6 @@ impl Posts<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Brings posts made elsewhere into History in one go.
     pub fn import_posted(&self, items: &[ImportedPost]) -> Result<()> {
         let mut post = self.conn.prepare_cached(
             "INSERT INTO posts (id, author_id, status, version, created_at, updated_at, posted_at, post_url)

@@ -1,77 +1,19 @@
 //! The durable schedule: what is due, the publisher's bookkeeping per post, the posts in the
-//! queue, the calendar, and the brand's weekly queue slots.
+//! queue, the calendar, and the brand's weekly queue slots. The methods' contracts are
+//! documented on the facade, [`crate::store::Publishing`].
 
 use std::collections::HashSet;
 
 use jiff::Timestamp;
 use jiff::civil::{Time, Weekday};
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
 use uuid::Uuid;
 
 use super::{bad_value, ms, ts, uuid};
 use crate::error::Result;
 use crate::model::Status;
+use crate::store::{CalendarItem, PublishState, QueueSlot};
 
-/// The publisher's bookkeeping for one post, all of it in the post's row (and its parts').
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PublishState {
-    /// When the publisher claimed the post (scheduled → publishing).
-    pub claimed_at: Option<Timestamp>,
-    /// Set just before a create request went to X and not yet cleared: its outcome is unknown.
-    pub in_flight_at: Option<Timestamp>,
-    /// Not before this instant (a backoff, or a rate limit's reset).
-    pub next_attempt_at: Option<Timestamp>,
-    pub server_errors: u32,
-    pub retries: u32,
-    /// X's ids of the parts already posted, in order.
-    pub parts: Vec<String>,
-}
-
-/// A post on the calendar: scheduled (or missed, or waiting for a check) at its time, or
-/// posted at the time it went out.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct CalendarItem {
-    pub id: Uuid,
-    pub status: Status,
-    pub author: String,
-    /// The first part's text.
-    pub text: String,
-    pub parts: u32,
-    /// The scheduled instant, or when it was posted.
-    pub at: Timestamp,
-    /// The zone the time was given in.
-    pub zone: Option<String>,
-    /// Scheduled through the queue.
-    pub queued: bool,
-    pub post_url: Option<String>,
-}
-
-/// A weekly posting slot: a weekday and a wall time in the brand's zone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct QueueSlot {
-    pub id: Uuid,
-    /// `monday` .. `sunday`.
-    #[serde(serialize_with = "weekday_name")]
-    #[cfg_attr(feature = "ts", ts(type = "string"))]
-    pub weekday: Weekday,
-    /// `HH:MM`.
-    #[serde(serialize_with = "hh_mm")]
-    #[cfg_attr(feature = "ts", ts(type = "string"))]
-    pub time: Time,
-}
-
-fn weekday_name<S: serde::Serializer>(w: &Weekday, s: S) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_str(&format!("{w:?}").to_lowercase())
-}
-
-fn hh_mm<S: serde::Serializer>(t: &Time, s: S) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_str(&t.strftime("%H:%M").to_string())
-}
-
-/// The schedule and the publisher's bookkeeping.
 #[derive(Debug)]
 pub struct Publishing<'c> {
     pub(super) conn: &'c Connection,
@@ -82,8 +24,6 @@ fn opt_ts(v: Option<i64>) -> rusqlite::Result<Option<Timestamp>> {
 }
 
 impl Publishing<'_> {
-    /// Posts the publisher should work on at `now`: scheduled ones whose time has come, and
-    /// claimed ones whose wait is over. Oldest due first.
     pub fn due(&self, now: Timestamp) -> Result<Vec<Uuid>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id FROM (
@@ -98,7 +38,6 @@ impl Publishing<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The earliest instant anything will be due, if anything is waiting.
     pub fn next_due(&self) -> Result<Option<Timestamp>> {
         let t: Option<i64> = self.conn.query_row(
             "SELECT min(t) FROM (
@@ -111,7 +50,6 @@ impl Publishing<'_> {
         Ok(opt_ts(t)?)
     }
 
-    /// Scheduled posts whose time passed before `before`: candidates for `missed`.
     pub fn overdue(&self, before: Timestamp) -> Result<Vec<Uuid>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id FROM posts WHERE status = 'scheduled' AND scheduled_at < ?1
@@ -151,7 +89,6 @@ impl Publishing<'_> {
         Ok(state)
     }
 
-    /// Saves the bookkeeping columns (not the parts: see [`Publishing::record_part`]).
     pub fn save_state(&self, id: Uuid, s: &PublishState) -> Result<()> {
         self.conn.execute(
             "UPDATE posts SET claimed_at = ?2, in_flight_at = ?3, next_attempt_at = ?4,
@@ -169,7 +106,6 @@ impl Publishing<'_> {
         Ok(())
     }
 
-    /// Records that part `idx` is on X as `x_id`.
     pub fn record_part(&self, id: Uuid, idx: usize, x_id: &str, at: Timestamp) -> Result<()> {
         self.conn.execute(
             "INSERT INTO published_parts (post_id, idx, x_id, at) VALUES (?1, ?2, ?3, ?4)",
@@ -186,7 +122,6 @@ impl Publishing<'_> {
         Ok(())
     }
 
-    /// The posts in the queue (scheduled into a slot), in order.
     pub fn queue(&self) -> Result<Vec<(Uuid, Timestamp)>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, scheduled_at FROM posts
@@ -196,7 +131,6 @@ impl Publishing<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Instants after `after` already taken by a post waiting to go out.
     pub fn taken(&self, after: Timestamp) -> Result<HashSet<Timestamp>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT scheduled_at FROM posts
@@ -206,7 +140,6 @@ impl Publishing<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Posts with a time in `[from, to)`: by their scheduled time, or by when they went out.
     pub fn calendar(&self, from: Timestamp, to: Timestamp) -> Result<Vec<CalendarItem>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT p.id, p.status, a.name, p.version,
@@ -260,7 +193,6 @@ impl Publishing<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Adds a slot; `false` when the same weekday and time is already a slot.
     pub fn add_slot(&self, slot: &QueueSlot, now: Timestamp) -> Result<bool> {
         let n = self.conn.execute(
             "INSERT INTO queue_slots (id, weekday, time, created_at) VALUES (?1, ?2, ?3, ?4)
@@ -275,7 +207,6 @@ impl Publishing<'_> {
         Ok(n == 1)
     }
 
-    /// Removes a slot; `false` when there was none with that id.
     pub fn remove_slot(&self, id: Uuid) -> Result<bool> {
         let n = self
             .conn

@@ -1,4 +1,5 @@
-//! The `roster` table: appending signed entries and reading them back in order.
+//! The `roster` table: appending signed entries and reading them back in order. The methods'
+//! contracts are documented on the facade, [`crate::store::RosterLog`].
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -37,7 +38,6 @@ fn entry(r: &Row<'_>) -> rusqlite::Result<RosterEntry> {
 }
 
 impl RosterLog<'_> {
-    /// The last entry's sequence number and hash, to chain the next one to.
     pub fn last(&self) -> Result<Option<(i64, String)>> {
         Ok(self
             .conn
@@ -69,7 +69,6 @@ impl RosterLog<'_> {
         Ok(())
     }
 
-    /// Every entry in chain order.
     pub fn all(&self) -> Result<Vec<RosterEntry>> {
         let mut stmt = self
             .conn

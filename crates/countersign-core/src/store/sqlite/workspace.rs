@@ -1,4 +1,6 @@
-//! The `workspace` table: the one brand account and its settings.
+//! The `workspace` table: the one brand account and its settings, the X connection, and the
+//! `x_budgets` table. The methods' contracts are documented on the facade,
+//! [`crate::store::Workspace`].
 
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -34,7 +36,6 @@ impl Workspace<'_> {
         Ok(())
     }
 
-    /// The account; `None` only in a database whose `init` never finished.
     pub fn account(&self) -> Result<Option<Account>> {
         Ok(self
             .conn
@@ -78,7 +79,6 @@ impl Workspace<'_> {
 }
 
 impl Workspace<'_> {
-    /// The workspace's random id: it names keychain entries and binds signatures to this file.
     pub fn id(&self) -> Result<String> {
         Ok(self
             .conn
@@ -123,7 +123,6 @@ impl Workspace<'_> {
         Ok(())
     }
 
-    /// Keeps the latest budget per endpoint and window.
     pub fn save_budgets(&self, rows: &[BudgetRow]) -> Result<()> {
         let mut stmt = self.conn.prepare_cached(
             "INSERT INTO x_budgets (endpoint, window, \"limit\", remaining, reset_at, seen_at)
