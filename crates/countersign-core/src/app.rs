@@ -443,11 +443,11 @@ impl App {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub(crate) fn read<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+    pub(crate) fn read<T: Send>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T> + Send) -> Result<T> {
         self.store().read(f)
     }
 
-    pub(crate) fn write<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+    pub(crate) fn write<T: Send>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T> + Send) -> Result<T> {
         self.store().write(f)
     }
 

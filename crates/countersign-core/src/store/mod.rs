@@ -81,7 +81,10 @@ impl Store {
     }
 
     /// Runs `f` in a read transaction: a consistent snapshot.
-    pub fn read<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+    ///
+    /// `f` and its result are `Send` so that a backend may run the transaction on a thread of
+    /// its own (a blocking database client cannot run on an async runtime's worker).
+    pub fn read<T: Send>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T> + Send) -> Result<T> {
         match &mut self.0 {
             StoreImpl::Sqlite(s) => s.read(|tx| f(&Tx(TxImpl::Sqlite(tx)))),
         }
@@ -89,8 +92,8 @@ impl Store {
 
     /// Runs `f` in a write transaction, committed only if `f` succeeds. Write transactions run
     /// one at a time, from the start: checks made inside `f` still hold when it commits, and
-    /// the audit chain stays linear.
-    pub fn write<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+    /// the audit chain stays linear. `Send` as for [`Store::read`].
+    pub fn write<T: Send>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T> + Send) -> Result<T> {
         match &mut self.0 {
             StoreImpl::Sqlite(s) => s.write(|tx| f(&Tx(TxImpl::Sqlite(tx)))),
         }
