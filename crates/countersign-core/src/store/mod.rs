@@ -5,7 +5,7 @@
 //! [`Store`] and [`Tx`] themselves, are facades: each wraps one backend's value in an enum and
 //! forwards every call with a `match`, so a second backend (PostgreSQL, for teams) is one more
 //! variant per facade and no use case changes. The doc comments here are the contract every
-//! backend keeps.
+//! backend keeps; `conformance.rs` tests it.
 //!
 //! - [`sqlite`]: today's only backend, one workspace file (open, migrate, backup, the SQL).
 //! - `rows.rs`: the row and view types the handles return, shared by every backend.
@@ -15,6 +15,8 @@
 mod approvals;
 mod audit;
 mod comments;
+#[cfg(test)]
+mod conformance;
 mod media;
 mod members;
 mod posts;
