@@ -9,7 +9,7 @@ use crate::model::{Member, Role};
 
 /// The key names are unique under: case-insensitive, surrounding space ignored. Every backend
 /// keys names by it, so the same two names collide everywhere.
-pub(crate) fn name_key(name: &str) -> String {
+pub(super) fn name_key(name: &str) -> String {
     name.trim().to_lowercase()
 }
 
@@ -23,7 +23,8 @@ pub(super) enum MembersImpl<'t> {
 }
 
 impl Members<'_> {
-    /// Adds a member. Returns `false` when the name is taken (under [`name_key`]).
+    /// Adds a member. Returns `false` when the name is taken, whatever its case and surrounding
+    /// space.
     pub fn insert(&self, m: &Member) -> Result<bool> {
         match &self.0 {
             MembersImpl::Sqlite(h) => h.insert(m),

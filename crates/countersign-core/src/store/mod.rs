@@ -7,7 +7,7 @@
 //! variant per facade and no use case changes. The doc comments here are the contract every
 //! backend keeps; `conformance.rs` tests it.
 //!
-//! - [`sqlite`]: today's only backend, one workspace file (open, migrate, backup, the SQL).
+//! - `sqlite/`: today's only backend, one workspace file (open, migrate, backup, the SQL).
 //! - `rows.rs`: the row and view types the handles return, shared by every backend.
 //! - one facade file per table: `workspace.rs`, `members.rs`, `posts.rs`, `publishing.rs`,
 //!   `approvals.rs`, `comments.rs` (comments and reviews), `audit.rs`, `roster.rs`, `media.rs`.
@@ -33,7 +33,6 @@ pub use audit::AuditLog;
 pub use comments::{Comments, Reviews};
 pub use media::MediaFiles;
 pub use members::Members;
-pub(crate) use members::name_key;
 pub use posts::Posts;
 pub use publishing::Publishing;
 pub use roster::RosterLog;

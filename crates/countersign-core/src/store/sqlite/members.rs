@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::{bad_value, ms, ts, uuid};
 use crate::error::Result;
 use crate::model::{Member, Role};
-use crate::store::name_key;
+use crate::store::members::name_key;
 
 #[derive(Debug)]
 pub struct Members<'c> {
