@@ -1,56 +1,50 @@
-//! The `comments` table, and `reviews`: the version each reviewer last reviewed.
+//! The comments and reviews facades: remarks on posts, and the version each reviewer last
+//! reviewed (so they can see what changed since).
 
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
-use super::{members, ms, ts, uuid};
+use super::sqlite;
 use crate::error::Result;
 use crate::model::Comment;
 
+/// The comments on posts.
 #[derive(Debug)]
-pub struct Comments<'c> {
-    pub(super) conn: &'c Connection,
+pub struct Comments<'t>(pub(super) CommentsImpl<'t>);
+
+#[derive(Debug)]
+pub(super) enum CommentsImpl<'t> {
+    Sqlite(sqlite::Comments<'t>),
 }
 
 impl Comments<'_> {
+    /// Keeps a comment.
     pub fn insert(&self, c: &Comment) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO comments (id, post_id, member_id, version, text, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![c.id.to_string(), c.post_id.to_string(), c.author.id.to_string(), c.version, c.text, ms(c.at)],
-        )?;
-        Ok(())
+        match &self.0 {
+            CommentsImpl::Sqlite(h) => h.insert(c),
+        }
     }
 
-    /// A post's comments, oldest first.
+    /// A post's comments, oldest first (the first inserted, among equal times).
     pub fn for_post(&self, post_id: Uuid) -> Result<Vec<Comment>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT c.id, c.post_id, c.version, c.text, c.at,
-                    m.id, m.name, m.initials, m.role, m.active, m.created_at
-             FROM comments c JOIN members m ON m.id = c.member_id
-             WHERE c.post_id = ?1 ORDER BY c.at, c.rowid",
-        )?;
-        let rows = stmt.query_map([post_id.to_string()], |r| {
-            Ok(Comment {
-                id: uuid(&r.get::<_, String>(0)?)?,
-                post_id: uuid(&r.get::<_, String>(1)?)?,
-                version: r.get(2)?,
-                text: r.get(3)?,
-                at: ts(r.get(4)?)?,
-                author: members::from_row(r, 5)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        match &self.0 {
+            CommentsImpl::Sqlite(h) => h.for_post(post_id),
+        }
     }
 }
 
+/// Which version of each post each reviewer last reviewed.
 #[derive(Debug)]
-pub struct Reviews<'c> {
-    pub(super) conn: &'c Connection,
+pub struct Reviews<'t>(pub(super) ReviewsImpl<'t>);
+
+#[derive(Debug)]
+pub(super) enum ReviewsImpl<'t> {
+    Sqlite(sqlite::Reviews<'t>),
 }
 
 impl Reviews<'_> {
-    /// Records that `member_id` has reviewed `version` of the post.
+    /// Records that `member_id` has reviewed `version` of the post, replacing what they had
+    /// reviewed before.
     pub fn record(
         &self,
         post_id: Uuid,
@@ -58,23 +52,15 @@ impl Reviews<'_> {
         version: u32,
         at: Timestamp,
     ) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO reviews (post_id, member_id, version, at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (post_id, member_id) DO UPDATE SET version = excluded.version, at = excluded.at",
-            params![post_id.to_string(), member_id.to_string(), version, ms(at)],
-        )?;
-        Ok(())
+        match &self.0 {
+            ReviewsImpl::Sqlite(h) => h.record(post_id, member_id, version, at),
+        }
     }
 
     /// The version `member_id` last reviewed, if any.
     pub fn last(&self, post_id: Uuid, member_id: Uuid) -> Result<Option<u32>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT version FROM reviews WHERE post_id = ?1 AND member_id = ?2",
-                params![post_id.to_string(), member_id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?)
+        match &self.0 {
+            ReviewsImpl::Sqlite(h) => h.last(post_id, member_id),
+        }
     }
 }

@@ -1,53 +1,33 @@
-//! The `media` table: what is known about each file in the media folder.
+//! The media files facade: what is known about each file in the media folder, by the hash of
+//! its bytes.
 
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{bad_value, ms};
+use super::sqlite;
 use crate::error::Result;
-use crate::model::{Media, MediaKind};
+use crate::model::Media;
+
+/// The media files attached to posts.
+#[derive(Debug)]
+pub struct MediaFiles<'t>(pub(super) MediaFilesImpl<'t>);
 
 #[derive(Debug)]
-pub struct MediaFiles<'c> {
-    pub(super) conn: &'c Connection,
+pub(super) enum MediaFilesImpl<'t> {
+    Sqlite(sqlite::MediaFiles<'t>),
 }
 
 impl MediaFiles<'_> {
-    /// Records a media file; the same bytes attached twice are one row.
+    /// Records a media file; the same bytes attached twice are one row (the first kept).
     pub fn record(&self, m: &Media, at: Timestamp) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO media (hash, kind, mime, bytes, original_name, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (hash) DO NOTHING",
-            params![
-                m.hash,
-                m.kind.as_str(),
-                m.mime,
-                m.bytes as i64,
-                m.original_name,
-                ms(at)
-            ],
-        )?;
-        Ok(())
+        match &self.0 {
+            MediaFilesImpl::Sqlite(h) => h.record(m, at),
+        }
     }
 
+    /// The media file with this hash, if it was recorded.
     pub fn get(&self, hash: &str) -> Result<Option<Media>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT hash, kind, mime, bytes, original_name FROM media WHERE hash = ?1",
-                [hash],
-                |r| {
-                    let kind: String = r.get(1)?;
-                    Ok(Media {
-                        hash: r.get(0)?,
-                        kind: MediaKind::parse(&kind)
-                            .ok_or_else(|| bad_value("media kind", &kind))?,
-                        mime: r.get(2)?,
-                        bytes: r.get::<_, i64>(3)? as u64,
-                        original_name: r.get(4)?,
-                    })
-                },
-            )
-            .optional()?)
+        match &self.0 {
+            MediaFilesImpl::Sqlite(h) => h.get(hash),
+        }
     }
 }

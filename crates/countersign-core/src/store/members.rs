@@ -1,118 +1,82 @@
-//! The `members` table. Members are deactivated, never deleted.
+//! The members facade: the people in the workspace, deactivated but never deleted.
 
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
-use super::{bad_value, ms, ts, uuid};
+use super::sqlite;
 use crate::error::Result;
 use crate::model::{Member, Role};
 
-#[derive(Debug)]
-pub struct Members<'c> {
-    pub(super) conn: &'c Connection,
-}
-
-const COLUMNS: &str = "id, name, initials, role, active, created_at";
-
-/// The key names are unique under: case-insensitive, surrounding space ignored.
-pub(crate) fn name_key(name: &str) -> String {
+/// The key names are unique under: case-insensitive, surrounding space ignored. Every backend
+/// keys names by it, so the same two names collide everywhere.
+pub(super) fn name_key(name: &str) -> String {
     name.trim().to_lowercase()
 }
 
-pub(super) fn from_row(r: &Row<'_>, offset: usize) -> rusqlite::Result<Member> {
-    let role: String = r.get(offset + 3)?;
-    Ok(Member {
-        id: uuid(&r.get::<_, String>(offset)?)?,
-        name: r.get(offset + 1)?,
-        initials: r.get(offset + 2)?,
-        role: Role::parse(&role).ok_or_else(|| bad_value("role", &role))?,
-        active: r.get(offset + 4)?,
-        created_at: ts(r.get(offset + 5)?)?,
-    })
+/// The workspace's members.
+#[derive(Debug)]
+pub struct Members<'t>(pub(super) MembersImpl<'t>);
+
+#[derive(Debug)]
+pub(super) enum MembersImpl<'t> {
+    Sqlite(sqlite::Members<'t>),
 }
 
 impl Members<'_> {
-    /// Adds a member. Returns `false` when the name is taken.
+    /// Adds a member. Returns `false` when the name is taken, whatever its case and surrounding
+    /// space.
     pub fn insert(&self, m: &Member) -> Result<bool> {
-        let n = self.conn.execute(
-            "INSERT INTO members (id, name, name_key, initials, role, active, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (name_key) DO NOTHING",
-            params![
-                m.id.to_string(),
-                m.name,
-                name_key(&m.name),
-                m.initials,
-                m.role.as_str(),
-                m.active,
-                ms(m.created_at)
-            ],
-        )?;
-        Ok(n == 1)
+        match &self.0 {
+            MembersImpl::Sqlite(h) => h.insert(m),
+        }
     }
 
+    /// The member with this name, in any case and with surrounding space ignored.
     pub fn by_name(&self, name: &str) -> Result<Option<Member>> {
-        Ok(self
-            .conn
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM members WHERE name_key = ?1"),
-                [name_key(name)],
-                |r| from_row(r, 0),
-            )
-            .optional()?)
+        match &self.0 {
+            MembersImpl::Sqlite(h) => h.by_name(name),
+        }
     }
 
+    /// The member with this id, active or not.
     pub fn by_id(&self, id: Uuid) -> Result<Option<Member>> {
-        Ok(self
-            .conn
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM members WHERE id = ?1"),
-                [id.to_string()],
-                |r| from_row(r, 0),
-            )
-            .optional()?)
+        match &self.0 {
+            MembersImpl::Sqlite(h) => h.by_id(id),
+        }
     }
 
     /// Everyone, in the order they joined.
     pub fn list(&self) -> Result<Vec<Member>> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM members ORDER BY created_at, name"
-        ))?;
-        let rows = stmt.query_map([], |r| from_row(r, 0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        match &self.0 {
+            MembersImpl::Sqlite(h) => h.list(),
+        }
     }
 
+    /// Marks the member inactive as of `at`; their rows stay, so history keeps who did what.
     pub fn deactivate(&self, id: Uuid, at: Timestamp) -> Result<()> {
-        self.conn.execute(
-            "UPDATE members SET active = 0, deactivated_at = ?2 WHERE id = ?1",
-            params![id.to_string(), ms(at)],
-        )?;
-        Ok(())
+        match &self.0 {
+            MembersImpl::Sqlite(h) => h.deactivate(id, at),
+        }
     }
 
     /// Active members who may review (approvers and admins).
     pub fn active_reviewers(&self) -> Result<u32> {
-        Ok(self.conn.query_row(
-            "SELECT count(*) FROM members WHERE role IN ('approver', 'admin') AND active = 1",
-            [],
-            |r| r.get(0),
-        )?)
+        match &self.0 {
+            MembersImpl::Sqlite(h) => h.active_reviewers(),
+        }
     }
 
+    /// Gives the member a new role.
     pub fn set_role(&self, id: Uuid, role: Role) -> Result<()> {
-        self.conn.execute(
-            "UPDATE members SET role = ?2 WHERE id = ?1",
-            params![id.to_string(), role.as_str()],
-        )?;
-        Ok(())
+        match &self.0 {
+            MembersImpl::Sqlite(h) => h.set_role(id, role),
+        }
     }
 
+    /// Active admins: the use cases never let the last one go.
     pub fn active_admins(&self) -> Result<u32> {
-        Ok(self.conn.query_row(
-            "SELECT count(*) FROM members WHERE role = 'admin' AND active = 1",
-            [],
-            |r| r.get(0),
-        )?)
+        match &self.0 {
+            MembersImpl::Sqlite(h) => h.active_admins(),
+        }
     }
 }

@@ -1,140 +1,36 @@
-//! The `posts` table with its versions, parts and media, and the history search index.
+//! The posts facade: each post's row, its saved versions (parts and media), and History.
 
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{bad_value, members, ms, ts, uuid};
+use super::sqlite;
+use super::{HistoryQuery, HistoryRow, ImportedPost, PostSummary};
 use crate::error::Result;
-use crate::model::{
-    Attachment, Content, Media, MediaKind, Member, Part, Post, ReplySettings, Schedule, Status,
-    Version, VersionProof,
-};
+use crate::model::{Content, Member, Post, Status, Version, VersionProof};
+
+/// Posts, their versions, and the history search.
+#[derive(Debug)]
+pub struct Posts<'t>(pub(super) PostsImpl<'t>);
 
 #[derive(Debug)]
-pub struct Posts<'c> {
-    pub(super) conn: &'c Connection,
-}
-
-/// A line in a list of posts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct PostSummary {
-    pub id: Uuid,
-    pub status: Status,
-    pub author: String,
-    pub version: u32,
-    pub parts: u32,
-    /// The first part's text.
-    pub text: String,
-    pub scheduled_at: Option<Timestamp>,
-    pub updated_at: Timestamp,
-}
-
-/// A posted post, as History shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct HistoryRow {
-    pub id: Uuid,
-    pub author: String,
-    pub approver: Option<String>,
-    pub approved_at: Option<Timestamp>,
-    pub solo: bool,
-    pub created_at: Timestamp,
-    pub posted_at: Option<Timestamp>,
-    pub post_url: Option<String>,
-    pub parts: Vec<String>,
-}
-
-/// Which posted posts History shows: a full-text search and filters, one page at a time.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(default)]
-pub struct HistoryQuery {
-    /// Full-text search over every part.
-    pub search: Option<String>,
-    /// Only posts by this member (by name).
-    pub author: Option<String>,
-    /// Only posts this member countersigned (by name).
-    pub approver: Option<String>,
-    /// Posted at or after this instant.
-    pub from: Option<Timestamp>,
-    /// Posted before this instant.
-    pub to: Option<Timestamp>,
-    /// Rows to skip, newest first.
-    pub offset: u32,
-    /// The page size.
-    pub limit: u32,
-}
-
-/// A post made outside Countersign (or before it), brought into History.
-#[derive(Debug, Clone)]
-pub struct ImportedPost {
-    pub id: Uuid,
-    pub author_id: Uuid,
-    pub parts: Vec<String>,
-    pub created_at: Timestamp,
-    pub posted_at: Timestamp,
-    pub post_url: Option<String>,
-}
-
-const POST_COLUMNS: &str =
-    "p.id, p.status, p.version, p.scheduled_at, p.scheduled_zone, p.status_reason,
-     p.created_at, p.updated_at, p.posted_at, p.post_url,
-     a.id, a.name, a.initials, a.role, a.active, a.created_at";
-
-fn status(s: &str) -> rusqlite::Result<Status> {
-    Status::parse(s).ok_or_else(|| bad_value("status", s))
-}
-
-fn opt_ts(v: Option<i64>) -> rusqlite::Result<Option<Timestamp>> {
-    v.map(ts).transpose()
+pub(super) enum PostsImpl<'t> {
+    Sqlite(sqlite::Posts<'t>),
 }
 
 impl Posts<'_> {
     /// Inserts a new post's row; its content goes in with [`Posts::save_version`].
     pub fn insert(&self, post: &Post) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO posts (id, author_id, status, version, scheduled_at, scheduled_zone,
-                 status_reason, created_at, updated_at, posted_at, post_url)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                post.id.to_string(),
-                post.author.id.to_string(),
-                post.status.as_str(),
-                post.version,
-                post.scheduled.as_ref().map(|s| ms(s.at)),
-                post.scheduled.as_ref().map(|s| s.zone.as_str()),
-                post.status_reason,
-                ms(post.created_at),
-                ms(post.updated_at),
-                post.posted_at.map(ms),
-                post.post_url,
-            ],
-        )?;
-        Ok(())
+        match &self.0 {
+            PostsImpl::Sqlite(h) => h.insert(post),
+        }
     }
 
-    /// Saves the state of a post: status, version, schedule and the rest of its row.
+    /// Saves the state of a post: status, version, schedule and the rest of its row (not its
+    /// author, its creation time or its content).
     pub fn update(&self, post: &Post) -> Result<()> {
-        self.conn.execute(
-            "UPDATE posts SET status = ?2, version = ?3, scheduled_at = ?4, scheduled_zone = ?5,
-                 status_reason = ?6, updated_at = ?7, posted_at = ?8, post_url = ?9
-             WHERE id = ?1",
-            params![
-                post.id.to_string(),
-                post.status.as_str(),
-                post.version,
-                post.scheduled.as_ref().map(|s| ms(s.at)),
-                post.scheduled.as_ref().map(|s| s.zone.as_str()),
-                post.status_reason,
-                ms(post.updated_at),
-                post.posted_at.map(ms),
-                post.post_url,
-            ],
-        )?;
-        Ok(())
+        match &self.0 {
+            PostsImpl::Sqlite(h) => h.update(post),
+        }
     }
 
     /// Keeps `content` as `version` of the post and makes it the searchable text.
@@ -146,137 +42,28 @@ impl Posts<'_> {
         at: Timestamp,
         content: &Content,
     ) -> Result<()> {
-        let id = post_id.to_string();
-        self.conn.execute(
-            "INSERT INTO post_versions (post_id, version, editor_id, at, signature, reply_settings)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                id,
-                version,
-                editor.id.to_string(),
-                ms(at),
-                content.signature,
-                content.reply_settings.as_str()
-            ],
-        )?;
-        let mut part_stmt = self.conn.prepare_cached(
-            "INSERT INTO parts (post_id, version, idx, text) VALUES (?1, ?2, ?3, ?4)",
-        )?;
-        let mut media_stmt = self.conn.prepare_cached(
-            "INSERT INTO part_media (post_id, version, idx, position, media_hash, alt_text)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?;
-        for (idx, part) in content.parts.iter().enumerate() {
-            part_stmt.execute(params![id, version, idx as i64, part.text])?;
-            for (pos, a) in part.media.iter().enumerate() {
-                media_stmt.execute(params![
-                    id,
-                    version,
-                    idx as i64,
-                    pos as i64,
-                    a.media.hash,
-                    a.alt_text
-                ])?;
-            }
+        match &self.0 {
+            PostsImpl::Sqlite(h) => h.save_version(post_id, version, editor, at, content),
         }
-        self.index(post_id, content.parts.iter().map(|p| p.text.as_str()))
     }
 
-    fn index<'t>(&self, post_id: Uuid, texts: impl Iterator<Item = &'t str>) -> Result<()> {
-        let body = texts.collect::<Vec<_>>().join("\n");
-        let seq: i64 = self.conn.query_row(
-            "SELECT seq FROM posts WHERE id = ?1",
-            [post_id.to_string()],
-            |r| r.get(0),
-        )?;
-        self.conn
-            .execute("DELETE FROM post_search WHERE rowid = ?1", [seq])?;
-        self.conn.execute(
-            "INSERT INTO post_search (rowid, body) VALUES (?1, ?2)",
-            params![seq, body],
-        )?;
-        Ok(())
-    }
-
+    /// The post as it stands, with the content of its current version; `None` if there is no
+    /// such post.
     pub fn get(&self, id: Uuid) -> Result<Option<Post>> {
-        let row = self
-            .conn
-            .query_row(
-                &format!("SELECT {POST_COLUMNS} FROM posts p JOIN members a ON a.id = p.author_id WHERE p.id = ?1"),
-                [id.to_string()],
-                post_row,
-            )
-            .optional()?;
-        let Some(mut post) = row else { return Ok(None) };
-        post.content = self
-            .content(id, post.version)?
-            .ok_or_else(|| bad_value("post without its current version", &id.to_string()))?;
-        Ok(Some(post))
+        match &self.0 {
+            PostsImpl::Sqlite(h) => h.get(id),
+        }
     }
 
     /// The content of one version, if it exists.
     pub fn content(&self, post_id: Uuid, version: u32) -> Result<Option<Content>> {
-        let id = post_id.to_string();
-        let head = self
-            .conn
-            .query_row(
-                "SELECT signature, reply_settings FROM post_versions WHERE post_id = ?1 AND version = ?2",
-                params![id, version],
-                |r| Ok((r.get::<_, bool>(0)?, r.get::<_, String>(1)?)),
-            )
-            .optional()?;
-        let Some((signature, reply)) = head else {
-            return Ok(None);
-        };
-        let reply_settings =
-            ReplySettings::parse(&reply).ok_or_else(|| bad_value("reply setting", &reply))?;
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT text FROM parts WHERE post_id = ?1 AND version = ?2 ORDER BY idx",
-        )?;
-        let mut parts: Vec<Part> = stmt
-            .query_map(params![id, version], |r| {
-                Ok(Part {
-                    text: r.get(0)?,
-                    media: Vec::new(),
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT pm.idx, pm.alt_text, m.hash, m.kind, m.mime, m.bytes, m.original_name
-             FROM part_media pm JOIN media m ON m.hash = pm.media_hash
-             WHERE pm.post_id = ?1 AND pm.version = ?2 ORDER BY pm.idx, pm.position",
-        )?;
-        let rows = stmt.query_map(params![id, version], |r| {
-            let kind: String = r.get(3)?;
-            Ok((
-                r.get::<_, i64>(0)? as usize,
-                Attachment {
-                    alt_text: r.get(1)?,
-                    media: Media {
-                        hash: r.get(2)?,
-                        kind: MediaKind::parse(&kind)
-                            .ok_or_else(|| bad_value("media kind", &kind))?,
-                        mime: r.get(4)?,
-                        bytes: r.get::<_, i64>(5)? as u64,
-                        original_name: r.get(6)?,
-                    },
-                },
-            ))
-        })?;
-        for row in rows {
-            let (idx, attachment) = row?;
-            if let Some(part) = parts.get_mut(idx) {
-                part.media.push(attachment);
-            }
+        match &self.0 {
+            PostsImpl::Sqlite(h) => h.content(post_id, version),
         }
-        Ok(Some(Content {
-            parts,
-            signature,
-            reply_settings,
-        }))
     }
 
-    /// Records what the editor of `version` signed (see [`crate::approval::version_statement`]).
+    /// Records what the editor of `version` signed (see [`crate::approval::version_statement`]):
+    /// the post's author, the content digest, and the editor's signature over them.
     pub fn sign_version(
         &self,
         post_id: Uuid,
@@ -285,112 +72,44 @@ impl Posts<'_> {
         digest: &str,
         signature: &str,
     ) -> Result<()> {
-        self.conn.execute(
-            "UPDATE post_versions SET author_id = ?3, content_digest = ?4, editor_signature = ?5
-             WHERE post_id = ?1 AND version = ?2",
-            params![
-                post_id.to_string(),
-                version,
-                author_id.to_string(),
-                digest,
-                signature
-            ],
-        )?;
-        Ok(())
+        match &self.0 {
+            PostsImpl::Sqlite(h) => h.sign_version(post_id, version, author_id, digest, signature),
+        }
     }
 
-    /// What each version's editor signed, oldest first.
+    /// What each version's editor signed, oldest first; a version saved before editors signed
+    /// has no signature.
     pub fn signed_versions(&self, post_id: Uuid) -> Result<Vec<VersionProof>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT version, editor_id, author_id, content_digest, editor_signature
-             FROM post_versions WHERE post_id = ?1 ORDER BY version",
-        )?;
-        let rows = stmt.query_map([post_id.to_string()], |r| {
-            Ok(VersionProof {
-                version: r.get(0)?,
-                editor_id: uuid(&r.get::<_, String>(1)?)?,
-                author_id: r
-                    .get::<_, Option<String>>(2)?
-                    .as_deref()
-                    .map(uuid)
-                    .transpose()?,
-                digest: r.get(3)?,
-                signature: r.get(4)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        match &self.0 {
+            PostsImpl::Sqlite(h) => h.signed_versions(post_id),
+        }
     }
 
     /// Who saved a version.
     pub fn editor_of(&self, post_id: Uuid, version: u32) -> Result<Option<Uuid>> {
-        let id: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT editor_id FROM post_versions WHERE post_id = ?1 AND version = ?2",
-                params![post_id.to_string(), version],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(id.as_deref().map(uuid).transpose()?)
+        match &self.0 {
+            PostsImpl::Sqlite(h) => h.editor_of(post_id, version),
+        }
     }
 
     /// Every saved version, oldest first.
     pub fn versions(&self, post_id: Uuid) -> Result<Vec<Version>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT v.version, v.at, m.id, m.name, m.initials, m.role, m.active, m.created_at
-             FROM post_versions v JOIN members m ON m.id = v.editor_id
-             WHERE v.post_id = ?1 ORDER BY v.version",
-        )?;
-        let heads = stmt
-            .query_map([post_id.to_string()], |r| {
-                Ok((
-                    r.get::<_, u32>(0)?,
-                    ts(r.get(1)?)?,
-                    members::from_row(r, 2)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut out = Vec::with_capacity(heads.len());
-        for (version, at, editor) in heads {
-            if let Some(content) = self.content(post_id, version)? {
-                out.push(Version {
-                    version,
-                    editor,
-                    at,
-                    content,
-                });
-            }
+        match &self.0 {
+            PostsImpl::Sqlite(h) => h.versions(post_id),
         }
-        Ok(out)
     }
 
     /// Posts, newest change first, optionally in one status.
     pub fn list(&self, status: Option<Status>) -> Result<Vec<PostSummary>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT p.id, p.status, a.name, p.version,
-                    (SELECT count(*) FROM parts WHERE post_id = p.id AND version = p.version),
-                    (SELECT text FROM parts WHERE post_id = p.id AND version = p.version AND idx = 0),
-                    p.scheduled_at, p.updated_at
-             FROM posts p JOIN members a ON a.id = p.author_id
-             WHERE ?1 IS NULL OR p.status = ?1
-             ORDER BY p.updated_at DESC, p.seq DESC",
-        )?;
-        let rows = stmt.query_map([status.map(|s| s.as_str())], |r| {
-            Ok(PostSummary {
-                id: uuid(&r.get::<_, String>(0)?)?,
-                status: self::status(&r.get::<_, String>(1)?)?,
-                author: r.get(2)?,
-                version: r.get(3)?,
-                parts: r.get(4)?,
-                text: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
-                scheduled_at: opt_ts(r.get(6)?)?,
-                updated_at: ts(r.get(7)?)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        match &self.0 {
+            PostsImpl::Sqlite(h) => h.list(status),
+        }
     }
 
     /// Posted posts, newest first, optionally matching a full-text search.
+    ///
+    /// The first page of [`Posts::history_page`] with nothing but a search, so no backend
+    /// implements it apart.
     pub fn history(&self, search: Option<&str>, limit: u32) -> Result<Vec<HistoryRow>> {
         self.history_page(&HistoryQuery {
             search: search.map(str::to_string),
@@ -400,161 +119,22 @@ impl Posts<'_> {
     }
 
     /// One page of posted posts, newest first, matching every filter the query sets.
+    ///
+    /// The search matches posts whose current text has every word typed, each as a word
+    /// prefix, case- and diacritic-insensitively; typed punctuation cannot make it an error. A
+    /// blank search is no filter; one with nothing searchable in it (`"-- *"`) matches nothing.
+    /// The author and approver filters are exact names; the approver is the one whose approval
+    /// is in force.
     pub fn history_page(&self, q: &HistoryQuery) -> Result<Vec<HistoryRow>> {
-        let search = q.search.as_deref().filter(|s| !s.trim().is_empty());
-        let query = search.and_then(fts_query);
-        if search.is_some() && query.is_none() {
-            return Ok(Vec::new());
+        match &self.0 {
+            PostsImpl::Sqlite(h) => h.history_page(q),
         }
-        let author = q.author.as_deref().filter(|s| !s.trim().is_empty());
-        let approver = q.approver.as_deref().filter(|s| !s.trim().is_empty());
-        // Pick the page first (an index walk, newest first), then decorate only those rows:
-        // decorating before sorting would build every row's parts for the whole history.
-        let mut stmt = self.conn.prepare_cached(
-            "WITH page AS (
-                 SELECT p.seq FROM posts p
-                 WHERE p.status = 'posted'
-                   AND (?1 IS NULL OR p.seq IN (SELECT rowid FROM post_search WHERE post_search MATCH ?1))
-                   AND (?3 IS NULL OR p.author_id IN (SELECT id FROM members WHERE name = ?3))
-                   AND (?4 IS NULL OR EXISTS (
-                        SELECT 1 FROM approvals ap JOIN members m ON m.id = ap.member_id
-                        WHERE ap.post_id = p.id AND ap.voided_at IS NULL AND m.name = ?4))
-                   AND (?5 IS NULL OR p.posted_at >= ?5)
-                   AND (?6 IS NULL OR p.posted_at < ?6)
-                 ORDER BY p.posted_at DESC, p.seq DESC
-                 LIMIT ?2 OFFSET ?7)
-             SELECT p.id, a.name, p.created_at, p.posted_at, p.post_url,
-                    m.name, ap.at, ap.solo,
-                    (SELECT json_group_array(text) FROM
-                        (SELECT text FROM parts WHERE post_id = p.id AND version = p.version ORDER BY idx))
-             FROM page
-             JOIN posts p ON p.seq = page.seq
-             JOIN members a ON a.id = p.author_id
-             LEFT JOIN approvals ap ON ap.id = (
-                 SELECT id FROM approvals WHERE post_id = p.id AND voided_at IS NULL
-                 ORDER BY at DESC, rowid DESC LIMIT 1)
-             LEFT JOIN members m ON m.id = ap.member_id
-             ORDER BY p.posted_at DESC, p.seq DESC",
-        )?;
-        let rows = stmt.query_map(
-            params![
-                query,
-                q.limit,
-                author,
-                approver,
-                q.from.map(ms),
-                q.to.map(ms),
-                q.offset
-            ],
-            |r| {
-                let parts: String = r.get(8)?;
-                Ok(HistoryRow {
-                    id: uuid(&r.get::<_, String>(0)?)?,
-                    author: r.get(1)?,
-                    created_at: ts(r.get(2)?)?,
-                    posted_at: opt_ts(r.get(3)?)?,
-                    post_url: r.get(4)?,
-                    approver: r.get(5)?,
-                    approved_at: opt_ts(r.get(6)?)?,
-                    solo: r.get::<_, Option<bool>>(7)?.unwrap_or(false),
-                    parts: serde_json::from_str(&parts).map_err(|_| bad_value("parts", &parts))?,
-                })
-            },
-        )?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Brings posts made elsewhere into History in one go.
     pub fn import_posted(&self, items: &[ImportedPost]) -> Result<()> {
-        let mut post = self.conn.prepare_cached(
-            "INSERT INTO posts (id, author_id, status, version, created_at, updated_at, posted_at, post_url)
-             VALUES (?1, ?2, 'posted', 1, ?3, ?4, ?4, ?5)",
-        )?;
-        let mut version = self.conn.prepare_cached(
-            "INSERT INTO post_versions (post_id, version, editor_id, at, signature, reply_settings)
-             VALUES (?1, 1, ?2, ?3, 0, 'everyone')",
-        )?;
-        let mut part = self.conn.prepare_cached(
-            "INSERT INTO parts (post_id, version, idx, text) VALUES (?1, 1, ?2, ?3)",
-        )?;
-        let mut search = self
-            .conn
-            .prepare_cached("INSERT INTO post_search (rowid, body) VALUES (?1, ?2)")?;
-        for item in items {
-            let id = item.id.to_string();
-            let author = item.author_id.to_string();
-            post.execute(params![
-                id,
-                author,
-                ms(item.created_at),
-                ms(item.posted_at),
-                item.post_url
-            ])?;
-            let seq = self.conn.last_insert_rowid();
-            version.execute(params![id, author, ms(item.created_at)])?;
-            for (idx, text) in item.parts.iter().enumerate() {
-                part.execute(params![id, idx as i64, text])?;
-            }
-            search.execute(params![seq, item.parts.join("\n")])?;
+        match &self.0 {
+            PostsImpl::Sqlite(h) => h.import_posted(items),
         }
-        Ok(())
-    }
-}
-
-fn post_row(r: &Row<'_>) -> rusqlite::Result<Post> {
-    let scheduled = match (r.get::<_, Option<i64>>(3)?, r.get::<_, Option<String>>(4)?) {
-        (Some(at), Some(zone)) => Some(Schedule { at: ts(at)?, zone }),
-        (Some(at), None) => Some(Schedule {
-            at: ts(at)?,
-            zone: "UTC".into(),
-        }),
-        _ => None,
-    };
-    Ok(Post {
-        id: uuid(&r.get::<_, String>(0)?)?,
-        status: status(&r.get::<_, String>(1)?)?,
-        version: r.get(2)?,
-        scheduled,
-        status_reason: r.get(5)?,
-        created_at: ts(r.get(6)?)?,
-        updated_at: ts(r.get(7)?)?,
-        posted_at: opt_ts(r.get(8)?)?,
-        post_url: r.get(9)?,
-        author: members::from_row(r, 10)?,
-        content: Content {
-            parts: Vec::new(),
-            signature: false,
-            reply_settings: ReplySettings::Everyone,
-        },
-    })
-}
-
-/// Turns what a person typed into an FTS5 query that cannot be a syntax error: every word
-/// becomes a quoted prefix term, and all must match. `None` when nothing searchable is left.
-fn fts_query(input: &str) -> Option<String> {
-    let terms: Vec<String> = input
-        .split_whitespace()
-        .map(|w| w.replace('"', ""))
-        .filter(|w| w.chars().any(char::is_alphanumeric))
-        .map(|w| format!("\"{w}\"*"))
-        .collect();
-    (!terms.is_empty()).then(|| terms.join(" "))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fts_query;
-
-    #[test]
-    fn search_input_becomes_a_safe_query() {
-        assert_eq!(
-            fts_query("launch day").as_deref(),
-            Some("\"launch\"* \"day\"*")
-        );
-        assert_eq!(
-            fts_query("\"unbalanced AND (").as_deref(),
-            Some("\"unbalanced\"* \"AND\"*")
-        );
-        assert_eq!(fts_query("  -- * ").as_deref(), None);
     }
 }

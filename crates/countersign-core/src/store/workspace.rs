@@ -1,163 +1,79 @@
-//! The `workspace` table: the one brand account and its settings.
+//! The workspace facade: the one brand account and its settings, the X connection, and the
+//! last rate-limit budgets X reported.
 
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{bad_value, ms, ts};
-use crate::connection::{BudgetRow, Connection as XConnection, ConnectionState};
+use super::sqlite;
+use crate::connection::{BudgetRow, Connection as XConnection};
 use crate::error::Result;
 use crate::model::Account;
 
+/// The workspace's own row: there is exactly one per store.
 #[derive(Debug)]
-pub struct Workspace<'c> {
-    pub(super) conn: &'c Connection,
+pub struct Workspace<'t>(pub(super) WorkspaceImpl<'t>);
+
+#[derive(Debug)]
+pub(super) enum WorkspaceImpl<'t> {
+    Sqlite(sqlite::Workspace<'t>),
 }
 
 impl Workspace<'_> {
+    /// Creates the workspace row with `account`, and a new random workspace id. Runs once, at
+    /// `init`.
     pub fn create(&self, account: &Account, at: Timestamp) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO workspace (id, created_at, handle, display_name, x_user_id,
-                 max_weighted_length, timezone, solo_mode, grace_minutes, workspace_id)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                ms(at),
-                account.handle,
-                account.display_name,
-                account.x_user_id,
-                account.max_weighted_length,
-                account.timezone,
-                account.solo_mode,
-                account.grace_minutes,
-                uuid::Uuid::now_v7().simple().to_string()
-            ],
-        )?;
-        Ok(())
+        match &self.0 {
+            WorkspaceImpl::Sqlite(h) => h.create(account, at),
+        }
     }
 
     /// The account; `None` only in a database whose `init` never finished.
     pub fn account(&self) -> Result<Option<Account>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT handle, display_name, x_user_id, max_weighted_length, timezone, solo_mode,
-                        grace_minutes
-                 FROM workspace WHERE id = 1",
-                [],
-                |r| {
-                    Ok(Account {
-                        handle: r.get(0)?,
-                        display_name: r.get(1)?,
-                        x_user_id: r.get(2)?,
-                        max_weighted_length: r.get(3)?,
-                        timezone: r.get(4)?,
-                        solo_mode: r.get(5)?,
-                        grace_minutes: r.get(6)?,
-                    })
-                },
-            )
-            .optional()?)
+        match &self.0 {
+            WorkspaceImpl::Sqlite(h) => h.account(),
+        }
     }
 
+    /// Saves every setting of the account.
     pub fn update(&self, account: &Account) -> Result<()> {
-        self.conn.execute(
-            "UPDATE workspace SET handle = ?1, display_name = ?2, x_user_id = ?3,
-                 max_weighted_length = ?4, timezone = ?5, solo_mode = ?6, grace_minutes = ?7
-             WHERE id = 1",
-            params![
-                account.handle,
-                account.display_name,
-                account.x_user_id,
-                account.max_weighted_length,
-                account.timezone,
-                account.solo_mode,
-                account.grace_minutes
-            ],
-        )?;
-        Ok(())
+        match &self.0 {
+            WorkspaceImpl::Sqlite(h) => h.update(account),
+        }
     }
-}
 
-impl Workspace<'_> {
     /// The workspace's random id: it names keychain entries and binds signatures to this file.
     pub fn id(&self) -> Result<String> {
-        Ok(self
-            .conn
-            .query_row("SELECT workspace_id FROM workspace WHERE id = 1", [], |r| {
-                r.get(0)
-            })?)
+        match &self.0 {
+            WorkspaceImpl::Sqlite(h) => h.id(),
+        }
     }
 
+    /// The connection to X (or to a sandbox): `disconnected` until someone connects. Tokens
+    /// are not in the store; the workspace id names their keychain entry.
     pub fn connection(&self) -> Result<XConnection> {
-        Ok(self.conn.query_row(
-            "SELECT workspace_id, x_connection, x_sandbox_url, x_client_id, x_user_id, x_username
-             FROM workspace WHERE id = 1",
-            [],
-            |r| {
-                let state: String = r.get(1)?;
-                Ok(XConnection {
-                    workspace_id: r.get(0)?,
-                    state: ConnectionState::parse(&state)
-                        .ok_or_else(|| bad_value("connection state", &state))?,
-                    sandbox_url: r.get(2)?,
-                    client_id: r.get(3)?,
-                    x_user_id: r.get(4)?,
-                    username: r.get(5)?,
-                })
-            },
-        )?)
+        match &self.0 {
+            WorkspaceImpl::Sqlite(h) => h.connection(),
+        }
     }
 
+    /// Saves the connection's state and what is known of the account it reaches (not the
+    /// workspace id, which never changes).
     pub fn set_connection(&self, c: &XConnection) -> Result<()> {
-        self.conn.execute(
-            "UPDATE workspace SET x_connection = ?1, x_sandbox_url = ?2, x_client_id = ?3,
-                 x_user_id = ?4, x_username = ?5
-             WHERE id = 1",
-            params![
-                c.state.as_str(),
-                c.sandbox_url,
-                c.client_id,
-                c.x_user_id,
-                c.username
-            ],
-        )?;
-        Ok(())
+        match &self.0 {
+            WorkspaceImpl::Sqlite(h) => h.set_connection(c),
+        }
     }
 
     /// Keeps the latest budget per endpoint and window.
     pub fn save_budgets(&self, rows: &[BudgetRow]) -> Result<()> {
-        let mut stmt = self.conn.prepare_cached(
-            "INSERT INTO x_budgets (endpoint, window, \"limit\", remaining, reset_at, seen_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (endpoint, window) DO UPDATE SET \"limit\" = excluded.\"limit\",
-                 remaining = excluded.remaining, reset_at = excluded.reset_at, seen_at = excluded.seen_at",
-        )?;
-        for b in rows {
-            stmt.execute(params![
-                b.endpoint,
-                b.window,
-                b.limit as i64,
-                b.remaining as i64,
-                ms(b.reset_at),
-                ms(b.seen_at)
-            ])?;
+        match &self.0 {
+            WorkspaceImpl::Sqlite(h) => h.save_budgets(rows),
         }
-        Ok(())
     }
 
+    /// Every budget kept, by endpoint and then window.
     pub fn budgets(&self) -> Result<Vec<BudgetRow>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT endpoint, window, \"limit\", remaining, reset_at, seen_at FROM x_budgets ORDER BY endpoint, window",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(BudgetRow {
-                endpoint: r.get(0)?,
-                window: r.get(1)?,
-                limit: r.get::<_, i64>(2)? as u64,
-                remaining: r.get::<_, i64>(3)? as u64,
-                reset_at: ts(r.get(4)?)?,
-                seen_at: ts(r.get(5)?)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        match &self.0 {
+            WorkspaceImpl::Sqlite(h) => h.budgets(),
+        }
     }
 }

@@ -1,0 +1,149 @@
+//! The store's own row and view types: what handles return or take besides the domain nouns
+//! of [`crate::model`]. Every backend fills in the same types, and the adapters show them.
+
+use jiff::Timestamp;
+use jiff::civil::{Time, Weekday};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::keys::MemberKey;
+use crate::model::{Member, Status};
+
+// --- posts -------------------------------------------------------------------------------------
+
+/// A line in a list of posts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PostSummary {
+    pub id: Uuid,
+    pub status: Status,
+    pub author: String,
+    pub version: u32,
+    pub parts: u32,
+    /// The first part's text.
+    pub text: String,
+    pub scheduled_at: Option<Timestamp>,
+    pub updated_at: Timestamp,
+}
+
+/// A posted post, as History shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct HistoryRow {
+    pub id: Uuid,
+    pub author: String,
+    pub approver: Option<String>,
+    pub approved_at: Option<Timestamp>,
+    pub solo: bool,
+    pub created_at: Timestamp,
+    pub posted_at: Option<Timestamp>,
+    pub post_url: Option<String>,
+    pub parts: Vec<String>,
+}
+
+/// Which posted posts History shows: a full-text search and filters, one page at a time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(default)]
+pub struct HistoryQuery {
+    /// Full-text search over every part.
+    pub search: Option<String>,
+    /// Only posts by this member (by name).
+    pub author: Option<String>,
+    /// Only posts this member countersigned (by name).
+    pub approver: Option<String>,
+    /// Posted at or after this instant.
+    pub from: Option<Timestamp>,
+    /// Posted before this instant.
+    pub to: Option<Timestamp>,
+    /// Rows to skip, newest first.
+    pub offset: u32,
+    /// The page size.
+    pub limit: u32,
+}
+
+/// A post made outside Countersign (or before it), brought into History.
+#[derive(Debug, Clone)]
+pub struct ImportedPost {
+    pub id: Uuid,
+    pub author_id: Uuid,
+    pub parts: Vec<String>,
+    pub created_at: Timestamp,
+    pub posted_at: Timestamp,
+    pub post_url: Option<String>,
+}
+
+// --- publishing --------------------------------------------------------------------------------
+
+/// The publisher's bookkeeping for one post, all of it in the post's row (and its parts').
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublishState {
+    /// When the publisher claimed the post (scheduled → publishing).
+    pub claimed_at: Option<Timestamp>,
+    /// Set just before a create request went to X and not yet cleared: its outcome is unknown.
+    pub in_flight_at: Option<Timestamp>,
+    /// Not before this instant (a backoff, or a rate limit's reset).
+    pub next_attempt_at: Option<Timestamp>,
+    pub server_errors: u32,
+    pub retries: u32,
+    /// X's ids of the parts already posted, in order.
+    pub parts: Vec<String>,
+}
+
+/// A post on the calendar: scheduled (or missed, or waiting for a check) at its time, or
+/// posted at the time it went out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CalendarItem {
+    pub id: Uuid,
+    pub status: Status,
+    pub author: String,
+    /// The first part's text.
+    pub text: String,
+    pub parts: u32,
+    /// The scheduled instant, or when it was posted.
+    pub at: Timestamp,
+    /// The zone the time was given in.
+    pub zone: Option<String>,
+    /// Scheduled through the queue.
+    pub queued: bool,
+    pub post_url: Option<String>,
+}
+
+/// A weekly posting slot: a weekday and a wall time in the brand's zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct QueueSlot {
+    pub id: Uuid,
+    /// `monday` .. `sunday`.
+    #[serde(serialize_with = "weekday_name")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub weekday: Weekday,
+    /// `HH:MM`.
+    #[serde(serialize_with = "hh_mm")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub time: Time,
+}
+
+fn weekday_name<S: serde::Serializer>(w: &Weekday, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{w:?}").to_lowercase())
+}
+
+fn hh_mm<S: serde::Serializer>(t: &Time, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&t.strftime("%H:%M").to_string())
+}
+
+// --- audit -------------------------------------------------------------------------------------
+
+/// What a use case records; the store adds the sequence number and the chain.
+#[derive(Debug, Clone)]
+pub struct NewAuditEntry<'a> {
+    pub actor: Option<&'a Member>,
+    pub action: &'a str,
+    pub post_id: Option<Uuid>,
+    pub version: Option<u32>,
+    pub digest: Option<&'a str>,
+    pub detail: serde_json::Value,
+    /// The actor's key: entries made by a member are signed with it.
+    pub key: Option<&'a MemberKey>,
+}
