@@ -137,6 +137,7 @@ pub struct Permissions {
 pub struct Permit {
     pub allowed: bool,
     /// The refusal's code and message; `null` when allowed.
+    #[cfg_attr(feature = "ts", ts(type = "ErrorCode | null"))]
     pub code: Option<String>,
     pub reason: Option<String>,
 }

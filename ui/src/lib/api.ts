@@ -7,15 +7,16 @@ import {
   CORE_EVENT,
   type Commands,
   type ErrorBody,
+  type ErrorCode,
   type Event as CoreEvent,
   type StagedMedia,
 } from "./bindings";
 
-export type { CoreEvent };
+export type { CoreEvent, ErrorCode };
 
 /** A refusal or failure from the core, as `{code, message}`. */
 export class CoreError extends Error implements ErrorBody {
-  readonly code: string;
+  readonly code: ErrorCode;
   constructor(body: ErrorBody) {
     super(body.message);
     this.code = body.code;
@@ -26,8 +27,9 @@ export class CoreError extends Error implements ErrorBody {
 export function toCoreError(e: unknown): CoreError {
   if (e instanceof CoreError) return e;
   if (e && typeof e === "object" && "code" in e && "message" in e) {
+    // Rust sends only core's codes (bindings.ts lists them); the cast names that contract.
     const o = e as { code: unknown; message: unknown };
-    return new CoreError({ code: String(o.code), message: String(o.message) });
+    return new CoreError({ code: String(o.code) as ErrorCode, message: String(o.message) });
   }
   const message = e instanceof Error ? e.message : String(e);
   return new CoreError({ code: "invalid_input", message });

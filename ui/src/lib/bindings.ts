@@ -214,7 +214,103 @@ export type DraftForm = { parts: Array<PartForm>, signature: boolean, reply_sett
 /**
  * An error as it crosses into the UI: core's `{code, message}`.
  */
-export type ErrorBody = { code: string, message: string, };
+export type ErrorBody = { code: ErrorCode, message: string, };
+
+/** Every code a refusal or failure from core can carry (`countersign_core::error::ALL_CODES`). */
+export type ErrorCode =
+  | "no_workspace"
+  | "already_initialized"
+  | "not_a_database"
+  | "schema_too_new"
+  | "corrupt_database"
+  | "busy"
+  | "storage"
+  | "io"
+  | "invalid_handle"
+  | "unknown_timezone"
+  | "invalid_limit"
+  | "invalid_member_name"
+  | "invalid_initials"
+  | "member_exists"
+  | "unknown_member"
+  | "member_inactive"
+  | "role_not_allowed"
+  | "last_admin"
+  | "self_approval"
+  | "invalid_input"
+  | "unknown_post"
+  | "invalid_transition"
+  | "not_author"
+  | "no_parts"
+  | "too_many_parts"
+  | "no_such_part"
+  | "empty_part"
+  | "too_long"
+  | "invalid_character"
+  | "nothing_changed"
+  | "comment_required"
+  | "empty_comment"
+  | "media_unreadable"
+  | "media_unsupported"
+  | "media_too_large"
+  | "media_out_of_limits"
+  | "media_mix"
+  | "alt_text_too_long"
+  | "unknown_media"
+  | "invalid_time"
+  | "schedule_in_past"
+  | "nonexistent_time"
+  | "ambiguous_time"
+  | "keychain_unavailable"
+  | "keychain_locked"
+  | "keychain_denied"
+  | "keychain_failed"
+  | "wrong_account"
+  | "not_connected"
+  | "invalid_url"
+  | "no_client_id"
+  | "approval_invalid"
+  | "passphrase_required"
+  | "new_passphrase_required"
+  | "wrong_passphrase"
+  | "passphrase_too_short"
+  | "member_key_missing"
+  | "member_key_unreadable"
+  | "key_seal_failed"
+  | "passphrases_differ"
+  | "signer_not_in_roster"
+  | "export_unreadable"
+  | "invalid_weekday"
+  | "slot_exists"
+  | "unknown_slot"
+  | "queue_full"
+  | "not_in_queue"
+  | "no_such_position"
+  | "in_flight"
+  | "publisher_running"
+  | "invalid_post_url"
+  | "x_unauthorized"
+  | "x_needs_reconnect"
+  | "x_state_mismatch"
+  | "x_authorization_denied"
+  | "x_authorization_failed"
+  | "x_authorization_timeout"
+  | "x_authorization_setup"
+  | "x_forbidden"
+  | "x_duplicate"
+  | "x_too_long"
+  | "x_invalid_request"
+  | "x_not_found"
+  | "x_rate_limited"
+  | "x_usage_capped"
+  | "x_server_error"
+  | "x_transport"
+  | "x_unexpected_response"
+  | "x_media_failed"
+  | "x_media_read"
+  | "x_not_recorded"
+  | "x_token_store"
+  | "x_config";
 
 /**
  * Something a person may need to know about.
@@ -345,7 +441,7 @@ export type Permit = { allowed: boolean,
 /**
  * The refusal's code and message; `null` when allowed.
  */
-code: string | null, reason: string | null, };
+code: ErrorCode | null, reason: string | null, };
 
 /**
  * A post (one part) or a thread (several), as it stands now.
