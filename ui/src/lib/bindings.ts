@@ -157,8 +157,9 @@ signature: boolean, reply_settings: ReplySettings, };
 /**
  * The result of counting a text, with twitter-text's `parseTweet` fields.
  *
- * Ranges are UTF-16 indices into the text as given (not normalised), end-inclusive, exactly as
- * twitter-text reports them, so a UI can highlight the overflow with them directly.
+ * The display and valid ranges are UTF-16 indices into the text as given (not normalised),
+ * end-inclusive, exactly as twitter-text reports them, so a UI can highlight the overflow with
+ * them directly. The URL ranges are end-exclusive, into the NFC text ([`UrlRange`]).
  */
 export type Count = { 
 /**
@@ -199,7 +200,12 @@ remaining: number,
  * Why the text is invalid, `None` when valid. When several reasons apply, the first of
  * empty, too long, invalid character (twitter-text's `isInvalidTweet` order).
  */
-invalid: Invalid | null, };
+invalid: Invalid | null, 
+/**
+ * The URLs this count weighed at the URL length, in order: what X links, so what a
+ * preview highlights. See [`UrlRange`] for what the indices count.
+ */
+urls: Array<UrlRange>, };
 
 /**
  * A decision on a post that missed its time, failed, or needs a check.
@@ -576,6 +582,15 @@ sandbox_url: string | null, version: string, };
  * Where a post stands in its life. See [`crate::workflow`] for the moves between them.
  */
 export type Status = "draft" | "in_review" | "changes_requested" | "rejected" | "approved" | "scheduled" | "publishing" | "posted" | "failed" | "needs_check" | "missed" | "dropped";
+
+/**
+ * Where a URL the counter weighed sits in the text: UTF-16 code units, `start` inclusive and
+ * `end` exclusive (JavaScript's `text.slice(start, end)`), into the text's NFC form. That is
+ * the text as given when it is already NFC, as the published text of a part always is
+ * ([`crate::content::published_text`]), so a preview of a part highlights
+ * `text.normalize("NFC")` with these ranges.
+ */
+export type UrlRange = { start: number, end: number, };
 
 /**
  * A saved version of a post's content.
