@@ -16,6 +16,7 @@ use countersign_core::model::{ReplySettings, Version};
 use countersign_core::queue::Decision;
 use countersign_core::secrets::SecretString;
 use countersign_core::store::{CalendarItem, HistoryQuery, HistoryRow, PostSummary, QueueSlot};
+use countersign_core::viewer::{self, PassphraseRule, ViewerPermissions};
 use countersign_core::x_account::{AccountStatus, Target};
 use countersign_core::{
     Account, App, Comment, DraftInput, Edit, Error, MediaInput, Member, NewMember, PartInput, Post,
@@ -353,6 +354,17 @@ commands! {
         blocking(&ws, move |app| app.deactivate_member(&actor, &name)).await
     }
 
+    /// What `name` may do beyond any one post: queue slots and order, decisions, the team.
+    async viewer_may[ws](name: String) -> ViewerPermissions {
+        blocking(&ws, move |app| app.viewer_may(&name)).await
+    }
+
+    /// Which roles choose a passphrase for their signing key, and its least length.
+    sync passphrase_rule[ws]() -> PassphraseRule {
+        let _ = &ws;
+        Ok(viewer::passphrase_rule())
+    }
+
     /// Opens a member's signing key with their passphrase, for a few minutes.
     async unlock[ws](name: String, passphrase: String) -> () {
         blocking(&ws, move |app| app.unlock(&name, &SecretString::new(passphrase))).await
@@ -495,6 +507,11 @@ commands! {
     /// Posts in one status (all when null), newest change first.
     async posts[ws](status: Option<Status>) -> Vec<PostSummary> {
         blocking(&ws, move |app| app.posts(status)).await
+    }
+
+    /// The posts waiting for a person's decision: needing a check, missed, failed.
+    async needing_decision[ws]() -> Vec<PostSummary> {
+        blocking(&ws, |app| app.needing_decision()).await
     }
 
     /// What changed since `reviewer` last reviewed the post.

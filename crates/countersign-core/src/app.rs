@@ -143,7 +143,7 @@ pub struct Permit {
 }
 
 impl Permit {
-    fn from_check<T>(check: Result<T>) -> Permit {
+    pub(crate) fn from_check<T>(check: Result<T>) -> Permit {
         match check {
             Ok(_) => Permit {
                 allowed: true,

@@ -14,6 +14,7 @@
 //! - [`schedule`] turns wall times in a brand's zone into instants, DST-correctly.
 //! - [`media`] checks attachments against X's limits and keeps them by content hash.
 //! - [`secrets`] keeps secrets in the OS keychain, and nowhere else.
+//! - [`viewer`] says what the member at the screen may do beyond any one post.
 //! - Time comes from a [`Clock`], so tests move time instead of sleeping.
 
 pub mod app;
@@ -37,6 +38,7 @@ pub mod roster;
 pub mod schedule;
 pub mod secrets;
 pub mod store;
+pub mod viewer;
 pub mod workflow;
 pub mod x_account;
 
@@ -51,3 +53,4 @@ pub use history::ExportFormat;
 pub use model::{Account, Approval, Comment, Member, Post, Role, Status};
 pub use queue::Decision;
 pub use store::{HistoryQuery, HistoryRow};
+pub use viewer::{PassphraseRule, ViewerPermissions};

@@ -461,16 +461,8 @@ impl App {
         action: &'static str,
     ) -> Result<crate::app::Signer> {
         let who = member(tx, actor)?;
-        if !who.active {
-            return Err(Error::MemberInactive { name: who.name });
-        }
-        if !who.role.reviews() {
-            return Err(Error::RoleNotAllowed {
-                name: who.name,
-                role: who.role,
-                action,
-            });
-        }
+        // The same check `App::viewer_may` reports as `edit_slots`.
+        crate::viewer::check_reviews(&who, action)?;
         self.signer(tx, who)
     }
 }

@@ -430,6 +430,19 @@ media_changed: boolean, };
 export type PartForm = { text: string, media: Array<MediaForm>, };
 
 /**
+ * Which roles choose a passphrase to seal their signing key, and how long it must be.
+ */
+export type PassphraseRule = { 
+/**
+ * The roles whose key is sealed with a passphrase the member chooses.
+ */
+required_for: Array<Role>, 
+/**
+ * The fewest characters a new passphrase may have.
+ */
+min_chars: number, };
+
+/**
  * What one member may do with a post now, each with the reason when they may not. Screens
  * show or hide their buttons from this, so the rules (roles, four-eyes, solo mode, which
  * states allow what) are decided here only, by the same checks the acts themselves make.
@@ -597,6 +610,38 @@ export type UrlRange = { start: number, end: number, };
  */
 export type Version = { version: number, editor: Member, at: string, content: Content, };
 
+/**
+ * What one member may do in the workspace now, each with the reason when they may not.
+ */
+export type ViewerPermissions = { 
+/**
+ * Review posts (approve, request changes, reject); what they may do with each post is in
+ * its `PostView.may`.
+ */
+review: Permit, 
+/**
+ * Add and remove the brand's weekly queue slots.
+ */
+edit_slots: Permit, 
+/**
+ * Decide about a post that missed its time, failed or needs a check
+ * ([`App::needing_decision`], [`App::decide`]).
+ */
+decide: Permit, 
+/**
+ * Reorder the queue, and move or unschedule the posts in it: each move countersigns a new
+ * time, so the four-eyes rule still applies to each post when the act runs.
+ */
+reorder_queue: Permit, 
+/**
+ * Add members, change their roles, give them new keys, deactivate them.
+ */
+manage_members: Permit, 
+/**
+ * Change the account's settings and its connection to X.
+ */
+change_account: Permit, };
+
 /** Every command: its arguments and what it returns. */
 export type Commands = {
   /** The data folder, whether this run created the workspace, and what went wrong opening it. */
@@ -621,6 +666,10 @@ export type Commands = {
   rekey: { args: { actor: string, name: string, passphrase: string | null }; returns: RosterLine };
   /** Deactivates a member; their history stays. */
   deactivate_member: { args: { actor: string, name: string }; returns: Member };
+  /** What `name` may do beyond any one post: queue slots and order, decisions, the team. */
+  viewer_may: { args: { name: string }; returns: ViewerPermissions };
+  /** Which roles choose a passphrase for their signing key, and its least length. */
+  passphrase_rule: { args: {  }; returns: PassphraseRule };
   /** Opens a member's signing key with their passphrase, for a few minutes. */
   unlock: { args: { name: string, passphrase: string }; returns: null };
   /** Whether acting as `name` needs their passphrase first. */
@@ -667,6 +716,8 @@ export type Commands = {
   post: { args: { id: string, viewer: string | null }; returns: PostView };
   /** Posts in one status (all when null), newest change first. */
   posts: { args: { status: Status | null }; returns: Array<PostSummary> };
+  /** The posts waiting for a person's decision: needing a check, missed, failed. */
+  needing_decision: { args: {  }; returns: Array<PostSummary> };
   /** What changed since `reviewer` last reviewed the post. */
   diff_since_review: { args: { id: string, reviewer: string }; returns: ReviewDiff };
   /** Every saved version of a post. */
@@ -714,6 +765,8 @@ export const COMMAND_NAMES = [
   "set_role",
   "rekey",
   "deactivate_member",
+  "viewer_may",
+  "passphrase_rule",
   "unlock",
   "needs_passphrase",
   "lock_keys",
@@ -737,6 +790,7 @@ export const COMMAND_NAMES = [
   "decide",
   "post",
   "posts",
+  "needing_decision",
   "diff_since_review",
   "versions",
   "history",
