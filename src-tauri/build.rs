@@ -19,6 +19,7 @@ const COMMANDS: &[&str] = &[
     "needs_passphrase",
     "lock_keys",
     "count_text",
+    "check_media_mix",
     "create_draft",
     "edit_post",
     "submit",

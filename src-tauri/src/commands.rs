@@ -12,7 +12,8 @@ use countersign_core::app::{AccountChange, PostView, ReviewDiff, RosterLine};
 use countersign_core::connection::Connection;
 use countersign_core::count::Count;
 use countersign_core::history::ExportFormat;
-use countersign_core::model::{ReplySettings, Version};
+use countersign_core::media;
+use countersign_core::model::{MediaKind, ReplySettings, Version};
 use countersign_core::queue::Decision;
 use countersign_core::secrets::SecretString;
 use countersign_core::store::{CalendarItem, HistoryQuery, HistoryRow, PostSummary, QueueSlot};
@@ -100,6 +101,8 @@ pub struct ExportResult {
 pub struct StagedMedia {
     pub token: String,
     pub name: String,
+    /// What core found the file to be (from its bytes, within X's limits).
+    pub kind: MediaKind,
 }
 
 /// One command's name, argument types and result type, in TypeScript.
@@ -390,6 +393,13 @@ commands! {
         ws.app()?.count_part(&text, signature.as_deref())
     }
 
+    /// Whether part `part` (1-based) may carry media of these kinds; refused as core's
+    /// `media_mix` when it may not.
+    sync check_media_mix[ws](part: u32, kinds: Vec<MediaKind>) -> () {
+        let _ = &ws;
+        countersign_core::content::check_media_kinds(part as usize, &kinds)
+    }
+
     /// Saves a new draft.
     async create_draft[ws](actor: String, draft: DraftForm) -> Post {
         let input = draft_input(&ws, draft)?;
@@ -615,11 +625,9 @@ commands! {
     }
 }
 
-/// The largest file X takes (a video); core checks each kind's own limit when a draft is saved.
-const MAX_STAGED_BYTES: u64 = 512 * 1024 * 1024;
-
-/// Copies a file attached in Compose into the staging folder. The body is the file's bytes;
-/// the `x-file-name` header carries its name. Returns the token a draft refers to it by.
+/// Copies a file attached in Compose into the staging folder and has core check it against X's
+/// limits (a refused file is not kept). The body is the file's bytes; the `x-file-name` header
+/// carries its name. Returns the token a draft refers to it by, and what core found it to be.
 #[tauri::command]
 pub async fn stage_media(
     ws: State<'_, Workspace>,
@@ -630,14 +638,6 @@ pub async fn stage_media(
             detail: "attach a file's bytes".into(),
         });
     };
-    if bytes.len() as u64 > MAX_STAGED_BYTES {
-        return Err(Error::InvalidInput {
-            detail: format!(
-                "the file is {} MB; X accepts at most 512 MB (video), 15 MB (GIF), 5 MB (image)",
-                bytes.len() / 1_000_000
-            ),
-        });
-    }
     let name = request
         .headers()
         .get("x-file-name")
@@ -663,8 +663,18 @@ pub async fn stage_media(
             .map_err(|e| Error::Io {
                 context: format!("cannot keep the attached file {name}"),
                 source: e,
-            })
-            .map(|()| StagedMedia { token, name })
+            })?;
+        match media::check(&path, std::path::Path::new(&name)) {
+            Ok(facts) => Ok(StagedMedia {
+                token,
+                name,
+                kind: facts.kind,
+            }),
+            Err(e) => {
+                let _ = std::fs::remove_file(&path);
+                Err(e)
+            }
+        }
     })
     .await
     .map_err(|e| Error::Storage(format!("the command stopped: {e}")))?

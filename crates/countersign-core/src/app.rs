@@ -111,6 +111,9 @@ pub struct PostView {
     pub comments: Vec<Comment>,
     /// What the member viewing the post may do with it now ([`App::post_view`] with a viewer).
     pub may: Option<Permissions>,
+    /// The file each attached media is kept under in the media folder, by content hash
+    /// ([`media::stored_name`]).
+    pub stored_names: std::collections::BTreeMap<String, String>,
 }
 
 /// What one member may do with a post now, each with the reason when they may not. Screens
@@ -915,8 +918,16 @@ impl App {
                 Some(name) => Some(permissions(tx, &account, &post, &member(tx, name)?)?),
                 None => None,
             };
+            let stored_names = post
+                .content
+                .parts
+                .iter()
+                .flat_map(|p| &p.media)
+                .map(|a| (a.media.hash.clone(), media::stored_name(&a.media)))
+                .collect();
             Ok(PostView {
                 counts,
+                stored_names,
                 approval: tx.approvals().current(id)?,
                 solo_mode: account.solo_mode,
                 comments: tx.comments().for_post(id)?,

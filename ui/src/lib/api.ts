@@ -48,7 +48,8 @@ export async function call<K extends Name>(name: K, args: Args<K>): Promise<Retu
   }
 }
 
-/** Copies a file picked in Compose into the app; returns the token a draft refers to. */
+/** Copies a file picked in Compose into the app, where core checks it against X's limits;
+ *  returns the token a draft refers to and what core found the file to be. */
 export async function stageMedia(file: File): Promise<StagedMedia> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   try {
@@ -60,21 +61,10 @@ export async function stageMedia(file: File): Promise<StagedMedia> {
   }
 }
 
-/** The file name core keeps a media file under: its SHA-256 and an extension by type
- *  (core's `media::stored_name`). */
-export function storedName(hash: string, mime: string): string {
-  const ext: Record<string, string> = {
-    "image/png": "png",
-    "image/jpeg": "jpg",
-    "image/gif": "gif",
-    "image/webp": "webp",
-  };
-  return `${hash}.${ext[mime] ?? "mp4"}`;
-}
-
-/** A URL the webview can show for a media file kept in the workspace. */
-export function mediaUrl(mediaDir: string, hash: string, mime: string): string {
-  return convertFileSrc(`${mediaDir}/${storedName(hash, mime)}`);
+/** A URL the webview can show for a media file kept in the workspace: `storedName` is the file
+ *  core keeps it under (`PostView.stored_names`). */
+export function mediaUrl(mediaDir: string, storedName: string): string {
+  return convertFileSrc(`${mediaDir}/${storedName}`);
 }
 
 /** Calls `handler` for every core event until the returned function is called. */

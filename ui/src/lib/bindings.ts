@@ -503,7 +503,12 @@ solo_mode: boolean, comments: Array<Comment>,
 /**
  * What the member viewing the post may do with it now ([`App::post_view`] with a viewer).
  */
-may: Permissions | null, };
+may: Permissions | null, 
+/**
+ * The file each attached media is kept under in the media folder, by content hash
+ * ([`media::stored_name`]).
+ */
+stored_names: { [key in string]: string }, };
 
 /**
  * A weekly posting slot: a weekday and a wall time in the brand's zone.
@@ -559,7 +564,11 @@ export type Span = { change: Change, text: string, };
 /**
  * A file attached in Compose, copied into the data folder until a draft takes it.
  */
-export type StagedMedia = { token: string, name: string, };
+export type StagedMedia = { token: string, name: string, 
+/**
+ * What core found the file to be (from its bytes, within X's limits).
+ */
+kind: MediaKind, };
 
 /**
  * Whether an entry counts, and why.
@@ -678,6 +687,8 @@ export type Commands = {
   lock_keys: { args: {  }; returns: null };
   /** X's count of a part as it will be published (with ` ^INITIALS` when `signature` holds the author's initials). Called on every keystroke, so it runs at once, not queued. */
   count_text: { args: { text: string, signature: string | null }; returns: Count };
+  /** Whether part `part` (1-based) may carry media of these kinds; refused as core's `media_mix` when it may not. */
+  check_media_mix: { args: { part: number, kinds: Array<MediaKind> }; returns: null };
   /** Saves a new draft. */
   create_draft: { args: { actor: string, draft: DraftForm }; returns: Post };
   /** Saves a new version of a post's content. */
@@ -771,6 +782,7 @@ export const COMMAND_NAMES = [
   "needs_passphrase",
   "lock_keys",
   "count_text",
+  "check_media_mix",
   "create_draft",
   "edit_post",
   "submit",
