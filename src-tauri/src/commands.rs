@@ -388,9 +388,10 @@ commands! {
     }
 
     /// X's count of a part as it will be published (with ` ^INITIALS` when `signature` holds
-    /// the author's initials). Called on every keystroke, so it runs at once, not queued.
-    sync count_text[ws](text: String, signature: Option<String>) -> Count {
-        ws.app()?.count_part(&text, signature.as_deref())
+    /// the author's initials). Called on every keystroke: async, so it never runs on the main
+    /// thread, and counted with the account's limit in memory, so it takes no store lock.
+    async count_text[ws](text: String, signature: Option<String>) -> Count {
+        opened(&ws).await?.count_part_fast(&text, signature.as_deref())
     }
 
     /// Whether part `part` (1-based) may carry media of these kinds; refused as core's

@@ -190,6 +190,9 @@ pub struct App {
     /// The X client for the connection as it was when the client was made: kept so the
     /// rate-limit budgets X reported are remembered between publishing passes.
     pub(crate) x_cache: Mutex<Option<(crate::connection::Connection, countersign_x::XClient)>>,
+    /// The account's counting configuration, for counting on every keystroke without the
+    /// store ([`App::count_part_fast`]).
+    pub(crate) count_cache: crate::live_count::CountCache,
 }
 
 /// How long an unsealed key stays usable unless [`App::set_unlock_for`] says otherwise.
@@ -293,7 +296,8 @@ impl App {
         Ok(App::with_store(data_dir, store, clock))
     }
 
-    fn with_store(data_dir: &Path, store: Store, clock: Arc<dyn Clock>) -> App {
+    fn with_store(data_dir: &Path, mut store: Store, clock: Arc<dyn Clock>) -> App {
+        let count_cache = crate::live_count::CountCache::opened(&mut store);
         let channel = Channel::from_env();
         App {
             data_dir: data_dir.to_path_buf(),
@@ -306,6 +310,7 @@ impl App {
             unlock_for: DEFAULT_UNLOCK_FOR,
             wake: Arc::new(tokio::sync::Notify::new()),
             x_cache: Mutex::new(None),
+            count_cache,
         }
     }
 
@@ -484,7 +489,7 @@ impl App {
     /// Changes the account's settings. Admins only.
     pub fn update_account(&self, actor: &str, change: AccountChange) -> Result<Account> {
         let now = self.now();
-        self.write(|tx| {
+        let changed = self.write(|tx| {
             let admin = admin(tx, actor, "change the account")?;
             let admin = self.signer(tx, admin)?;
             let mut a = account(tx)?;
@@ -510,7 +515,9 @@ impl App {
             tx.workspace().update(&a)?;
             audit_entry(tx, now, Some(&admin), "account_changed", None, json!(a))?;
             Ok(a)
-        })
+        })?;
+        self.count_cache.refresh(&changed);
+        Ok(changed)
     }
 
     /// Adds a member. `actor`, when given, must be an active admin and is recorded as who did it.

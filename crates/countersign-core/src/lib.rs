@@ -29,6 +29,7 @@ pub mod error;
 pub mod events;
 pub mod history;
 pub mod keys;
+mod live_count;
 pub mod media;
 pub mod model;
 pub mod publish;

@@ -685,7 +685,7 @@ export type Commands = {
   needs_passphrase: { args: { name: string }; returns: boolean };
   /** Forgets every unlocked key. */
   lock_keys: { args: {  }; returns: null };
-  /** X's count of a part as it will be published (with ` ^INITIALS` when `signature` holds the author's initials). Called on every keystroke, so it runs at once, not queued. */
+  /** X's count of a part as it will be published (with ` ^INITIALS` when `signature` holds the author's initials). Called on every keystroke: async, so it never runs on the main thread, and counted with the account's limit in memory, so it takes no store lock. */
   count_text: { args: { text: string, signature: string | null }; returns: Count };
   /** Whether part `part` (1-based) may carry media of these kinds; refused as core's `media_mix` when it may not. */
   check_media_mix: { args: { part: number, kinds: Array<MediaKind> }; returns: null };
