@@ -15,6 +15,7 @@ use countersign_core::history::ExportFormat;
 use countersign_core::media;
 use countersign_core::model::{MediaKind, ReplySettings, Version};
 use countersign_core::queue::Decision;
+use countersign_core::schedule::Fold;
 use countersign_core::secrets::SecretString;
 use countersign_core::store::{CalendarItem, HistoryQuery, HistoryRow, PostSummary, QueueSlot};
 use countersign_core::viewer::{self, PassphraseRule, ViewerPermissions};
@@ -81,8 +82,13 @@ pub struct AccountForm {
 pub enum DecisionForm {
     /// Countersign "now": it goes out at once.
     PublishNow,
-    /// Countersign a new wall time ("YYYY-MM-DD HH:MM") in `zone` (the brand's when null).
-    Reschedule { wall: String, zone: Option<String> },
+    /// Countersign a new wall time ("YYYY-MM-DD HH:MM") in `zone` (the brand's when null);
+    /// `fold` says which one when it happens twice (core refuses `ambiguous_time` without).
+    Reschedule {
+        wall: String,
+        zone: Option<String>,
+        fold: Option<Fold>,
+    },
     /// It is on X after all: record the link.
     MarkPosted { url: String },
     /// Let it go: it will never be published.
@@ -445,10 +451,11 @@ commands! {
     }
 
     /// Sets or moves the publish time: a wall time ("YYYY-MM-DD HH:MM") in `zone` (the
-    /// brand's when null).
-    async schedule[ws](id: String, actor: String, wall: String, zone: Option<String>) -> Post {
+    /// brand's when null). `fold` says which of two times a wall time that happens twice
+    /// (clocks fall back) means; without it core refuses such a time as `ambiguous_time`.
+    async schedule[ws](id: String, actor: String, wall: String, zone: Option<String>, fold: Option<Fold>) -> Post {
         let id = post_id(&id)?;
-        blocking(&ws, move |app| app.schedule(id, &actor, When { wall, zone, fold: None })).await
+        blocking(&ws, move |app| app.schedule(id, &actor, When { wall, zone, fold })).await
     }
 
     /// "Add to queue": countersigns the next free weekly slot.
@@ -502,7 +509,7 @@ commands! {
         let id = post_id(&id)?;
         let decision = match decision {
             DecisionForm::PublishNow => Decision::PublishNow,
-            DecisionForm::Reschedule { wall, zone } => Decision::Reschedule(When { wall, zone, fold: None }),
+            DecisionForm::Reschedule { wall, zone, fold } => Decision::Reschedule(When { wall, zone, fold }),
             DecisionForm::MarkPosted { url } => Decision::MarkPosted { url },
             DecisionForm::Drop { reason } => Decision::Drop { reason },
         };

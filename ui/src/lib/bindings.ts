@@ -210,7 +210,7 @@ urls: Array<UrlRange>, };
 /**
  * A decision on a post that missed its time, failed, or needs a check.
  */
-export type DecisionForm = { "decision": "publish_now" } | { "decision": "reschedule", wall: string, zone: string | null, } | { "decision": "mark_posted", url: string, } | { "decision": "drop", reason: string, };
+export type DecisionForm = { "decision": "publish_now" } | { "decision": "reschedule", wall: string, zone: string | null, fold: Fold | null, } | { "decision": "mark_posted", url: string, } | { "decision": "drop", reason: string, };
 
 /**
  * A post's content as the Compose screen sends it.
@@ -332,6 +332,11 @@ export type ExportFormat = "csv" | "json";
  * Where an export was written.
  */
 export type ExportResult = { path: string, rows: number, };
+
+/**
+ * Which of two instants an ambiguous wall time means.
+ */
+export type Fold = "earlier" | "later";
 
 /**
  * Which posted posts History shows: a full-text search and filters, one page at a time.
@@ -703,8 +708,8 @@ export type Commands = {
   reject: { args: { id: string, actor: string, comment: string }; returns: Post };
   /** Comments on a post. */
   comment: { args: { id: string, actor: string, text: string }; returns: Comment };
-  /** Sets or moves the publish time: a wall time ("YYYY-MM-DD HH:MM") in `zone` (the brand's when null). */
-  schedule: { args: { id: string, actor: string, wall: string, zone: string | null }; returns: Post };
+  /** Sets or moves the publish time: a wall time ("YYYY-MM-DD HH:MM") in `zone` (the brand's when null). `fold` says which of two times a wall time that happens twice (clocks fall back) means; without it core refuses such a time as `ambiguous_time`. */
+  schedule: { args: { id: string, actor: string, wall: string, zone: string | null, fold: Fold | null }; returns: Post };
   /** "Add to queue": countersigns the next free weekly slot. */
   schedule_to_queue: { args: { id: string, actor: string }; returns: Post };
   /** Takes a post off the schedule. */

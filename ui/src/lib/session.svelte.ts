@@ -159,6 +159,18 @@ export async function act<T>(name: string, f: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * The message of a refusal that asks which of two times was meant (`ambiguous_time`: the wall
+ * time happens twice as clocks fall back), for a screen that offers the choice instead of the
+ * banner; null for any other refusal.
+ */
+export function askedFold(e: unknown): string | null {
+  const err = toCoreError(e);
+  if (err.code !== "ambiguous_time") return null;
+  if (session.error?.code === "ambiguous_time") session.error = null;
+  return err.message;
+}
+
 /** The current member's name; screens only show when someone is here. */
 export function me(): string {
   return session.me?.name ?? "";
