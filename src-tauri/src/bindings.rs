@@ -66,6 +66,7 @@ pub fn typescript() -> String {
     d.add::<Event>();
     d.add::<ErrorBody>();
     d.add::<commands::StagedMedia>();
+    d.decls.insert("ErrorCode".into(), error_codes());
     let mut out = String::from(
         "// Generated from the Rust types by `UPDATE_BINDINGS=1 cargo test -p countersign-app bindings`.\n\
          // Do not edit: `cargo test` fails when this file and the Rust side differ.\n\
@@ -109,6 +110,19 @@ pub fn typescript() -> String {
     }
     out.push_str("] as const;\n");
     out
+}
+
+/// `ErrorCode`: every code core's errors carry, so the UI's checks on codes are type-checked.
+fn error_codes() -> String {
+    let mut decl = String::from(
+        "/** Every code a refusal or failure from core can carry (`countersign_core::error::ALL_CODES`). */\n\
+         export type ErrorCode =",
+    );
+    for code in countersign_core::error::ALL_CODES {
+        decl.push_str(&format!("\n  | \"{code}\""));
+    }
+    decl.push(';');
+    decl
 }
 
 #[cfg(test)]

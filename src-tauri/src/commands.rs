@@ -12,10 +12,13 @@ use countersign_core::app::{AccountChange, PostView, ReviewDiff, RosterLine};
 use countersign_core::connection::Connection;
 use countersign_core::count::Count;
 use countersign_core::history::ExportFormat;
-use countersign_core::model::{ReplySettings, Version};
+use countersign_core::media;
+use countersign_core::model::{MediaKind, ReplySettings, Version};
 use countersign_core::queue::Decision;
+use countersign_core::schedule::Fold;
 use countersign_core::secrets::SecretString;
 use countersign_core::store::{CalendarItem, HistoryQuery, HistoryRow, PostSummary, QueueSlot};
+use countersign_core::viewer::{self, PassphraseRule, ViewerPermissions};
 use countersign_core::x_account::{AccountStatus, Target};
 use countersign_core::{
     Account, App, Comment, DraftInput, Edit, Error, MediaInput, Member, NewMember, PartInput, Post,
@@ -79,8 +82,13 @@ pub struct AccountForm {
 pub enum DecisionForm {
     /// Countersign "now": it goes out at once.
     PublishNow,
-    /// Countersign a new wall time ("YYYY-MM-DD HH:MM") in `zone` (the brand's when null).
-    Reschedule { wall: String, zone: Option<String> },
+    /// Countersign a new wall time ("YYYY-MM-DD HH:MM") in `zone` (the brand's when null);
+    /// `fold` says which one when it happens twice (core refuses `ambiguous_time` without).
+    Reschedule {
+        wall: String,
+        zone: Option<String>,
+        fold: Option<Fold>,
+    },
     /// It is on X after all: record the link.
     MarkPosted { url: String },
     /// Let it go: it will never be published.
@@ -99,6 +107,8 @@ pub struct ExportResult {
 pub struct StagedMedia {
     pub token: String,
     pub name: String,
+    /// What core found the file to be (from its bytes, within X's limits).
+    pub kind: MediaKind,
 }
 
 /// One command's name, argument types and result type, in TypeScript.
@@ -353,6 +363,17 @@ commands! {
         blocking(&ws, move |app| app.deactivate_member(&actor, &name)).await
     }
 
+    /// What `name` may do beyond any one post: queue slots and order, decisions, the team.
+    async viewer_may[ws](name: String) -> ViewerPermissions {
+        blocking(&ws, move |app| app.viewer_may(&name)).await
+    }
+
+    /// Which roles choose a passphrase for their signing key, and its least length.
+    sync passphrase_rule[ws]() -> PassphraseRule {
+        let _ = &ws;
+        Ok(viewer::passphrase_rule())
+    }
+
     /// Opens a member's signing key with their passphrase, for a few minutes.
     async unlock[ws](name: String, passphrase: String) -> () {
         blocking(&ws, move |app| app.unlock(&name, &SecretString::new(passphrase))).await
@@ -373,9 +394,17 @@ commands! {
     }
 
     /// X's count of a part as it will be published (with ` ^INITIALS` when `signature` holds
-    /// the author's initials). Called on every keystroke, so it runs at once, not queued.
-    sync count_text[ws](text: String, signature: Option<String>) -> Count {
-        ws.app()?.count_part(&text, signature.as_deref())
+    /// the author's initials). Called on every keystroke: async, so it never runs on the main
+    /// thread, and counted with the account's limit in memory, so it takes no store lock.
+    async count_text[ws](text: String, signature: Option<String>) -> Count {
+        opened(&ws).await?.count_part(&text, signature.as_deref())
+    }
+
+    /// Whether part `part` (1-based) may carry media of these kinds; refused as core's
+    /// `media_mix` when it may not.
+    sync check_media_mix[ws](part: u32, kinds: Vec<MediaKind>) -> () {
+        let _ = &ws;
+        countersign_core::content::check_media_kinds(part as usize, &kinds)
     }
 
     /// Saves a new draft.
@@ -422,10 +451,11 @@ commands! {
     }
 
     /// Sets or moves the publish time: a wall time ("YYYY-MM-DD HH:MM") in `zone` (the
-    /// brand's when null).
-    async schedule[ws](id: String, actor: String, wall: String, zone: Option<String>) -> Post {
+    /// brand's when null). `fold` says which of two times a wall time that happens twice
+    /// (clocks fall back) means; without it core refuses such a time as `ambiguous_time`.
+    async schedule[ws](id: String, actor: String, wall: String, zone: Option<String>, fold: Option<Fold>) -> Post {
         let id = post_id(&id)?;
-        blocking(&ws, move |app| app.schedule(id, &actor, When { wall, zone, fold: None })).await
+        blocking(&ws, move |app| app.schedule(id, &actor, When { wall, zone, fold })).await
     }
 
     /// "Add to queue": countersigns the next free weekly slot.
@@ -479,7 +509,7 @@ commands! {
         let id = post_id(&id)?;
         let decision = match decision {
             DecisionForm::PublishNow => Decision::PublishNow,
-            DecisionForm::Reschedule { wall, zone } => Decision::Reschedule(When { wall, zone, fold: None }),
+            DecisionForm::Reschedule { wall, zone, fold } => Decision::Reschedule(When { wall, zone, fold }),
             DecisionForm::MarkPosted { url } => Decision::MarkPosted { url },
             DecisionForm::Drop { reason } => Decision::Drop { reason },
         };
@@ -495,6 +525,11 @@ commands! {
     /// Posts in one status (all when null), newest change first.
     async posts[ws](status: Option<Status>) -> Vec<PostSummary> {
         blocking(&ws, move |app| app.posts(status)).await
+    }
+
+    /// The posts waiting for a person's decision: needing a check, missed, failed.
+    async needing_decision[ws]() -> Vec<PostSummary> {
+        blocking(&ws, |app| app.needing_decision()).await
     }
 
     /// What changed since `reviewer` last reviewed the post.
@@ -598,11 +633,9 @@ commands! {
     }
 }
 
-/// The largest file X takes (a video); core checks each kind's own limit when a draft is saved.
-const MAX_STAGED_BYTES: u64 = 512 * 1024 * 1024;
-
-/// Copies a file attached in Compose into the staging folder. The body is the file's bytes;
-/// the `x-file-name` header carries its name. Returns the token a draft refers to it by.
+/// Copies a file attached in Compose into the staging folder and has core check it against X's
+/// limits (a refused file is not kept). The body is the file's bytes; the `x-file-name` header
+/// carries its name. Returns the token a draft refers to it by, and what core found it to be.
 #[tauri::command]
 pub async fn stage_media(
     ws: State<'_, Workspace>,
@@ -613,14 +646,6 @@ pub async fn stage_media(
             detail: "attach a file's bytes".into(),
         });
     };
-    if bytes.len() as u64 > MAX_STAGED_BYTES {
-        return Err(Error::InvalidInput {
-            detail: format!(
-                "the file is {} MB; X accepts at most 512 MB (video), 15 MB (GIF), 5 MB (image)",
-                bytes.len() / 1_000_000
-            ),
-        });
-    }
     let name = request
         .headers()
         .get("x-file-name")
@@ -646,8 +671,18 @@ pub async fn stage_media(
             .map_err(|e| Error::Io {
                 context: format!("cannot keep the attached file {name}"),
                 source: e,
-            })
-            .map(|()| StagedMedia { token, name })
+            })?;
+        match media::check(&path, std::path::Path::new(&name)) {
+            Ok(facts) => Ok(StagedMedia {
+                token,
+                name,
+                kind: facts.kind,
+            }),
+            Err(e) => {
+                let _ = std::fs::remove_file(&path);
+                Err(e)
+            }
+        }
     })
     .await
     .map_err(|e| Error::Internal(format!("the command stopped: {e}")))?

@@ -50,6 +50,7 @@ pub struct Startup {
 /// An error as it crosses into the UI: core's `{code, message}`.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct ErrorBody {
+    #[ts(type = "ErrorCode")]
     pub code: String,
     pub message: String,
 }

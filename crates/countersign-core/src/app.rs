@@ -13,7 +13,8 @@
 //! - [`time`]: countersigning a time, the queue, unscheduling, dropping, decisions;
 //! - [`publishing`]: the exactly-once publisher pass and the claim-time check;
 //! - [`audit`] and [`history`]: the trail, its export, posted history and its export;
-//! - [`account`]: the account's settings and its X connection.
+//! - [`account`]: the account's settings and its X connection;
+//! - [`viewer`]: what the member at the screen may do beyond any one post.
 //!
 //! They reach the store through the transaction steps in [`crate::acts`], which import nothing
 //! from here: adapter → `App` → use-case areas → acts → store.
@@ -28,6 +29,7 @@ pub mod members;
 pub mod publishing;
 pub mod review;
 pub mod time;
+pub mod viewer;
 
 pub use account::{AccountChange, AccountStatus, Target};
 pub use drafting::{DraftInput, Edit, MediaInput, PartInput};

@@ -63,7 +63,14 @@ pub fn check_shape(content: &Content) -> Result<()> {
 }
 
 fn check_media_mix(part_no: usize, part: &Part) -> Result<()> {
-    let n = |k| part.media.iter().filter(|a| a.media.kind == k).count();
+    let kinds: Vec<MediaKind> = part.media.iter().map(|a| a.media.kind).collect();
+    check_media_kinds(part_no, &kinds)
+}
+
+/// Whether part `part_no` may carry media of these kinds: up to 4 images, or 1 GIF, or 1
+/// video. Saving checks each part so; the Compose screen asks before it attaches a file.
+pub fn check_media_kinds(part_no: usize, kinds: &[MediaKind]) -> Result<()> {
+    let n = |k| kinds.iter().filter(|&&kind| kind == k).count();
     let (images, gifs, videos) = (n(MediaKind::Image), n(MediaKind::Gif), n(MediaKind::Video));
     let detail = if images > 4 {
         Some(format!("{images} images"))
@@ -225,5 +232,22 @@ mod tests {
         );
         let err = check_publishable(&content(&["ok", "  "]), "JS", &CountConfig::v3()).unwrap_err();
         assert!(matches!(err, Error::EmptyPart { part: 2 }));
+    }
+
+    #[test]
+    fn a_part_carries_four_images_or_one_gif_or_one_video() {
+        use MediaKind::{Gif, Image, Video};
+        for fits in [&[][..], &[Image; 4], &[Gif], &[Video]] {
+            assert!(check_media_kinds(1, fits).is_ok(), "{fits:?}");
+        }
+        for mix in [
+            &[Image; 5][..],
+            &[Image, Gif],
+            &[Video, Video],
+            &[Gif, Video],
+        ] {
+            let e = check_media_kinds(2, mix).unwrap_err();
+            assert!(matches!(e, Error::MediaMix { part: 2, .. }), "{mix:?}: {e}");
+        }
     }
 }

@@ -417,3 +417,184 @@ impl From<jiff::Error> for Error {
         }
     }
 }
+
+/// Every code [`Error::code`] can return, each once, X's (`x_…`, from
+/// `countersign_x::XError::code`) last. The desktop app generates its TypeScript `ErrorCode`
+/// from this, so the UI's checks on codes are type-checked. A new variant's code goes here too
+/// (the test below checks a sample of errors against the list).
+pub const ALL_CODES: &[&str] = &[
+    "no_workspace",
+    "already_initialized",
+    "not_a_database",
+    "schema_too_new",
+    "corrupt_database",
+    "busy",
+    "storage",
+    "internal",
+    "desktop",
+    "workspace_not_open",
+    "io",
+    "invalid_handle",
+    "unknown_timezone",
+    "invalid_limit",
+    "invalid_member_name",
+    "invalid_initials",
+    "member_exists",
+    "unknown_member",
+    "member_inactive",
+    "role_not_allowed",
+    "roster_disagrees",
+    "roster_altered",
+    "last_admin",
+    "self_approval",
+    "invalid_input",
+    "unknown_post",
+    "invalid_transition",
+    "not_author",
+    "no_parts",
+    "too_many_parts",
+    "no_such_part",
+    "empty_part",
+    "too_long",
+    "invalid_character",
+    "nothing_changed",
+    "comment_required",
+    "empty_comment",
+    "media_unreadable",
+    "media_unsupported",
+    "media_too_large",
+    "media_out_of_limits",
+    "media_mix",
+    "alt_text_too_long",
+    "unknown_media",
+    "invalid_time",
+    "schedule_in_past",
+    "nonexistent_time",
+    "ambiguous_time",
+    "keychain_unavailable",
+    "keychain_locked",
+    "keychain_denied",
+    "keychain_failed",
+    "wrong_account",
+    "not_connected",
+    "invalid_url",
+    "no_client_id",
+    "approval_invalid",
+    "passphrase_required",
+    "new_passphrase_required",
+    "wrong_passphrase",
+    "passphrase_too_short",
+    "member_key_missing",
+    "member_key_unreadable",
+    "key_seal_failed",
+    "passphrases_differ",
+    "signer_not_in_roster",
+    "export_unreadable",
+    "invalid_weekday",
+    "slot_exists",
+    "unknown_slot",
+    "queue_full",
+    "not_in_queue",
+    "no_such_position",
+    "in_flight",
+    "publisher_running",
+    "invalid_post_url",
+    "x_unauthorized",
+    "x_needs_reconnect",
+    "x_state_mismatch",
+    "x_authorization_denied",
+    "x_authorization_failed",
+    "x_authorization_timeout",
+    "x_authorization_setup",
+    "x_forbidden",
+    "x_duplicate",
+    "x_too_long",
+    "x_invalid_request",
+    "x_not_found",
+    "x_rate_limited",
+    "x_usage_capped",
+    "x_server_error",
+    "x_transport",
+    "x_unexpected_response",
+    "x_media_failed",
+    "x_media_read",
+    "x_not_recorded",
+    "x_token_store",
+    "x_config",
+];
+
+#[cfg(test)]
+mod all_codes_tests {
+    use std::collections::HashSet;
+    use std::path::PathBuf;
+
+    use super::*;
+
+    #[test]
+    fn every_code_is_listed_once() {
+        let mut seen = HashSet::new();
+        for code in ALL_CODES {
+            assert!(seen.insert(*code), "{code} is listed twice");
+            assert!(
+                !code.is_empty() && code.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                "{code} is not snake_case"
+            );
+        }
+    }
+
+    #[test]
+    fn constructed_errors_have_listed_codes() {
+        let sample = [
+            Error::NoWorkspace {
+                dir: PathBuf::from("/nowhere"),
+            },
+            Error::Busy,
+            Error::Storage("disk".into()),
+            Error::io("reading", std::io::Error::other("gone")),
+            Error::UnknownMember { name: "ann".into() },
+            Error::RoleNotAllowed {
+                name: "ann".into(),
+                role: Role::Contributor,
+                action: "approve",
+                needed: crate::workflow::REVIEWERS_MAY,
+            },
+            Error::Internal("a bug".into()),
+            Error::RosterAltered {
+                seq: 3,
+                reason: "changed".into(),
+            },
+            Error::OwnEdit {
+                name: "bob".into(),
+                version: 2,
+            },
+            Error::InvalidTransition {
+                action: "approve",
+                status: Status::Draft,
+            },
+            Error::NothingChanged,
+            Error::MediaMix {
+                part: 1,
+                detail: "2 videos".into(),
+            },
+            Error::AmbiguousTime {
+                wall: "2026-11-01 01:30".into(),
+                zone: "America/New_York".into(),
+                earlier: "01:30 EDT".into(),
+                later: "01:30 EST".into(),
+            },
+            Error::PassphraseRequired { name: "bob".into() },
+            Error::KeySealFailed,
+            Error::InFlight { id: "p".into() },
+            Error::InvalidPostUrl { url: "x".into() },
+            Error::X(countersign_x::XError::Duplicate),
+            Error::X(countersign_x::XError::NeedsReconnect),
+        ];
+        for e in &sample {
+            assert!(
+                ALL_CODES.contains(&e.code()),
+                "{} is missing from ALL_CODES",
+                e.code()
+            );
+        }
+    }
+}

@@ -17,6 +17,7 @@
 //! - [`media`] checks attachments against X's limits and keeps them by content hash.
 //! - [`secrets`] keeps secrets in the OS keychain (or, for domain tests, in memory), and
 //!   nowhere else.
+//! - [`viewer`] says what the member at the screen may do beyond any one post.
 //! - Time comes from a [`Clock`], so tests move time instead of sleeping.
 
 mod acts;
@@ -46,6 +47,7 @@ pub use app::account as x_account;
 pub use app::history;
 pub use app::publishing as publish;
 pub use app::time as queue;
+pub use app::viewer;
 
 pub use app::account::AccountChange;
 pub use app::drafting::{DraftInput, Edit, MediaInput, PartInput};
@@ -60,3 +62,4 @@ pub use error::{Error, Result};
 pub use events::Event;
 pub use model::{Account, Approval, Comment, Member, Post, Role, Status};
 pub use store::{HistoryQuery, HistoryRow};
+pub use viewer::{PassphraseRule, ViewerPermissions};

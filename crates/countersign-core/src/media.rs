@@ -8,6 +8,7 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
@@ -83,14 +84,52 @@ pub fn stored_name(media: &Media) -> String {
     format!("{}.{ext}", media.hash)
 }
 
+/// What a file is, as X sorts it, once it has passed X's limits ([`check`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct MediaFacts {
+    pub kind: MediaKind,
+    pub mime: String,
+    pub bytes: u64,
+}
+
 /// Checks `path` against X's limits and copies it into `media_dir` under its content hash.
 /// Nothing is copied when a check fails.
 pub fn ingest(path: &Path, media_dir: &Path) -> Result<Media> {
+    let (format, kind, size) = inspect(path, path)?;
+    let (hash, stored) = copy_hashed(path, media_dir, format.extension())?;
+    let _ = stored;
+    Ok(Media {
+        hash,
+        kind,
+        mime: format.mime().to_string(),
+        bytes: size,
+        original_name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    })
+}
+
+/// Checks the file at `source` against X's limits, as [`ingest`] does, and keeps nothing. A
+/// refusal names the file `path`: the name a person knows it by, when `source` is a copy (the
+/// desktop app checks an attachment as soon as it is picked, in its staging folder).
+pub fn check(source: &Path, path: &Path) -> Result<MediaFacts> {
+    let (format, kind, bytes) = inspect(source, path)?;
+    Ok(MediaFacts {
+        kind,
+        mime: format.mime().to_string(),
+        bytes,
+    })
+}
+
+/// What the file at `source` is and how large, if X takes it; refusals name it `path`.
+fn inspect(source: &Path, path: &Path) -> Result<(Format, MediaKind, u64)> {
     let unreadable = |detail: String| Error::MediaUnreadable {
         path: path.to_path_buf(),
         detail,
     };
-    let mut file = File::open(path).map_err(|e| unreadable(e.to_string()))?;
+    let mut file = File::open(source).map_err(|e| unreadable(e.to_string()))?;
     let size = file
         .metadata()
         .map_err(|e| unreadable(e.to_string()))?
@@ -164,19 +203,7 @@ pub fn ingest(path: &Path, media_dir: &Path) -> Result<Media> {
     if kind == MediaKind::Image && size > MAX_IMAGE_BYTES {
         return Err(too_large(path, size, MAX_IMAGE_BYTES, "images"));
     }
-
-    let (hash, stored) = copy_hashed(path, media_dir, format.extension())?;
-    let _ = stored;
-    Ok(Media {
-        hash,
-        kind,
-        mime: format.mime().to_string(),
-        bytes: size,
-        original_name: path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-    })
+    Ok((format, kind, size))
 }
 
 fn too_large(path: &Path, size: u64, limit: u64, kind: &'static str) -> Error {
@@ -448,6 +475,27 @@ pub(crate) mod tests {
             ingest_bytes(&mp4(100), "blip.mp4").1.unwrap_err().code(),
             "media_out_of_limits"
         );
+    }
+
+    #[test]
+    fn a_check_keeps_nothing_and_names_the_file_as_the_person_knows_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("0190-staged.bin");
+        std::fs::write(&copy, gif(3)).unwrap();
+        let facts = check(&copy, Path::new("party.gif")).unwrap();
+        assert_eq!(
+            facts,
+            MediaFacts {
+                kind: MediaKind::Gif,
+                mime: "image/gif".into(),
+                bytes: gif(3).len() as u64,
+            }
+        );
+        std::fs::write(&copy, b"%PDF-1.7").unwrap();
+        let e = check(&copy, Path::new("brief.pdf")).unwrap_err();
+        assert_eq!(e.code(), "media_unsupported");
+        assert!(e.to_string().starts_with("brief.pdf "), "{e}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

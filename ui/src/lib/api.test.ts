@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CoreError, storedName, toCoreError } from "./api";
+import { CoreError, toCoreError } from "./api";
 
 describe("errors from Rust", () => {
   it("keep core's code and message", () => {
@@ -17,13 +17,5 @@ describe("errors from Rust", () => {
   it("pass a CoreError through", () => {
     const e = new CoreError({ code: "busy", message: "try again" });
     expect(toCoreError(e)).toBe(e);
-  });
-});
-
-describe("stored media", () => {
-  it("are named by hash and type, as core keeps them", () => {
-    expect(storedName("ab12", "image/png")).toBe("ab12.png");
-    expect(storedName("ab12", "image/jpeg")).toBe("ab12.jpg");
-    expect(storedName("ab12", "video/mp4")).toBe("ab12.mp4");
   });
 });

@@ -7,15 +7,16 @@ import {
   CORE_EVENT,
   type Commands,
   type ErrorBody,
+  type ErrorCode,
   type Event as CoreEvent,
   type StagedMedia,
 } from "./bindings";
 
-export type { CoreEvent };
+export type { CoreEvent, ErrorCode };
 
 /** A refusal or failure from the core, as `{code, message}`. */
 export class CoreError extends Error implements ErrorBody {
-  readonly code: string;
+  readonly code: ErrorCode;
   constructor(body: ErrorBody) {
     super(body.message);
     this.code = body.code;
@@ -26,8 +27,9 @@ export class CoreError extends Error implements ErrorBody {
 export function toCoreError(e: unknown): CoreError {
   if (e instanceof CoreError) return e;
   if (e && typeof e === "object" && "code" in e && "message" in e) {
+    // Rust sends only core's codes (bindings.ts lists them); the cast names that contract.
     const o = e as { code: unknown; message: unknown };
-    return new CoreError({ code: String(o.code), message: String(o.message) });
+    return new CoreError({ code: String(o.code) as ErrorCode, message: String(o.message) });
   }
   const message = e instanceof Error ? e.message : String(e);
   return new CoreError({ code: "invalid_input", message });
@@ -46,7 +48,8 @@ export async function call<K extends Name>(name: K, args: Args<K>): Promise<Retu
   }
 }
 
-/** Copies a file picked in Compose into the app; returns the token a draft refers to. */
+/** Copies a file picked in Compose into the app, where core checks it against X's limits;
+ *  returns the token a draft refers to and what core found the file to be. */
 export async function stageMedia(file: File): Promise<StagedMedia> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   try {
@@ -58,21 +61,10 @@ export async function stageMedia(file: File): Promise<StagedMedia> {
   }
 }
 
-/** The file name core keeps a media file under: its SHA-256 and an extension by type
- *  (core's `media::stored_name`). */
-export function storedName(hash: string, mime: string): string {
-  const ext: Record<string, string> = {
-    "image/png": "png",
-    "image/jpeg": "jpg",
-    "image/gif": "gif",
-    "image/webp": "webp",
-  };
-  return `${hash}.${ext[mime] ?? "mp4"}`;
-}
-
-/** A URL the webview can show for a media file kept in the workspace. */
-export function mediaUrl(mediaDir: string, hash: string, mime: string): string {
-  return convertFileSrc(`${mediaDir}/${storedName(hash, mime)}`);
+/** A URL the webview can show for a media file kept in the workspace: `storedName` is the file
+ *  core keeps it under (`PostView.stored_names`). */
+export function mediaUrl(mediaDir: string, storedName: string): string {
+  return convertFileSrc(`${mediaDir}/${storedName}`);
 }
 
 /** Calls `handler` for every core event until the returned function is called. */

@@ -68,9 +68,13 @@ edited: boolean,
  */
 key_fingerprint: string | null, 
 /**
- * The approver's Ed25519 signature over [`crate::approval::statement`], hex.
+ * The approver's Ed25519 signature over [`crate::approval::statement_of`], hex.
  */
-signature: string | null, };
+signature: string | null, 
+/**
+ * What a `v2` statement binds besides; `None` for a `v1` approval.
+ */
+statement: Statement | null, };
 
 /**
  * Media attached to a part, with its alt text.
@@ -157,8 +161,9 @@ signature: boolean, reply_settings: ReplySettings, };
 /**
  * The result of counting a text, with twitter-text's `parseTweet` fields.
  *
- * Ranges are UTF-16 indices into the text as given (not normalised), end-inclusive, exactly as
- * twitter-text reports them, so a UI can highlight the overflow with them directly.
+ * The display and valid ranges are UTF-16 indices into the text as given (not normalised),
+ * end-inclusive, exactly as twitter-text reports them, so a UI can highlight the overflow with
+ * them directly. The URL ranges are end-exclusive, into the NFC text ([`UrlRange`]).
  */
 export type Count = { 
 /**
@@ -199,12 +204,17 @@ remaining: number,
  * Why the text is invalid, `None` when valid. When several reasons apply, the first of
  * empty, too long, invalid character (twitter-text's `isInvalidTweet` order).
  */
-invalid: Invalid | null, };
+invalid: Invalid | null, 
+/**
+ * The URLs this count weighed at the URL length, in order: what X links, so what a
+ * preview highlights. See [`UrlRange`] for what the indices count.
+ */
+urls: Array<UrlRange>, };
 
 /**
  * A decision on a post that missed its time, failed, or needs a check.
  */
-export type DecisionForm = { "decision": "publish_now" } | { "decision": "reschedule", wall: string, zone: string | null, } | { "decision": "mark_posted", url: string, } | { "decision": "drop", reason: string, };
+export type DecisionForm = { "decision": "publish_now" } | { "decision": "reschedule", wall: string, zone: string | null, fold: Fold | null, } | { "decision": "mark_posted", url: string, } | { "decision": "drop", reason: string, };
 
 /**
  * A post's content as the Compose screen sends it.
@@ -214,7 +224,108 @@ export type DraftForm = { parts: Array<PartForm>, signature: boolean, reply_sett
 /**
  * An error as it crosses into the UI: core's `{code, message}`.
  */
-export type ErrorBody = { code: string, message: string, };
+export type ErrorBody = { code: ErrorCode, message: string, };
+
+/** Every code a refusal or failure from core can carry (`countersign_core::error::ALL_CODES`). */
+export type ErrorCode =
+  | "no_workspace"
+  | "already_initialized"
+  | "not_a_database"
+  | "schema_too_new"
+  | "corrupt_database"
+  | "busy"
+  | "storage"
+  | "internal"
+  | "desktop"
+  | "workspace_not_open"
+  | "io"
+  | "invalid_handle"
+  | "unknown_timezone"
+  | "invalid_limit"
+  | "invalid_member_name"
+  | "invalid_initials"
+  | "member_exists"
+  | "unknown_member"
+  | "member_inactive"
+  | "role_not_allowed"
+  | "roster_disagrees"
+  | "roster_altered"
+  | "last_admin"
+  | "self_approval"
+  | "invalid_input"
+  | "unknown_post"
+  | "invalid_transition"
+  | "not_author"
+  | "no_parts"
+  | "too_many_parts"
+  | "no_such_part"
+  | "empty_part"
+  | "too_long"
+  | "invalid_character"
+  | "nothing_changed"
+  | "comment_required"
+  | "empty_comment"
+  | "media_unreadable"
+  | "media_unsupported"
+  | "media_too_large"
+  | "media_out_of_limits"
+  | "media_mix"
+  | "alt_text_too_long"
+  | "unknown_media"
+  | "invalid_time"
+  | "schedule_in_past"
+  | "nonexistent_time"
+  | "ambiguous_time"
+  | "keychain_unavailable"
+  | "keychain_locked"
+  | "keychain_denied"
+  | "keychain_failed"
+  | "wrong_account"
+  | "not_connected"
+  | "invalid_url"
+  | "no_client_id"
+  | "approval_invalid"
+  | "passphrase_required"
+  | "new_passphrase_required"
+  | "wrong_passphrase"
+  | "passphrase_too_short"
+  | "member_key_missing"
+  | "member_key_unreadable"
+  | "key_seal_failed"
+  | "passphrases_differ"
+  | "signer_not_in_roster"
+  | "export_unreadable"
+  | "invalid_weekday"
+  | "slot_exists"
+  | "unknown_slot"
+  | "queue_full"
+  | "not_in_queue"
+  | "no_such_position"
+  | "in_flight"
+  | "publisher_running"
+  | "invalid_post_url"
+  | "x_unauthorized"
+  | "x_needs_reconnect"
+  | "x_state_mismatch"
+  | "x_authorization_denied"
+  | "x_authorization_failed"
+  | "x_authorization_timeout"
+  | "x_authorization_setup"
+  | "x_forbidden"
+  | "x_duplicate"
+  | "x_too_long"
+  | "x_invalid_request"
+  | "x_not_found"
+  | "x_rate_limited"
+  | "x_usage_capped"
+  | "x_server_error"
+  | "x_transport"
+  | "x_unexpected_response"
+  | "x_media_failed"
+  | "x_media_read"
+  | "x_not_recorded"
+  | "x_token_store"
+  | "x_config";
 
 /**
  * Something a person may need to know about.
@@ -230,6 +341,11 @@ export type ExportFormat = "csv" | "json";
  * Where an export was written.
  */
 export type ExportResult = { path: string, rows: number, };
+
+/**
+ * Which of two instants an ambiguous wall time means.
+ */
+export type Fold = "earlier" | "later";
 
 /**
  * Which posted posts History shows: a full-text search and filters, one page at a time.
@@ -328,6 +444,19 @@ media_changed: boolean, };
 export type PartForm = { text: string, media: Array<MediaForm>, };
 
 /**
+ * Which roles choose a passphrase to seal their signing key, and how long it must be.
+ */
+export type PassphraseRule = { 
+/**
+ * The roles whose key is sealed with a passphrase the member chooses.
+ */
+required_for: Array<Role>, 
+/**
+ * The fewest characters a new passphrase may have.
+ */
+min_chars: number, };
+
+/**
  * What one member may do with a post now, each with the reason when they may not. Screens
  * show or hide their buttons from this, so the rules (roles, four-eyes, solo mode, which
  * states allow what) are decided here only, by the same checks the acts themselves make.
@@ -345,7 +474,7 @@ export type Permit = { allowed: boolean,
 /**
  * The refusal's code and message; `null` when allowed.
  */
-code: string | null, reason: string | null, };
+code: ErrorCode | null, reason: string | null, };
 
 /**
  * A post (one part) or a thread (several), as it stands now.
@@ -388,7 +517,12 @@ solo_mode: boolean, comments: Array<Comment>,
 /**
  * What the member viewing the post may do with it now ([`App::post_view`] with a viewer).
  */
-may: Permissions | null, };
+may: Permissions | null, 
+/**
+ * The file each attached media is kept under in the media folder, by content hash
+ * ([`media::stored_name`]).
+ */
+stored_names: { [key in string]: string }, };
 
 /**
  * A weekly posting slot: a weekday and a wall time in the brand's zone.
@@ -422,9 +556,6 @@ from_version: number | null, to_version: number, parts: Array<PartDiff>, };
  */
 export type Role = "contributor" | "approver" | "admin";
 
-/**
- * A member as the signed roster has them.
- */
 export type RosterLine = { seq: number, member_id: string, name: string, role: Role, public_key: string, fingerprint: string, active: boolean, at: string, signer_id: string | null, 
 /**
  * Whether this entry counts (signed by an admin in the roster, or the genesis).
@@ -444,7 +575,11 @@ export type Span = { change: Change, text: string, };
 /**
  * A file attached in Compose, copied into the data folder until a draft takes it.
  */
-export type StagedMedia = { token: string, name: string, };
+export type StagedMedia = { token: string, name: string, 
+/**
+ * What core found the file to be (from its bytes, within X's limits).
+ */
+kind: MediaKind, };
 
 /**
  * Whether an entry counts, and why.
@@ -477,14 +612,68 @@ warning: ErrorBody | null,
 sandbox_url: string | null, version: string, };
 
 /**
+ * What a `v2` approval statement binds beyond `v1`.
+ */
+export type Statement = { 
+/**
+ * The author the approver saw (proven by the first version's signature).
+ */
+author_id: string, 
+/**
+ * The roster head the approver's machine verified: its length and its last hash.
+ */
+roster_seq: number, roster_hash: string, };
+
+/**
  * Where a post stands in its life. See [`crate::workflow`] for the moves between them.
  */
 export type Status = "draft" | "in_review" | "changes_requested" | "rejected" | "approved" | "scheduled" | "publishing" | "posted" | "failed" | "needs_check" | "missed" | "dropped";
 
 /**
+ * Where a URL the counter weighed sits in the text: UTF-16 code units, `start` inclusive and
+ * `end` exclusive (JavaScript's `text.slice(start, end)`), into the text's NFC form. That is
+ * the text as given when it is already NFC, as the published text of a part always is
+ * ([`crate::content::published_text`]), so a preview of a part highlights
+ * `text.normalize("NFC")` with these ranges.
+ */
+export type UrlRange = { start: number, end: number, };
+
+/**
  * A saved version of a post's content.
  */
 export type Version = { version: number, editor: Member, at: string, content: Content, };
+
+/**
+ * What one member may do in the workspace now, each with the reason when they may not.
+ */
+export type ViewerPermissions = { 
+/**
+ * Review posts (approve, request changes, reject); what they may do with each post is in
+ * its `PostView.may`.
+ */
+review: Permit, 
+/**
+ * Add and remove the brand's weekly queue slots.
+ */
+edit_slots: Permit, 
+/**
+ * Decide about a post that missed its time, failed or needs a check
+ * ([`App::needing_decision`], [`App::decide`]).
+ */
+decide: Permit, 
+/**
+ * Reorder the queue, and move or unschedule the posts in it: each move countersigns a new
+ * time, so the four-eyes rule still applies to each post when the act runs.
+ */
+reorder_queue: Permit, 
+/**
+ * Add members, change their roles, give them new keys, deactivate them.
+ */
+manage_members: Permit, 
+/**
+ * Change the account's settings and its connection to X.
+ */
+change_account: Permit, };
 
 /** Every command: its arguments and what it returns. */
 export type Commands = {
@@ -510,14 +699,20 @@ export type Commands = {
   rekey: { args: { actor: string, name: string, passphrase: string | null }; returns: RosterLine };
   /** Deactivates a member; their history stays. */
   deactivate_member: { args: { actor: string, name: string }; returns: Member };
+  /** What `name` may do beyond any one post: queue slots and order, decisions, the team. */
+  viewer_may: { args: { name: string }; returns: ViewerPermissions };
+  /** Which roles choose a passphrase for their signing key, and its least length. */
+  passphrase_rule: { args: {  }; returns: PassphraseRule };
   /** Opens a member's signing key with their passphrase, for a few minutes. */
   unlock: { args: { name: string, passphrase: string }; returns: null };
   /** Whether acting as `name` needs their passphrase first. */
   needs_passphrase: { args: { name: string }; returns: boolean };
   /** Forgets every unlocked key. */
   lock_keys: { args: {  }; returns: null };
-  /** X's count of a part as it will be published (with ` ^INITIALS` when `signature` holds the author's initials). Called on every keystroke, so it runs at once, not queued. */
+  /** X's count of a part as it will be published (with ` ^INITIALS` when `signature` holds the author's initials). Called on every keystroke: async, so it never runs on the main thread, and counted with the account's limit in memory, so it takes no store lock. */
   count_text: { args: { text: string, signature: string | null }; returns: Count };
+  /** Whether part `part` (1-based) may carry media of these kinds; refused as core's `media_mix` when it may not. */
+  check_media_mix: { args: { part: number, kinds: Array<MediaKind> }; returns: null };
   /** Saves a new draft. */
   create_draft: { args: { actor: string, draft: DraftForm }; returns: Post };
   /** Saves a new version of a post's content. */
@@ -532,8 +727,8 @@ export type Commands = {
   reject: { args: { id: string, actor: string, comment: string }; returns: Post };
   /** Comments on a post. */
   comment: { args: { id: string, actor: string, text: string }; returns: Comment };
-  /** Sets or moves the publish time: a wall time ("YYYY-MM-DD HH:MM") in `zone` (the brand's when null). */
-  schedule: { args: { id: string, actor: string, wall: string, zone: string | null }; returns: Post };
+  /** Sets or moves the publish time: a wall time ("YYYY-MM-DD HH:MM") in `zone` (the brand's when null). `fold` says which of two times a wall time that happens twice (clocks fall back) means; without it core refuses such a time as `ambiguous_time`. */
+  schedule: { args: { id: string, actor: string, wall: string, zone: string | null, fold: Fold | null }; returns: Post };
   /** "Add to queue": countersigns the next free weekly slot. */
   schedule_to_queue: { args: { id: string, actor: string }; returns: Post };
   /** Takes a post off the schedule. */
@@ -556,6 +751,8 @@ export type Commands = {
   post: { args: { id: string, viewer: string | null }; returns: PostView };
   /** Posts in one status (all when null), newest change first. */
   posts: { args: { status: Status | null }; returns: Array<PostSummary> };
+  /** The posts waiting for a person's decision: needing a check, missed, failed. */
+  needing_decision: { args: {  }; returns: Array<PostSummary> };
   /** What changed since `reviewer` last reviewed the post. */
   diff_since_review: { args: { id: string, reviewer: string }; returns: ReviewDiff };
   /** Every saved version of a post. */
@@ -603,10 +800,13 @@ export const COMMAND_NAMES = [
   "set_role",
   "rekey",
   "deactivate_member",
+  "viewer_may",
+  "passphrase_rule",
   "unlock",
   "needs_passphrase",
   "lock_keys",
   "count_text",
+  "check_media_mix",
   "create_draft",
   "edit_post",
   "submit",
@@ -626,6 +826,7 @@ export const COMMAND_NAMES = [
   "decide",
   "post",
   "posts",
+  "needing_decision",
   "diff_since_review",
   "versions",
   "history",

@@ -2,7 +2,7 @@
 // messages for the person, and the passphrase prompt that unlocks a signing key when an act
 // needs it. Screens call the core through `api.ts`; acts that sign go through `act()`.
 import { call, toCoreError, type CoreError } from "./api";
-import type { Account, Member, Startup } from "./bindings";
+import type { Account, Member, PassphraseRule, Role, Startup, ViewerPermissions } from "./bindings";
 
 export type Screen = "whos-here" | "compose" | "review" | "queue" | "history" | "team";
 
@@ -17,6 +17,10 @@ export const session = $state({
   account: null as Account | null,
   members: [] as Member[],
   me: null as Member | null,
+  /** What `me` may do beyond any one post (core's `viewer_may`); null until known. */
+  may: null as ViewerPermissions | null,
+  /** Which roles choose a passphrase, and its least length (core's rule). */
+  passphraseRule: null as PassphraseRule | null,
   screen: "whos-here" as Screen,
   /** The last refusal or failure, shown in the banner. */
   error: null as CoreError | null,
@@ -37,20 +41,41 @@ export async function loadWorkspace(): Promise<void> {
   session.startup = await call("startup", {});
   if (session.startup.error) return;
   // Independent reads: one round trip's wait instead of three.
-  const [account, , paused] = await Promise.all([
+  const [account, , paused, rule] = await Promise.all([
     call("account", {}),
     loadMembers(),
     call("publishing_paused", {}),
+    call("passphrase_rule", {}),
   ]);
   session.account = account;
   session.paused = paused;
+  session.passphraseRule = rule;
 }
 
 export async function loadMembers(): Promise<void> {
   session.members = await call("members", {});
   if (session.me) {
     session.me = session.members.find((m) => m.id === session.me?.id) ?? null;
+    await loadMay();
   }
+}
+
+/** What the member here may do, from core: a role change or deactivation changes it. */
+export async function loadMay(): Promise<ViewerPermissions | null> {
+  const name = session.me?.name;
+  if (!name) {
+    session.may = null;
+    return null;
+  }
+  const may = await call("viewer_may", { name });
+  if (session.me?.name === name) session.may = may;
+  return may;
+}
+
+/** Whether a member in `role` chooses a passphrase, by core's rule. Before the rule has loaded a
+ *  form asks for none, and core refuses a missing one (`new_passphrase_required`). */
+export function needsPassphrase(role: Role): boolean {
+  return session.passphraseRule?.required_for.includes(role) ?? false;
 }
 
 /** The member last here on this machine, if still active. */
@@ -59,18 +84,25 @@ export function lastMember(): Member | null {
   return session.members.find((m) => m.name === name && m.active) ?? null;
 }
 
-export function pick(member: Member): void {
+/** `member` is here: they start on Review when they review, else on Compose. */
+export async function pick(member: Member): Promise<void> {
   session.me = member;
+  session.may = null;
   session.notice = "";
   session.error = null;
   localStorage.setItem(LAST_MEMBER, member.name);
-  session.screen = member.role === "contributor" ? "compose" : "review";
+  const may = await loadMay().catch((e: unknown) => {
+    fail(e);
+    return null;
+  });
+  session.screen = may?.review.allowed ? "review" : "compose";
 }
 
 /** The member leaves the window: their unlocked key is locked again, so the next person
  *  cannot sign with it. */
 export function leave(): void {
   session.me = null;
+  session.may = null;
   session.screen = "whos-here";
   call("lock_keys", {}).catch(fail);
 }
@@ -127,11 +159,20 @@ export async function act<T>(name: string, f: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * The message of a refusal that asks which of two times was meant (`ambiguous_time`: the wall
+ * time happens twice as clocks fall back), for a screen that offers the choice instead of the
+ * banner; null for any other refusal.
+ */
+export function askedFold(e: unknown): string | null {
+  const err = toCoreError(e);
+  if (err.code !== "ambiguous_time") return null;
+  if (session.error?.code === "ambiguous_time") session.error = null;
+  return err.message;
+}
+
 /** The current member's name; screens only show when someone is here. */
 export function me(): string {
   return session.me?.name ?? "";
 }
 
-export function isReviewer(m: Member | null): boolean {
-  return m?.role === "approver" || m?.role === "admin";
-}

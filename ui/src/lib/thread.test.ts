@@ -2,10 +2,8 @@ import { describe, expect, it } from "vitest";
 import {
   MAX_PARTS,
   addPart,
-  canAttach,
   emptyPart,
   gridClass,
-  mediaKind,
   movePart,
   removePart,
   setText,
@@ -59,22 +57,6 @@ describe("thread editing", () => {
 });
 
 describe("attachments", () => {
-  it("allow up to four images, or one GIF, or one video", () => {
-    const p = emptyPart();
-    expect(canAttach(p, "video")).toBe(true);
-    const images = { ...p, media: [media("image"), media("image"), media("image")] };
-    expect(canAttach(images, "image")).toBe(true);
-    expect(canAttach({ ...images, media: [...images.media, media("image")] }, "image")).toBe(false);
-    expect(canAttach(images, "gif")).toBe(false);
-    expect(canAttach({ ...p, media: [media("gif")] }, "image")).toBe(false);
-  });
-  it("sort files by MIME type", () => {
-    expect(mediaKind("image/png")).toBe("image");
-    expect(mediaKind("image/jpeg")).toBe("image");
-    expect(mediaKind("image/gif")).toBe("gif");
-    expect(mediaKind("video/mp4")).toBe("video");
-    expect(mediaKind("application/pdf")).toBe(null);
-  });
   it("lay out a grid like X's", () => {
     expect(gridClass(1)).toBe("grid-1");
     expect(gridClass(3)).toBe("grid-3");

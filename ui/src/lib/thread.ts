@@ -1,5 +1,7 @@
 // Editing a thread in Compose: parts added, removed and reordered. Pure functions returning new
-// arrays (unit-tested); the core checks the result again when it is saved.
+// arrays (unit-tested); the core checks the result again when it is saved. What a file is and
+// which media a part may carry are core's to say (`stage_media`, `check_media_mix`).
+import type { MediaKind } from "./bindings";
 
 /** A file attached in Compose: staged (just picked) or stored (already in the post). */
 export type DraftMedia = {
@@ -11,15 +13,14 @@ export type DraftMedia = {
   altText: string;
   /** What the thumbnail shows: a blob: URL or an asset URL. */
   preview: string;
-  kind: "image" | "gif" | "video";
+  /** As core sorted the file (from its bytes). */
+  kind: MediaKind;
 };
 
 export type DraftPart = { key: string; text: string; media: DraftMedia[] };
 
 /** X's most parts in one thread, as the core enforces it. */
 export const MAX_PARTS = 25;
-/** X's most images on one part. */
-export const MAX_IMAGES = 4;
 
 let counter = 0;
 /** A key for a new part or attachment, unique within this page. */
@@ -59,21 +60,6 @@ export function movePart(parts: DraftPart[], index: number, delta: number): Draf
 /** Replaces one part's text. */
 export function setText(parts: DraftPart[], index: number, text: string): DraftPart[] {
   return parts.map((p, i) => (i === index ? { ...p, text } : p));
-}
-
-/** Whether a part may take another attachment of `kind` (4 images, or 1 GIF, or 1 video). */
-export function canAttach(part: DraftPart, kind: DraftMedia["kind"]): boolean {
-  if (part.media.length === 0) return true;
-  if (kind !== "image") return false;
-  return part.media.every((m) => m.kind === "image") && part.media.length < MAX_IMAGES;
-}
-
-/** The media kind X sorts a file into, by its MIME type. */
-export function mediaKind(mime: string): DraftMedia["kind"] | null {
-  if (mime === "image/gif") return "gif";
-  if (/^image\/(png|jpe?g|webp)$/.test(mime)) return "image";
-  if (mime === "video/mp4" || mime === "video/quicktime") return "video";
-  return null;
 }
 
 /** A media grid's layout class for n items, as X lays them out. */

@@ -15,6 +15,7 @@ use crate::count::Count;
 use crate::diff::{self, PartDiff};
 use crate::error::{Error, Result};
 use crate::events::Event;
+use crate::media;
 use crate::model::{Approval, Comment, Member, Post, Status, Version};
 use crate::store::{PostSummary, Tx};
 use crate::workflow::{self, Action};
@@ -32,6 +33,9 @@ pub struct PostView {
     pub comments: Vec<Comment>,
     /// What the member viewing the post may do with it now ([`App::post_view`] with a viewer).
     pub may: Option<Permissions>,
+    /// The file each attached media is kept under in the media folder, by content hash
+    /// ([`media::stored_name`]).
+    pub stored_names: std::collections::BTreeMap<String, String>,
 }
 
 /// What one member may do with a post now, each with the reason when they may not. Screens
@@ -58,12 +62,13 @@ pub struct Permissions {
 pub struct Permit {
     pub allowed: bool,
     /// The refusal's code and message; `null` when allowed.
+    #[cfg_attr(feature = "ts", ts(type = "ErrorCode | null"))]
     pub code: Option<String>,
     pub reason: Option<String>,
 }
 
 impl Permit {
-    fn from_check<T>(check: Result<T>) -> Permit {
+    pub(crate) fn from_check<T>(check: Result<T>) -> Permit {
         match check {
             Ok(_) => Permit {
                 allowed: true,
@@ -295,8 +300,16 @@ impl App {
                 Some(name) => Some(permissions(tx, &post, &tx.member(name)?)?),
                 None => None,
             };
+            let stored_names = post
+                .content
+                .parts
+                .iter()
+                .flat_map(|p| &p.media)
+                .map(|a| (a.media.hash.clone(), media::stored_name(&a.media)))
+                .collect();
             Ok(PostView {
                 counts,
+                stored_names,
                 approval: tx.approvals().current(id)?,
                 solo_mode: account.solo_mode,
                 comments: tx.comments().for_post(id)?,

@@ -196,8 +196,9 @@ pub enum Invalid {
 
 /// The result of counting a text, with twitter-text's `parseTweet` fields.
 ///
-/// Ranges are UTF-16 indices into the text as given (not normalised), end-inclusive, exactly as
-/// twitter-text reports them, so a UI can highlight the overflow with them directly.
+/// The display and valid ranges are UTF-16 indices into the text as given (not normalised),
+/// end-inclusive, exactly as twitter-text reports them, so a UI can highlight the overflow with
+/// them directly. The URL ranges are end-exclusive, into the NFC text ([`UrlRange`]).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Count {
@@ -222,6 +223,21 @@ pub struct Count {
     /// Why the text is invalid, `None` when valid. When several reasons apply, the first of
     /// empty, too long, invalid character (twitter-text's `isInvalidTweet` order).
     pub invalid: Option<Invalid>,
+    /// The URLs this count weighed at the URL length, in order: what X links, so what a
+    /// preview highlights. See [`UrlRange`] for what the indices count.
+    pub urls: Vec<UrlRange>,
+}
+
+/// Where a URL the counter weighed sits in the text: UTF-16 code units, `start` inclusive and
+/// `end` exclusive (JavaScript's `text.slice(start, end)`), into the text's NFC form. That is
+/// the text as given when it is already NFC, as the published text of a part always is
+/// ([`crate::content::published_text`]), so a preview of a part highlights
+/// `text.normalize("NFC")` with these ranges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct UrlRange {
+    pub start: u32,
+    pub end: u32,
 }
 
 /// Counts `text` exactly as twitter-text's `parseTweet` does with `config`.
@@ -253,6 +269,7 @@ pub fn count(text: &str, config: &CountConfig) -> Count {
     let mut weighted: u64 = 0;
     let mut chars_valid = true;
     let mut valid_display_index = 0usize;
+    let mut counted_urls = Vec::new();
     let (mut next_url, mut next_emoji) = (0, 0);
     // twitter-text's loop, index for index: an entity is used only if the walk lands on its
     // start, and the validity checks look at the last unit of each step.
@@ -266,6 +283,10 @@ pub fn count(text: &str, config: &CountConfig) -> Count {
         }
         if let Some(u) = urls.get(next_url).filter(|u| u.start == i) {
             weighted += url_weight;
+            counted_urls.push(UrlRange {
+                start: saturate(u.start as u64),
+                end: saturate(u.end as u64),
+            });
             i += u.url.len() - 1;
         } else if let Some(&(_, len)) = emojis.get(next_emoji).filter(|&&(start, _)| start == i) {
             weighted += u64::from(config.default_weight);
@@ -313,6 +334,7 @@ pub fn count(text: &str, config: &CountConfig) -> Count {
         remaining: i64::from(config.max_weighted_length)
             - i64::try_from(weighted_length).unwrap_or(i64::MAX),
         invalid,
+        urls: counted_urls,
     }
 }
 
@@ -404,6 +426,37 @@ mod tests {
         assert!(!count(&text, &CountConfig::v3()).valid);
         let c = count(&text, &CountConfig::v3().with_max_weighted_length(25_000));
         assert_eq!((c.valid, c.remaining, c.permillage), (true, 24_000, 40));
+    }
+
+    #[test]
+    fn counted_urls_carry_their_utf16_ranges() {
+        let ranges = |text: &str| -> Vec<(u32, u32)> {
+            count(text, &CountConfig::v3())
+                .urls
+                .iter()
+                .map(|r| (r.start, r.end))
+                .collect()
+        };
+        // A TLD outside any short list still links (and weighs 23).
+        assert_eq!(ranges("Shop at example.xyz today"), [(8, 19)]);
+        assert_eq!(weighted("example.xyz"), 23);
+        // Trailing punctuation stays out; several URLs come in order.
+        assert_eq!(
+            ranges("See https://x.com/acme. Or acme.io/a?b=1!"),
+            [(4, 22), (27, 40)]
+        );
+        // Indices are UTF-16 units: 🇯🇵 is four, 日本 two.
+        let text = "🇯🇵日本 example.com";
+        let r = &count(text, &CountConfig::v3()).urls[0];
+        let units: Vec<u16> = text.encode_utf16().collect();
+        assert_eq!(
+            String::from_utf16_lossy(&units[r.start as usize..r.end as usize]),
+            "example.com"
+        );
+        assert_eq!((r.start, r.end), (7, 18));
+        // Not a URL: an unknown TLD, a bare word, an address.
+        assert!(ranges("file.notatld and plain words").is_empty());
+        assert!(ranges("").is_empty());
     }
 
     #[test]
