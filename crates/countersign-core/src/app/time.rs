@@ -134,10 +134,10 @@ impl App {
                     account: &account,
                     post: &mut post,
                     approver: &approver,
-                    next: next,
+                    next,
                     edited: false,
                     action: AuditAction::Scheduled,
-                    detail: detail,
+                    detail,
                 },
             )?;
             Ok(post)
@@ -327,10 +327,10 @@ impl App {
                         account: &account,
                         post: &mut post,
                         approver: &who,
-                        next: next,
+                        next,
                         edited: false,
                         action: AuditAction::Unscheduled,
-                        detail: detail,
+                        detail,
                     },
                 )?;
             } else {
