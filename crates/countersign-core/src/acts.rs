@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::keys::MemberKey;
 use crate::model::{Account, Approval, Member, Post, Role, Status};
 use crate::roster::{Roster, RosterEntry, RosterPin, Standing};
-use crate::signer::Signer;
+use crate::signer::{Prepared, Signer};
 use crate::store::{NewAuditEntry, Tx};
 use crate::workflow::{AccountAction, Subject};
 
@@ -77,6 +77,17 @@ pub(crate) trait Acts {
     fn signed_roster(&self, workspace_id: &str) -> Result<Roster>;
     /// `m` as the signed roster has them now: refused when it disagrees with the members table.
     fn confirmed(&self, m: Member) -> Result<Member>;
+    /// The member about to countersign, as the signed roster confirms them; refused when the
+    /// roster was altered or no longer matches this machine's pin.
+    fn countersigner(&self, name: &str, pin: Option<&RosterPin>) -> Result<Member>;
+    /// The signer for an act that `actor` (when given) may do only with `action`'s role, or
+    /// `None` when the workspace itself acts.
+    fn acting(
+        &self,
+        actor: Option<&str>,
+        action: AccountAction,
+        key: &Prepared,
+    ) -> Result<Option<Signer>>;
     /// Solo mode lets an admin countersign their own posts only while it is on in the signed
     /// roster and nobody else could countersign.
     fn solo_allowed(&self) -> Result<bool>;
@@ -107,6 +118,24 @@ pub(crate) struct RosterFact<'a> {
     /// Solo mode as this entry sets it; `None` leaves it as it was.
     pub(crate) solo: Option<bool>,
     pub(crate) signer: Option<(Uuid, &'a MemberKey)>,
+}
+
+impl<'a> RosterFact<'a> {
+    /// `member` as they now are, with `public_key`, signed by the acting admin.
+    pub(crate) fn by_admin(
+        workspace_id: &'a str,
+        member: &'a Member,
+        public_key: &'a str,
+        admin: &'a Signer,
+    ) -> Self {
+        RosterFact {
+            workspace_id,
+            member,
+            public_key,
+            solo: None,
+            signer: Some((admin.member.id, &admin.key)),
+        }
+    }
 }
 
 /// A countersignature about to be recorded.
@@ -182,6 +211,22 @@ impl Acts for Tx<'_> {
             }),
             Some(_) => Ok(m),
         }
+    }
+
+    fn countersigner(&self, name: &str, pin: Option<&RosterPin>) -> Result<Member> {
+        self.trusted_roster(pin)?;
+        self.confirmed(self.member(name)?)
+    }
+
+    fn acting(
+        &self,
+        actor: Option<&str>,
+        action: AccountAction,
+        key: &Prepared,
+    ) -> Result<Option<Signer>> {
+        actor
+            .map(|a| key.signer(self.allowed(a, action)?))
+            .transpose()
     }
 
     fn solo_allowed(&self) -> Result<bool> {

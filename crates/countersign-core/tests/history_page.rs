@@ -6,28 +6,13 @@ mod common;
 use std::sync::Arc;
 
 use countersign_core::store::{HistoryQuery, ImportedPost};
-use countersign_core::{App, ExportFormat, InitOptions, ManualClock, Role};
+use countersign_core::{App, ExportFormat, ManualClock, Role};
 use jiff::{SignedDuration, Timestamp};
 use uuid::Uuid;
 
-fn workspace(dir: &std::path::Path) -> App {
+fn workspace() -> common::Team {
     let clock = Arc::new(ManualClock::new("2031-01-10T08:00:00Z".parse().unwrap()));
-    let app = App::init(
-        dir,
-        InitOptions {
-            handle: "acme".into(),
-            timezone: Some("Europe/Berlin".into()),
-            ..Default::default()
-        },
-        common::parts(clock).0,
-    )
-    .unwrap();
-    app.add_member(None, common::member("Ada", Role::Admin))
-        .unwrap();
-    app.unlock("Ada", &common::pass()).unwrap();
-    app.add_member(Some("Ada"), common::member("Ann", Role::Contributor))
-        .unwrap();
-    app
+    common::team("Europe/Berlin", clock, &[("Ann", Role::Contributor)])
 }
 
 fn import(app: &App, author: &str, texts: &[&str], first: Timestamp) {
@@ -49,12 +34,12 @@ fn import(app: &App, author: &str, texts: &[&str], first: Timestamp) {
 
 #[test]
 fn history_pages_filter_and_export() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = workspace(dir.path());
+    let team = workspace();
+    let (dir, app) = (&team.dir, &team.app);
     let day1: Timestamp = "2030-05-01T08:00:00Z".parse().unwrap();
     let day2: Timestamp = "2030-05-02T08:00:00Z".parse().unwrap();
-    import(&app, "Ann", &["one, with a comma", "two", "three"], day1);
-    import(&app, "Ada", &["four \"quoted\"", "five"], day2);
+    import(app, "Ann", &["one, with a comma", "two", "three"], day1);
+    import(app, "Ada", &["four \"quoted\"", "five"], day2);
 
     let page = |q: HistoryQuery| app.history_page(&q).unwrap();
     let all = HistoryQuery {

@@ -7,34 +7,20 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{member, pass};
-use countersign_core::{App, DraftInput, InitOptions, ManualClock, PartInput, Role, When};
+use countersign_core::{App, DraftInput, ManualClock, PartInput, Role, When};
 use jiff::Timestamp;
 use jiff::civil::Weekday;
 use jiff::tz::TimeZone;
 
 /// A workspace in `zone` on 2031-01-01, with Ann (contributor) and Bob (approver).
 fn workspace(zone: &str) -> (tempfile::TempDir, App) {
-    let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new("2031-01-01T00:00:00Z".parse().unwrap()));
-    let app = App::init(
-        dir.path(),
-        InitOptions {
-            handle: "acme".into(),
-            timezone: Some(zone.into()),
-            ..Default::default()
-        },
-        common::parts(clock).0,
-    )
-    .unwrap();
-    app.add_member(None, member("Ada", Role::Admin)).unwrap();
-    app.unlock("Ada", &pass()).unwrap();
-    app.add_member(Some("Ada"), member("Ann", Role::Contributor))
-        .unwrap();
-    app.add_member(Some("Ada"), member("Bob", Role::Approver))
-        .unwrap();
-    app.unlock("Bob", &pass()).unwrap();
-    (dir, app)
+    let team = common::team(
+        zone,
+        clock,
+        &[("Ann", Role::Contributor), ("Bob", Role::Approver)],
+    );
+    (team.dir, team.app)
 }
 
 fn approved(app: &App, text: &str) -> uuid::Uuid {

@@ -70,16 +70,7 @@ impl Fixture {
     }
 
     fn in_review(&self, author: &str, text: &str) -> Uuid {
-        let input = DraftInput {
-            parts: vec![PartInput {
-                text: text.into(),
-                media: vec![],
-            }],
-            ..Default::default()
-        };
-        let id = self.app.create_draft(author, input).unwrap().id;
-        self.app.submit(id, author).unwrap();
-        id
+        common::in_review(&self.app, author, text)
     }
 
     fn scheduled(&self, text: &str) -> Uuid {

@@ -12,7 +12,7 @@ use countersign_core::audit::GENESIS;
 use countersign_core::keys::{self, MemberKey};
 use countersign_core::roster::RosterEntry;
 use countersign_core::secrets::{MemorySecrets, SecretStore};
-use countersign_core::{App, DraftInput, InitOptions, ManualClock, PartInput, Role, Status};
+use countersign_core::{App, ManualClock, Role, Status};
 use jiff::Timestamp;
 use uuid::Uuid;
 
@@ -25,29 +25,14 @@ struct Fixture {
 /// Ada (admin, genesis), Ann (contributor) and Bob (approver), signed in by Ada; with
 /// `lone_admin`, Ada and Ann only.
 fn fixture(lone_admin: bool) -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new("2031-01-10T08:00:00Z".parse().unwrap()));
-    let (parts, secrets) = common::parts(clock);
-    let app = App::init(
-        dir.path(),
-        InitOptions {
-            handle: "acme".into(),
-            timezone: Some("Europe/Berlin".into()),
-            ..Default::default()
-        },
-        parts,
-    )
-    .unwrap();
-    app.add_member(None, common::member("Ada", Role::Admin))
-        .unwrap();
-    app.unlock("Ada", &common::pass()).unwrap();
-    app.add_member(Some("Ada"), common::member("Ann", Role::Contributor))
-        .unwrap();
+    let mut others = vec![("Ann", Role::Contributor)];
     if !lone_admin {
-        app.add_member(Some("Ada"), common::member("Bob", Role::Approver))
-            .unwrap();
-        app.unlock("Bob", &common::pass()).unwrap();
+        others.push(("Bob", Role::Approver));
     }
+    let common::Team {
+        dir, app, secrets, ..
+    } = common::team("Europe/Berlin", clock, &others);
     Fixture { dir, app, secrets }
 }
 
@@ -63,16 +48,7 @@ impl Fixture {
     }
 
     fn in_review(&self, author: &str, text: &str) -> Uuid {
-        let input = DraftInput {
-            parts: vec![PartInput {
-                text: text.into(),
-                media: vec![],
-            }],
-            ..Default::default()
-        };
-        let id = self.app.create_draft(author, input).unwrap().id;
-        self.app.submit(id, author).unwrap();
-        id
+        common::in_review(&self.app, author, text)
     }
 
     /// The tampered post never goes out: either the countersignature itself is refused (the

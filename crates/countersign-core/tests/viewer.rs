@@ -6,34 +6,18 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{member, pass};
-use countersign_core::{
-    App, DraftInput, InitOptions, ManualClock, PartInput, Permit, Role, Status, When,
-};
+use countersign_core::{App, DraftInput, ManualClock, PartInput, Permit, Role, Status, When};
 use jiff::SignedDuration;
 
 /// Ada (admin), Ann (contributor), Bob (approver), each key open.
 fn workspace() -> (tempfile::TempDir, Arc<ManualClock>, App) {
-    let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new("2031-01-06T08:00:00Z".parse().unwrap()));
-    let app = App::init(
-        dir.path(),
-        InitOptions {
-            handle: "acme".into(),
-            timezone: Some("UTC".into()),
-            ..Default::default()
-        },
-        common::parts(clock.clone()).0,
-    )
-    .unwrap();
-    app.add_member(None, member("Ada", Role::Admin)).unwrap();
-    app.unlock("Ada", &pass()).unwrap();
-    app.add_member(Some("Ada"), member("Ann", Role::Contributor))
-        .unwrap();
-    app.add_member(Some("Ada"), member("Bob", Role::Approver))
-        .unwrap();
-    app.unlock("Bob", &pass()).unwrap();
-    (dir, clock, app)
+    let team = common::team(
+        "UTC",
+        clock.clone(),
+        &[("Ann", Role::Contributor), ("Bob", Role::Approver)],
+    );
+    (team.dir, clock, team.app)
 }
 
 fn refused(p: &Permit) -> &str {

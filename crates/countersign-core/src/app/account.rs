@@ -253,11 +253,7 @@ impl App {
         let budgets = budgets_of(&client, now);
         let key = self.prepare_any(actor)?;
         self.write(|tx| {
-            let by = actor
-                .map(|a| tx.allowed(a, AccountAction::ChangeAccount))
-                .transpose()?
-                .map(|a| key.signer(a))
-                .transpose()?;
+            let by = tx.acting(actor, AccountAction::ChangeAccount, &key)?;
             tx.workspace().set_connection(&c)?;
             let mut a = tx.account()?;
             a.x_user_id = Some(me.id.clone());
@@ -345,11 +341,7 @@ impl App {
         let now = self.now();
         let key = self.prepare_any(actor)?;
         self.write(|tx| {
-            let by = actor
-                .map(|a| tx.allowed(a, AccountAction::ChangeAccount))
-                .transpose()?
-                .map(|a| key.signer(a))
-                .transpose()?;
+            let by = tx.acting(actor, AccountAction::ChangeAccount, &key)?;
             let mut c = tx.workspace().connection()?;
             c.state = ConnectionState::Disconnected;
             tx.workspace().set_connection(&c)?;

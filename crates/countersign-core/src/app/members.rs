@@ -61,7 +61,7 @@ impl App {
         let kept = self
             .keys
             .seal_for_role(&name, new.role, &key, new.passphrase.as_ref())?;
-        let by_key = actor.map(|a| self.prepare(a)).transpose()?;
+        let by_key = self.prepare_any(actor)?;
         let ws = self.read(|tx| tx.workspace().id())?;
         let m = Member {
             id: Uuid::now_v7(),
@@ -77,10 +77,7 @@ impl App {
         let added = self.write(|tx| {
             // Without an admin's signature a member is recorded but does not count in the
             // signed roster: nothing they approve is published until an admin signs them in.
-            let by = match (actor, &by_key) {
-                (Some(a), Some(k)) => Some(k.signer(tx.allowed(a, AccountAction::ManageMembers)?)?),
-                _ => None,
-            };
+            let by = tx.acting(actor, AccountAction::ManageMembers, &by_key)?;
             if !tx.members().insert(&m)? {
                 return Err(Error::MemberExists {
                     name: m.name.clone(),
@@ -158,16 +155,7 @@ impl App {
             tx.members().deactivate(m.id, now)?;
             m.active = false;
             if let Some(pk) = current_key(tx, &ws, m.id)? {
-                tx.append_roster(
-                    RosterFact {
-                        workspace_id: &ws,
-                        member: &m,
-                        public_key: &pk,
-                        solo: None,
-                        signer: Some((admin.member.id, &admin.key)),
-                    },
-                    now,
-                )?;
+                tx.append_roster(RosterFact::by_admin(&ws, &m, &pk, &admin), now)?;
             }
             tx.record(
                 now,
@@ -257,16 +245,7 @@ impl App {
             })?;
             m.role = role;
             tx.members().set_role(m.id, role)?;
-            let standing = tx.append_roster(
-                RosterFact {
-                    workspace_id: &ws,
-                    member: &m,
-                    public_key: &pk,
-                    solo: None,
-                    signer: Some((admin.member.id, &admin.key)),
-                },
-                now,
-            )?;
+            let standing = tx.append_roster(RosterFact::by_admin(&ws, &m, &pk, &admin), now)?;
             tx.record(
                 now,
                 AuditNote::by(&admin, AuditAction::MemberRoleChanged).detail(json!({
@@ -278,9 +257,7 @@ impl App {
         });
         if changed.is_err() && reseal.is_some() {
             // The role did not change: put the key back as it was kept.
-            if let Err(e) = self.keys.store(&ws, target.id, &before) {
-                tracing::warn!("could not restore {}'s key: {e}", target.name);
-            }
+            self.restore_key(&ws, &target, Some(&before));
         }
         let m = changed?;
         self.roster_grew();
@@ -343,14 +320,7 @@ impl App {
         });
         if let Err(e) = rekeyed {
             // The roster still names the old key: keep that one.
-            match &before {
-                Some(old) => {
-                    if let Err(e) = self.keys.store(&ws, target.id, old) {
-                        tracing::warn!("could not restore {}'s key: {e}", target.name);
-                    }
-                }
-                None => self.keys.discard(&ws, target.id),
-            }
+            self.restore_key(&ws, &target, before.as_ref());
             return Err(e);
         }
         self.keys.forget(target.id);
@@ -360,6 +330,21 @@ impl App {
             .rev()
             .find(|l| l.member_id == target.id)
             .ok_or_else(|| Error::Internal("the new roster entry is missing".into()))
+    }
+}
+
+impl App {
+    /// Puts back the key `m` had before a change the workspace then refused (or removes the
+    /// new one when they had none). Best effort: the refusal is what the person hears about.
+    fn restore_key(&self, workspace_id: &str, m: &Member, before: Option<&SecretString>) {
+        match before {
+            Some(old) => {
+                if let Err(e) = self.keys.store(workspace_id, m.id, old) {
+                    tracing::warn!("could not restore {}'s key: {e}", m.name);
+                }
+            }
+            None => self.keys.discard(workspace_id, m.id),
+        }
     }
 }
 

@@ -75,8 +75,7 @@ impl App {
         let post = self.write(|tx| {
             let account = tx.account()?;
             let mut post = tx.post(id)?;
-            tx.trusted_roster(pin.as_ref())?;
-            let approver = tx.confirmed(tx.member(actor)?)?;
+            let approver = tx.countersigner(actor, pin.as_ref())?;
             let next = workflow::check(
                 &approver,
                 Action::Schedule,

@@ -5,7 +5,10 @@
 use std::sync::Arc;
 
 use countersign_core::secrets::{MemorySecrets, SecretString};
-use countersign_core::{ManualClock, NewMember, Parts, Role};
+use countersign_core::{
+    App, DraftInput, InitOptions, ManualClock, NewMember, PartInput, Parts, Role,
+};
+use uuid::Uuid;
 
 /// Every approver's and admin's passphrase in these tests.
 pub const PASS: &str = "a test passphrase";
@@ -34,4 +37,57 @@ pub fn member(name: &str, role: Role) -> NewMember {
         initials: None,
         passphrase: role.reviews().then(pass),
     }
+}
+
+/// A workspace and what it runs on.
+pub struct Team {
+    pub dir: tempfile::TempDir,
+    pub app: App,
+    pub secrets: MemorySecrets,
+    pub parts: Parts,
+}
+
+/// A workspace for @acme in `zone` on `clock`: Ada (admin, the roster's genesis) signs in each
+/// of `others`, and every approver's and admin's key is unlocked.
+pub fn team(zone: &str, clock: Arc<ManualClock>, others: &[(&str, Role)]) -> Team {
+    let dir = tempfile::tempdir().unwrap();
+    let (parts, secrets) = parts(clock);
+    let app = App::init(
+        dir.path(),
+        InitOptions {
+            handle: "acme".into(),
+            timezone: Some(zone.into()),
+            ..Default::default()
+        },
+        parts.clone(),
+    )
+    .unwrap();
+    app.add_member(None, member("Ada", Role::Admin)).unwrap();
+    app.unlock("Ada", &pass()).unwrap();
+    for (name, role) in others {
+        app.add_member(Some("Ada"), member(name, *role)).unwrap();
+        if role.reviews() {
+            app.unlock(name, &pass()).unwrap();
+        }
+    }
+    Team {
+        dir,
+        app,
+        secrets,
+        parts,
+    }
+}
+
+/// A one-part post by `author`, submitted for review.
+pub fn in_review(app: &App, author: &str, text: &str) -> Uuid {
+    let input = DraftInput {
+        parts: vec![PartInput {
+            text: text.into(),
+            media: vec![],
+        }],
+        ..Default::default()
+    };
+    let id = app.create_draft(author, input).unwrap().id;
+    app.submit(id, author).unwrap();
+    id
 }
