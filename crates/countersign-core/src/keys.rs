@@ -68,7 +68,46 @@ pub fn fingerprint(public_hex: &str) -> String {
 
 /// Whether `signature_hex` is `public_hex`'s Ed25519 signature over `message`. Malformed hex
 /// or keys are simply not valid.
+///
+/// Every act checks the signed roster, whose entries do not change, so the same signatures
+/// are checked again and again: a signature that verified is remembered (by a hash of key,
+/// message and signature together, so a changed byte anywhere is checked afresh).
 pub fn verify(public_hex: &str, message: &[u8], signature_hex: &str) -> bool {
+    let seen = {
+        let mut h = Sha256::new();
+        for part in [public_hex.as_bytes(), message, signature_hex.as_bytes()] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part);
+        }
+        <[u8; 32]>::from(h.finalize())
+    };
+    if verified()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .contains(&seen)
+    {
+        return true;
+    }
+    let ok = verify_now(public_hex, message, signature_hex);
+    if ok {
+        let mut cache = verified().lock().unwrap_or_else(|p| p.into_inner());
+        // Bounded: a long-running process forgets and checks again rather than grow.
+        if cache.len() >= 65_536 {
+            cache.clear();
+        }
+        cache.insert(seen);
+    }
+    ok
+}
+
+/// The signatures that verified in this process (see [`verify`]).
+fn verified() -> &'static std::sync::Mutex<std::collections::HashSet<[u8; 32]>> {
+    static VERIFIED: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<[u8; 32]>>> =
+        std::sync::OnceLock::new();
+    VERIFIED.get_or_init(Default::default)
+}
+
+fn verify_now(public_hex: &str, message: &[u8], signature_hex: &str) -> bool {
     let Ok(pk) = <[u8; 32]>::try_from(hex::decode(public_hex).unwrap_or_default()) else {
         return false;
     };
@@ -276,6 +315,28 @@ mod tests {
         assert!(!verify(&MemberKey::generate().public_hex(), b"hello", &sig));
         assert!(!verify("zz", b"hello", &sig));
         assert!(!verify(&k.public_hex(), b"hello", "00"));
+    }
+
+    #[test]
+    fn a_remembered_signature_is_not_a_pass_for_a_changed_one() {
+        let k = MemberKey::generate();
+        let sig = k.sign(b"approve v1");
+        assert!(verify(&k.public_hex(), b"approve v1", &sig));
+        // Asked again (now from memory), and with one thing changed each time.
+        assert!(verify(&k.public_hex(), b"approve v1", &sig));
+        assert!(!verify(&k.public_hex(), b"approve v2", &sig));
+        let mut other = sig.clone().into_bytes();
+        other[0] = if other[0] == b'0' { b'1' } else { b'0' };
+        assert!(!verify(
+            &k.public_hex(),
+            b"approve v1",
+            &String::from_utf8(other).unwrap()
+        ));
+        assert!(!verify(
+            &MemberKey::generate().public_hex(),
+            b"approve v1",
+            &sig
+        ));
     }
 
     #[test]
