@@ -16,6 +16,22 @@ use crate::model::{Content, MediaKind, Part};
 
 /// A thread has at most this many parts.
 pub const MAX_PARTS: usize = 25;
+
+/// The shape limits a screen shows while a person writes (core still checks every act).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ContentLimits {
+    /// Parts in a thread.
+    pub max_parts: u32,
+    /// Characters of alt text per attachment.
+    pub max_alt_text: u32,
+}
+
+/// [`ContentLimits`] as this build enforces them.
+pub const LIMITS: ContentLimits = ContentLimits {
+    max_parts: MAX_PARTS as u32,
+    max_alt_text: MAX_ALT_TEXT as u32,
+};
 /// X's limit on alt text, in characters.
 pub const MAX_ALT_TEXT: usize = 1000;
 

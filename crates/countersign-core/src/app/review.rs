@@ -53,6 +53,8 @@ pub struct Permissions {
     pub schedule: Permit,
     pub unschedule: Permit,
     pub drop: Permit,
+    /// Record that a post whose fate was unclear (needs a check, or failed) is on X after all.
+    pub mark_posted: Permit,
     pub comment: Permit,
 }
 
@@ -365,6 +367,7 @@ fn permissions(tx: &Tx<'_>, post: &Post, viewer: &Member) -> Result<Permissions>
         schedule: Permit::from_check(countersign(Action::Schedule)),
         unschedule: Permit::from_check(settled(Action::Unschedule)),
         drop: Permit::from_check(settled(Action::Drop)),
+        mark_posted: Permit::from_check(settled(Action::MarkPosted)),
         comment: Permit::from_check(check(Action::Comment)),
     })
 }
