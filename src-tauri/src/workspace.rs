@@ -253,7 +253,9 @@ impl Workspace {
         let _ = std::fs::remove_dir_all(self.staging_dir());
         // The app's parts: the system clock and the OS keychain of this install's channel,
         // read here once (core reads no environment).
-        let parts = Parts::for_channel(Channel::from_env());
+        let parts = Parts::for_channel(Channel::named(
+            std::env::var("COUNTERSIGN_CHANNEL").ok().as_deref(),
+        ));
         let (app, first_run) = match App::open(&self.data_dir, parts.clone()) {
             Ok(app) => (app, false),
             Err(Error::NoWorkspace { .. }) => {

@@ -63,7 +63,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             ..Default::default()
         },
         // The app opens this workspace later with its keychain: the admin's key goes there.
-        Parts::for_channel(Channel::from_env()),
+        Parts::for_channel(Channel::named(
+            std::env::var("COUNTERSIGN_CHANNEL").ok().as_deref(),
+        )),
     )?;
     let admin = app.add_member(
         None,

@@ -74,7 +74,10 @@ fn start_publisher(dir: &Path, log: &Path) -> Child {
         .arg("run")
         .env_remove("COUNTERSIGN_DATA_DIR")
         .env_remove("COUNTERSIGN_LOG")
-        .env("COUNTERSIGN_CHANNEL", Channel::from_env().as_str())
+        .env(
+            "COUNTERSIGN_CHANNEL",
+            Channel::named(std::env::var("COUNTERSIGN_CHANNEL").ok().as_deref()).as_str(),
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::from(out.try_clone().unwrap()))
         .stderr(Stdio::from(out))
@@ -147,8 +150,10 @@ fn main() {
     })
     .unwrap();
 
-    let parts =
-        Parts::for_channel(Channel::from_env()).with_unlock_for(Duration::from_secs(24 * 3600));
+    let parts = Parts::for_channel(Channel::named(
+        std::env::var("COUNTERSIGN_CHANNEL").ok().as_deref(),
+    ))
+    .with_unlock_for(Duration::from_secs(24 * 3600));
     let app = App::init(
         dir.path(),
         InitOptions {

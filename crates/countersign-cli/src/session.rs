@@ -48,13 +48,18 @@ impl Session {
 
     /// What the workspace runs on: the system clock and this install's OS keychain.
     pub fn parts(&self) -> Parts {
-        Parts::for_channel(Channel::from_env())
+        Parts::for_channel(channel())
     }
 
     /// The OS keychain for this install's channel (`COUNTERSIGN_CHANNEL`).
     pub fn keychain(&self) -> Keychain {
-        Keychain::new(Channel::from_env())
+        Keychain::new(channel())
     }
+}
+
+/// The install channel `COUNTERSIGN_CHANNEL` names (release, dev or test), read once per run.
+fn channel() -> Channel {
+    Channel::named(std::env::var("COUNTERSIGN_CHANNEL").ok().as_deref())
 }
 
 /// The async runtime for the commands that talk to X or run the publisher.

@@ -70,13 +70,22 @@ impl<'a> AuditNote<'a> {
 pub(crate) trait Acts {
     fn account(&self) -> Result<Account>;
     fn member(&self, name: &str) -> Result<Member>;
-    /// An active member whose role the signed roster confirms may do `action`.
-    fn allowed(&self, name: &str, action: AccountAction) -> Result<Member>;
+    /// An active member whose role the signed roster (held to this machine's pin) confirms
+    /// may do `action`.
+    fn allowed(&self, name: &str, action: AccountAction, pin: Option<&RosterPin>)
+    -> Result<Member>;
     fn post(&self, id: Uuid) -> Result<Post>;
     /// The roster, checked against its own chain and signatures.
     fn signed_roster(&self, workspace_id: &str) -> Result<Roster>;
-    /// `m` as the signed roster has them now: refused when it disagrees with the members table.
-    fn confirmed(&self, m: Member) -> Result<Member>;
+    /// `m` as the signed roster has them now: refused when the roster was altered or no longer
+    /// matches this machine's pin, or when it disagrees with the members table.
+    fn confirmed(&self, m: Member, pin: Option<&RosterPin>) -> Result<Member>;
+    /// Who wrote `post`, as proven by the signature on its first version (or, for a post this
+    /// machine pinned as written before versions were signed, as stored); refused when the
+    /// stored author or the current version's editor is not what was signed.
+    fn proven_author(&self, post: &Post, pin: Option<&RosterPin>) -> Result<Uuid>;
+    /// Active admins in the signed roster.
+    fn roster_admins(&self) -> Result<usize>;
     /// The member about to countersign, as the signed roster confirms them; refused when the
     /// roster was altered or no longer matches this machine's pin.
     fn countersigner(&self, name: &str, pin: Option<&RosterPin>) -> Result<Member>;
@@ -166,12 +175,17 @@ impl Acts for Tx<'_> {
             })
     }
 
-    fn allowed(&self, name: &str, action: AccountAction) -> Result<Member> {
+    fn allowed(
+        &self,
+        name: &str,
+        action: AccountAction,
+        pin: Option<&RosterPin>,
+    ) -> Result<Member> {
         let m = self.member(name)?;
         if !m.active {
             return Err(Error::MemberInactive { name: m.name });
         }
-        let m = self.confirmed(m)?;
+        let m = self.confirmed(m, pin)?;
         if !action.allowed(m.role) {
             return Err(Error::RoleNotAllowed {
                 name: m.name,
@@ -193,16 +207,14 @@ impl Acts for Tx<'_> {
         Ok(Roster::check(workspace_id, self.roster().all()?))
     }
 
-    fn confirmed(&self, m: Member) -> Result<Member> {
-        let ws = self.workspace().id()?;
-        let roster = self.signed_roster(&ws)?;
-        if let Some((seq, reason)) = roster.broken() {
-            return Err(Error::RosterAltered { seq, reason });
-        }
+    fn confirmed(&self, m: Member, pin: Option<&RosterPin>) -> Result<Member> {
+        let roster = self.trusted_roster(pin)?;
         match roster.current().remove(&m.id) {
-            // A member nobody signed in yet is recorded as what the members table says, but
-            // nothing they countersign or sign counts until an admin signs them in: the
-            // publisher and the roster refuse it.
+            // A member nobody signed in yet acts as the members table says, and every act is
+            // audited, but nothing they countersign or sign counts until an admin signs them
+            // in: the claim-time check refuses their approvals, and the roster refuses their
+            // signature (`signer_not_in_roster`). So a workspace with no admin yet can draft
+            // and review, and publishes nothing.
             None => Ok(m),
             Some(h) if h.role != m.role || h.active != m.active => Err(Error::RosterDisagrees {
                 name: m.name,
@@ -214,8 +226,23 @@ impl Acts for Tx<'_> {
     }
 
     fn countersigner(&self, name: &str, pin: Option<&RosterPin>) -> Result<Member> {
-        self.trusted_roster(pin)?;
-        self.confirmed(self.member(name)?)
+        self.confirmed(self.member(name)?, pin)
+    }
+
+    fn proven_author(&self, post: &Post, pin: Option<&RosterPin>) -> Result<Uuid> {
+        let ws = self.workspace().id()?;
+        let roster = self.signed_roster(&ws)?;
+        let versions = self.posts().signed_versions(post.id)?;
+        let legacy = pin.is_some_and(|p| p.unsigned_posts.contains(&post.id));
+        let handle = self.account()?.handle;
+        approval::authorship(&ws, &handle, post, &versions, &roster, legacy)
+            .map(|(author, _)| author)
+            .map_err(|reason| Error::AuthorshipUnproven { reason })
+    }
+
+    fn roster_admins(&self) -> Result<usize> {
+        let ws = self.workspace().id()?;
+        Ok(self.signed_roster(&ws)?.active(|r| r == Role::Admin))
     }
 
     fn acting(
@@ -225,13 +252,14 @@ impl Acts for Tx<'_> {
         key: &Prepared,
     ) -> Result<Option<Signer>> {
         actor
-            .map(|a| key.signer(self.allowed(a, action)?))
+            .map(|a| key.signer(self.allowed(a, action, key.pin())?))
             .transpose()
     }
 
     fn solo_allowed(&self) -> Result<bool> {
         let ws = self.workspace().id()?;
-        Ok(self.signed_roster(&ws)?.solo() && self.members().active_reviewers()? <= 1)
+        let roster = self.signed_roster(&ws)?;
+        Ok(roster.solo() && roster.active(Role::reviews) <= 1)
     }
 
     fn check_not_own_edit(&self, post: &Post, approver: &Member) -> Result<()> {

@@ -137,9 +137,6 @@ pub struct App {
     /// The account's counting rules, kept so counting a keystroke takes no store lock and
     /// reads no database; refreshed whenever the account is read.
     counting: RwLock<CountConfig>,
-    /// What this machine pinned of the signed roster (kept in the secret store, where whoever
-    /// edits the database cannot reach it); loaded when first needed.
-    pin: Mutex<Option<RosterPin>>,
     /// Wakes this process's publisher when the schedule changes.
     wake: Arc<tokio::sync::Notify>,
     /// The X client for the connection as it was when the client was made: kept so the
@@ -223,11 +220,13 @@ impl App {
             events: Events::default(),
             keys: MemberKeys::new(parts.secrets, parts.kdf, parts.unlock_for),
             counting: RwLock::new(CountConfig::v3()),
-            pin: Mutex::new(None),
             wake: Arc::new(tokio::sync::Notify::new()),
             x_cache: Mutex::new(None),
         };
         app.account()?;
+        // Pin the roster as this machine first sees it; a machine without a usable keychain
+        // still opens (it will be told when an act needs the pin).
+        app.roster_grew();
         Ok(app)
     }
 
@@ -253,35 +252,32 @@ impl App {
     /// Looks up `actor`'s key before a write transaction starts (the keychain may prompt), for
     /// the transaction to take with [`Prepared::signer`] once its checks passed.
     pub(crate) fn prepare(&self, actor: &str) -> Result<Prepared> {
+        let pin = self.pin()?;
         let found = self.read(|tx| {
             let ws = tx.workspace().id()?;
             Ok(tx.members().by_name(actor)?.map(|m| (ws, m)))
         })?;
         Ok(match found {
-            Some((ws, m)) => self.keys.prepare(&ws, &m),
-            None => MemberKeys::nobody(),
+            Some((ws, m)) => self.keys.prepare(&ws, &m, pin),
+            None => MemberKeys::nobody(pin),
         })
     }
 
-    /// What this machine pinned of the signed roster: its genesis and the head it last saw.
-    /// The first call on a machine pins the roster as it is; later calls move the head
-    /// forward only along the same chain, so a rewritten or cut-short roster keeps failing
+    /// [`App::prepare`] for an actor who may be nobody (the workspace itself acts).
+    pub(crate) fn prepare_any(&self, actor: Option<&str>) -> Result<Prepared> {
+        match actor {
+            Some(a) => self.prepare(a),
+            None => Ok(MemberKeys::nobody(self.pin()?)),
+        }
+    }
+
+    /// What this machine pinned of the signed roster: its genesis, the head it last saw, and
+    /// the posts still on their way that were written before versions were signed. Read from
+    /// the secret store each time (another process may have moved it forward). The first call
+    /// on a machine pins the roster as it is; later calls move the head forward only along the
+    /// same chain, so a rewritten or cut-short roster keeps failing
     /// [`crate::roster::Roster::check_pin`].
     pub(crate) fn pin(&self) -> Result<Option<RosterPin>> {
-        if let Some(pin) = self.pin.lock().unwrap_or_else(|p| p.into_inner()).clone() {
-            return Ok(Some(pin));
-        }
-        self.roster_grew_checked()
-    }
-
-    /// Moves the pin forward after this process (or another) appended to the roster.
-    pub(crate) fn roster_grew(&self) {
-        if let Err(e) = self.roster_grew_checked() {
-            tracing::warn!("could not update the roster pin: {e}");
-        }
-    }
-
-    fn roster_grew_checked(&self) -> Result<Option<RosterPin>> {
         let (ws, roster) = self.read(|tx| {
             let ws = tx.workspace().id()?;
             let roster = tx.signed_roster(&ws)?;
@@ -289,41 +285,55 @@ impl App {
         })?;
         let key = format!("roster-pin/{ws}");
         let secrets = self.keys.secrets();
-        let stored: Option<RosterPin> = secrets
-            .get(&key)?
-            .and_then(|s| serde_json::from_str(s.expose()).ok());
-        let head = roster.pin();
-        let pin = match (stored, head) {
+        let stored = match secrets.get(&key)? {
+            None => None,
+            Some(s) => Some(serde_json::from_str::<RosterPin>(s.expose()).map_err(|_| {
+                Error::KeychainFailed {
+                    detail: format!(
+                        "the roster pin kept in the keychain ({key}) is unreadable; nothing is \
+                         countersigned or published until it is restored"
+                    ),
+                }
+            })?),
+        };
+        let save = |pin: &RosterPin| -> Result<()> {
+            let json = serde_json::to_string(pin).map_err(|e| Error::Internal(e.to_string()))?;
+            secrets.set(&key, &SecretString::new(json))
+        };
+        Ok(match (stored, roster.pin()) {
             // The roster still holds what was pinned and is whole: pin its new head.
             (Some(old), Some(head))
                 if roster.check_pin(&old).is_ok() && roster.broken().is_none() =>
             {
-                if head != old {
-                    let json =
-                        serde_json::to_string(&head).map_err(|e| Error::Internal(e.to_string()))?;
-                    secrets.set(&key, &SecretString::new(json))?;
+                let pin = RosterPin {
+                    unsigned_posts: old.unsigned_posts.clone(),
+                    ..head
+                };
+                if pin != old {
+                    save(&pin)?;
                 }
-                Some(head)
+                Some(pin)
             }
             // It does not: keep the old pin, so every check names what changed.
             (Some(old), _) => Some(old),
+            // First seen on this machine: what is still on its way unsigned is from before
+            // versions were signed, and only those posts may rely on the stored author.
             (None, Some(head)) => {
-                let json =
-                    serde_json::to_string(&head).map_err(|e| Error::Internal(e.to_string()))?;
-                secrets.set(&key, &SecretString::new(json))?;
-                Some(head)
+                let pin = RosterPin {
+                    unsigned_posts: self.read(|tx| tx.posts().unsigned_pending())?,
+                    ..head
+                };
+                save(&pin)?;
+                Some(pin)
             }
             (None, None) => None,
-        };
-        *self.pin.lock().unwrap_or_else(|p| p.into_inner()) = pin.clone();
-        Ok(pin)
+        })
     }
 
-    /// [`App::prepare`] for an actor who may be nobody (the workspace itself acts).
-    pub(crate) fn prepare_any(&self, actor: Option<&str>) -> Result<Prepared> {
-        match actor {
-            Some(a) => self.prepare(a),
-            None => Ok(MemberKeys::nobody()),
+    /// Moves the pin forward after this process appended to the roster.
+    pub(crate) fn roster_grew(&self) {
+        if let Err(e) = self.pin() {
+            tracing::warn!("could not update the roster pin: {e}");
         }
     }
 
@@ -356,7 +366,7 @@ impl App {
     /// may have changed.
     pub(crate) fn schedule_changed(&self) {
         self.wake.notify_one();
-        crate::publisher::wake_other_process(&self.data_dir);
+        crate::lease::wake_other_process(&self.data_dir);
     }
 
     /// The earliest instant anything is due to be published (or retried).

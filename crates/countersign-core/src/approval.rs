@@ -227,21 +227,33 @@ pub fn verify(ev: &Evidence<'_>) -> Result<(), String> {
             ));
         }
     }
-    // 5: authorship, proven by signatures where the versions carry them.
-    let author = proven_author(ev, a)?;
+    // 5: authorship, proven by signatures (a post pinned as written before versions were
+    // signed rests on the stored author, which a v2 approval then binds).
+    let legacy = ev.pin.is_some_and(|p| p.unsigned_posts.contains(&post.id));
+    let (author, editor) = authorship(
+        ev.workspace_id,
+        &account.handle,
+        post,
+        ev.versions,
+        roster,
+        legacy,
+    )?;
     if let Some(st) = &a.statement
         && st.author_id != author
     {
         return Err("the post's author is not the one the approver saw".into());
     }
-    if a.approver.id == author && !(roster.solo() && a.solo && holder.role == Role::Admin) {
+    // Solo mode, a fact of the roster, lets a lone admin countersign their own post: only an
+    // admin, only while solo mode is on, and only while nobody else could countersign.
+    let lone = then
+        .values()
+        .filter(|h| h.active && h.role.reviews())
+        .count()
+        <= 1;
+    if a.approver.id == author && !(roster.solo() && a.solo && holder.role == Role::Admin && lone) {
         return Err(format!("{} approved their own post", holder.name));
     }
-    if let Some(editor) = signed_editor(ev, post.version)?
-        && editor == a.approver.id
-        && editor != author
-        && !a.edited
-    {
+    if editor == Some(a.approver.id) && a.approver.id != author && !a.edited {
         return Err(format!(
             "{} approved version {} which they wrote themselves",
             holder.name, post.version
@@ -250,42 +262,82 @@ pub fn verify(ev: &Evidence<'_>) -> Result<(), String> {
     Ok(())
 }
 
-/// The post's author: the member who signed its first version. A post from before versions
-/// were signed falls back to the stored author, which a `v2` approval then binds.
-fn proven_author(ev: &Evidence<'_>, a: &Approval) -> Result<Uuid, String> {
-    let stored = ev.post.author.id;
-    let first = ev.versions.iter().find(|v| v.version == 1);
-    let Some(v) = first.filter(|v| v.signature.is_some()) else {
-        return Ok(a.statement.as_ref().map_or(stored, |st| st.author_id));
+/// Who wrote `post` and who saved its current version, as their signatures prove: the first
+/// version must be signed by the stored author, and the current one by its editor, over the
+/// content as it stands. A `legacy` post (pinned as written before versions were signed) may
+/// lack those signatures; then the stored author stands and the editor is unknown.
+pub fn authorship(
+    workspace_id: &str,
+    handle: &str,
+    post: &Post,
+    versions: &[VersionProof],
+    roster: &Roster,
+    legacy: bool,
+) -> Result<(Uuid, Option<Uuid>), String> {
+    let stored = post.author.id;
+    let signed = |version| signed_version(workspace_id, post, versions, roster, version);
+    let author = match signed(1)? {
+        Some(v) if v.editor_id == stored && v.author_id == Some(stored) => stored,
+        Some(_) => {
+            return Err("the post's author is not the member who signed its first version".into());
+        }
+        None if legacy => stored,
+        None => {
+            return Err("its first version carries no signature of the member who wrote it".into());
+        }
     };
-    if v.author_id != Some(stored) || v.editor_id != stored {
-        return Err("the post's author is not the member who signed its first version".into());
-    }
-    match signed_editor(ev, 1)? {
-        Some(id) if id == stored => Ok(stored),
-        _ => Err("the post's author is not the member who signed its first version".into()),
-    }
+    let editor = match signed(post.version)? {
+        Some(v) => {
+            if v.author_id != Some(stored) {
+                return Err(format!(
+                    "version {} was signed for another author",
+                    post.version
+                ));
+            }
+            let now = content::digest(handle, &post.content, &post.author.initials, None);
+            if v.digest.as_deref() != Some(now.as_str()) {
+                return Err(format!(
+                    "the content differs from what the editor of version {} signed",
+                    post.version
+                ));
+            }
+            Some(v.editor_id)
+        }
+        None if legacy => None,
+        None => {
+            return Err(format!(
+                "version {} carries no signature of the member who saved it",
+                post.version
+            ));
+        }
+    };
+    Ok((author, editor))
 }
 
-/// Who signed `version`, if it is signed: the signature must verify under a key the signed
-/// roster gave that member at some point.
-fn signed_editor(ev: &Evidence<'_>, version: u32) -> Result<Option<Uuid>, String> {
-    let Some(v) = ev.versions.iter().find(|v| v.version == version) else {
+/// `version`'s proof if it is signed: the signature must verify, under a key the signed roster
+/// gave its editor, over what it states.
+fn signed_version<'v>(
+    workspace_id: &str,
+    post: &Post,
+    versions: &'v [VersionProof],
+    roster: &Roster,
+    version: u32,
+) -> Result<Option<&'v VersionProof>, String> {
+    let Some(v) = versions.iter().find(|v| v.version == version) else {
         return Ok(None);
     };
     let (Some(sig), Some(author), Some(digest)) = (&v.signature, v.author_id, &v.digest) else {
         return Ok(None);
     };
     let bytes = version_statement(
-        ev.workspace_id,
-        ev.post.id,
+        workspace_id,
+        post.id,
         v.version,
         author,
         v.editor_id,
         digest,
     );
-    let signed = ev
-        .roster
+    let signed = roster
         .keys_of(v.editor_id)
         .iter()
         .any(|pk| keys::verify(pk, &bytes, sig));
@@ -295,5 +347,5 @@ fn signed_editor(ev: &Evidence<'_>, version: u32) -> Result<Option<Uuid>, String
             v.version
         ));
     }
-    Ok(Some(v.editor_id))
+    Ok(Some(v))
 }

@@ -101,6 +101,11 @@ pub enum Error {
          published until the workspace is restored from a backup"
     )]
     RosterAltered { seq: i64, reason: String },
+    #[error(
+        "who wrote this post is not proven ({reason}); it was changed behind Countersign's back, \
+         so it cannot be countersigned. Restore the workspace from a backup"
+    )]
+    AuthorshipUnproven { reason: String },
     #[error("{name} is the last active admin and cannot be deactivated; add another admin first")]
     LastAdmin { name: String },
 
@@ -321,6 +326,7 @@ impl Error {
             Error::WorkspaceNotOpen { .. } => "workspace_not_open",
             Error::RosterDisagrees { .. } => "roster_disagrees",
             Error::RosterAltered { .. } => "roster_altered",
+            Error::AuthorshipUnproven { .. } => "authorship_unproven",
             Error::Io { .. } => "io",
             Error::InvalidHandle { .. } => "invalid_handle",
             Error::UnknownTimezone { .. } => "unknown_timezone",
@@ -445,6 +451,7 @@ pub const ALL_CODES: &[&str] = &[
     "role_not_allowed",
     "roster_disagrees",
     "roster_altered",
+    "authorship_unproven",
     "last_admin",
     "self_approval",
     "invalid_input",

@@ -32,6 +32,7 @@ pub mod diff;
 pub mod error;
 pub mod events;
 pub mod keys;
+pub mod lease;
 pub mod media;
 pub mod model;
 pub mod publisher;

@@ -8,13 +8,11 @@
 //! wakes at most once a minute, to notice a jump in wall time (a laptop waking from sleep,
 //! when the monotonic clock the timer runs on has stood still) and look for missed posts.
 //!
-//! Only one publisher runs per data dir. The lease is an OS file lock on `publisher.lock`: it
-//! is released when the process ends however it ends (even `kill -9`), and the file names the
-//! process that holds it, so a second publisher is told who is publishing.
+//! Only one publisher runs per data dir: it holds the [`Lease`] (see [`crate::lease`]).
+//!
+//! The publisher drives [`App`] from above, as an adapter does: it is the one module in core
+//! that imports the handle, and nothing below `App` imports it.
 
-use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -26,10 +24,8 @@ use tokio::task::JoinHandle;
 
 use crate::app::App;
 use crate::error::{Error, Result};
+pub use crate::lease::{LEASE_FILE, Lease};
 use crate::publish::{PassReport, PublishOptions};
-
-/// The lease file inside a data dir.
-pub const LEASE_FILE: &str = "publisher.lock";
 
 /// The longest the publisher sleeps without looking at the wall clock.
 const MAX_NAP: Duration = Duration::from_secs(60);
@@ -40,78 +36,6 @@ const JUMP: Duration = Duration::from_secs(5);
 
 /// After a pass fails (the database busy in another process, ...), try again this soon.
 const AFTER_ERROR: Duration = Duration::from_secs(5);
-
-/// The right to publish for one data dir, held while this value lives.
-#[derive(Debug)]
-pub struct Lease {
-    file: File,
-    path: PathBuf,
-}
-
-impl Lease {
-    /// Takes the lease, or tells which process holds it.
-    pub fn take(data_dir: &Path) -> Result<Lease> {
-        let path = data_dir.join(LEASE_FILE);
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                let mut text = String::new();
-                let _ = file.read_to_string(&mut text);
-                let pid = field(&text, "pid").unwrap_or_else(|| "unknown".into());
-                return Err(Error::PublisherRunning { pid });
-            }
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(Error::io(format!("cannot lock {}", path.display()), e));
-            }
-        }
-        let lease = Lease { file, path };
-        lease.write(None)?;
-        Ok(lease)
-    }
-
-    /// Records who holds the lease and where to wake them.
-    fn write(&self, port: Option<u16>) -> Result<()> {
-        let mut f = &self.file;
-        let text = match port {
-            Some(p) => format!("pid={}\nport={p}\n", std::process::id()),
-            None => format!("pid={}\n", std::process::id()),
-        };
-        (|| {
-            f.set_len(0)?;
-            f.seek(SeekFrom::Start(0))?;
-            f.write_all(text.as_bytes())?;
-            f.flush()
-        })()
-        .map_err(|e| Error::io(format!("cannot write {}", self.path.display()), e))
-    }
-}
-
-fn field(text: &str, name: &str) -> Option<String> {
-    text.lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix('='))
-        .map(|v| v.trim().to_string())
-}
-
-/// Wakes the publisher of `data_dir` in another process, if one runs. Best effort: a
-/// publisher that is not woken still notices within a minute.
-pub(crate) fn wake_other_process(data_dir: &Path) {
-    let Ok(text) = std::fs::read_to_string(data_dir.join(LEASE_FILE)) else {
-        return;
-    };
-    let Some(port) = field(&text, "port").and_then(|p| p.parse::<u16>().ok()) else {
-        return;
-    };
-    if let Ok(sock) = std::net::UdpSocket::bind(("127.0.0.1", 0)) {
-        let _ = sock.send_to(b"w", ("127.0.0.1", port));
-    }
-}
 
 /// A running publisher. Dropping it without [`Publisher::stop`] aborts the task; any request
 /// in flight then stays marked and is reconciled by the next publisher.

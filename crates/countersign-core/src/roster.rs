@@ -8,7 +8,7 @@
 //!   then is the one that must verify); or
 //! - as the genesis: while no admin counts yet, an admin's own entry signed with their own key.
 //!
-//! Entries nobody signed (members added without `--as ADMIN`) are kept but do not count until
+//! Entries nobody signed (members added with no admin acting) are kept but do not count until
 //! an admin signs a new entry for that member. Because each signature covers the previous
 //! entry's hash, entries cannot be removed, reordered or slipped in before a signed one.
 
@@ -118,6 +118,10 @@ pub struct RosterPin {
     pub genesis: String,
     pub seq: i64,
     pub hash: String,
+    /// Posts still on their way when this machine first pinned, written before versions were
+    /// signed: only these may rest on the stored author. Every other post must prove it.
+    #[serde(default)]
+    pub unsigned_posts: Vec<uuid::Uuid>,
 }
 
 /// A member as the counted roster has them.
@@ -249,6 +253,7 @@ impl Roster {
             genesis: first.0.hash.clone(),
             seq: last.0.seq,
             hash: last.0.hash.clone(),
+            unsigned_posts: Vec::new(),
         })
     }
 
@@ -280,6 +285,14 @@ impl Roster {
                 pin.seq
             )),
         }
+    }
+
+    /// How many members are active now with a role that `role` accepts.
+    pub fn active(&self, role: impl Fn(Role) -> bool) -> usize {
+        self.current()
+            .values()
+            .filter(|h| h.active && role(h.role))
+            .count()
     }
 
     pub fn has_admin(&self) -> bool {

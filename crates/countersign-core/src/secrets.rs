@@ -77,13 +77,14 @@ pub enum Channel {
 }
 
 impl Channel {
-    /// `COUNTERSIGN_CHANNEL` (release, dev or test) when set; otherwise `dev` for debug builds and
-    /// `release` for release builds.
-    pub fn from_env() -> Channel {
-        match std::env::var("COUNTERSIGN_CHANNEL").as_deref() {
-            Ok("release") => Channel::Release,
-            Ok("dev") => Channel::Dev,
-            Ok("test") => Channel::Test,
+    /// The channel a name (`release`, `dev` or `test`: the adapters pass what
+    /// `COUNTERSIGN_CHANNEL` says) chooses; with none, or another, `dev` for debug builds and
+    /// `release` for release builds. Core itself reads no environment.
+    pub fn named(name: Option<&str>) -> Channel {
+        match name {
+            Some("release") => Channel::Release,
+            Some("dev") => Channel::Dev,
+            Some("test") => Channel::Test,
             _ if cfg!(debug_assertions) => Channel::Dev,
             _ => Channel::Release,
         }

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::error::{Error, Result};
 use crate::keys::{self, KdfCost, KeySecret, MemberKey};
 use crate::model::{Member, Role};
+use crate::roster::RosterPin;
 use crate::secrets::{SecretStore, SecretString};
 
 /// A member with their unsealed key: every act a member makes is signed with it.
@@ -25,14 +26,21 @@ pub(crate) struct Signer {
     pub(crate) key: MemberKey,
 }
 
-/// A signer looked up before a transaction, handed out once inside it.
+/// A signer looked up before a transaction, handed out once inside it, with what this machine
+/// pinned of the signed roster (read from the secret store at the same time).
 #[derive(Debug)]
 pub(crate) struct Prepared {
     member_id: Option<Uuid>,
     key: Mutex<Option<Result<MemberKey>>>,
+    pin: Option<RosterPin>,
 }
 
 impl Prepared {
+    /// The roster pin every role check inside the transaction holds the roster to.
+    pub(crate) fn pin(&self) -> Option<&RosterPin> {
+        self.pin.as_ref()
+    }
+
     /// The signer for `member` (as the transaction read them), or why there is none. The key
     /// must have been prepared for this very member.
     pub(crate) fn signer(&self, member: Member) -> Result<Signer> {
@@ -172,18 +180,26 @@ impl MemberKeys {
     }
 
     /// Looks `m`'s key up now, outside any transaction; the outcome waits in [`Prepared`].
-    pub(crate) fn prepare(&self, workspace_id: &str, m: &Member) -> Prepared {
+    pub(crate) fn prepare(
+        &self,
+        workspace_id: &str,
+        m: &Member,
+        pin: Option<RosterPin>,
+    ) -> Prepared {
         Prepared {
             member_id: Some(m.id),
             key: Mutex::new(Some(self.key(workspace_id, m))),
+            pin,
         }
     }
 
-    /// A [`Prepared`] that yields nothing: the actor is unknown, and the transaction will say so.
-    pub(crate) fn nobody() -> Prepared {
+    /// A [`Prepared`] that yields no key: nobody acts (the workspace itself), or the actor is
+    /// unknown and the transaction will say so.
+    pub(crate) fn nobody(pin: Option<RosterPin>) -> Prepared {
         Prepared {
             member_id: None,
             key: Mutex::new(None),
+            pin,
         }
     }
 

@@ -45,7 +45,8 @@ impl Action {
         }
     }
 
-    fn needs_reviewer(self) -> bool {
+    /// Only approvers and admins may do it.
+    pub fn needs_reviewer(self) -> bool {
         matches!(
             self,
             Action::Approve

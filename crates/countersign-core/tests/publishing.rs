@@ -288,6 +288,55 @@ async fn unscheduled_dropped_or_edited_posts_never_publish() {
     assert_eq!(w.status(edited), Status::InReview);
 }
 
+/// The columns a database admin could edit after a post was countersigned: who wrote it (with
+/// the proof stripped), and the roster's tail. The publisher refuses both before anything is
+/// sent: the sandbox, standing in for X, receives nothing.
+#[tokio::test]
+async fn tampered_authorship_or_a_cut_roster_reaches_x_with_nothing() {
+    let w = world().await;
+    let flipped = w.scheduled(&["Ann's words, claimed for Bob"], 2);
+    let cut = w.scheduled(&["Countersigned before the roster was cut"], 3);
+    let db = rusqlite::Connection::open(w.dir.path().join("countersign.sqlite")).unwrap();
+    let bob = w.app.member("Bob").unwrap().id.to_string();
+    db.execute(
+        "UPDATE posts SET author_id = ?1 WHERE id = ?2",
+        [&bob, &flipped.to_string()],
+    )
+    .unwrap();
+    db.execute(
+        "UPDATE post_versions SET editor_id = ?1, editor_signature = NULL WHERE post_id = ?2",
+        [&bob, &flipped.to_string()],
+    )
+    .unwrap();
+    w.advance(SignedDuration::from_mins(2)).await;
+    let r = w.publish().await;
+    assert_eq!(r.needs_check, vec![flipped], "{r:?}");
+    assert!(
+        w.reason(flipped)
+            .contains("its first version carries no signature of the member who wrote it"),
+        "{}",
+        w.reason(flipped)
+    );
+
+    // Ada deactivates Ann; the entry is then cut off the roster and Ann is active again.
+    w.app.deactivate_member("Ada", "Ann").unwrap();
+    db.execute_batch(
+        "DROP TRIGGER roster_no_delete;
+         DELETE FROM roster WHERE seq = (SELECT max(seq) FROM roster);
+         UPDATE members SET active = 1, deactivated_at = NULL WHERE name = 'Ann';",
+    )
+    .unwrap();
+    w.advance(SignedDuration::from_mins(1)).await;
+    let r = w.publish().await;
+    assert_eq!(r.needs_check, vec![cut], "{r:?}");
+    assert!(
+        w.reason(cut).contains("the signed roster was cut short"),
+        "{}",
+        w.reason(cut)
+    );
+    assert!(w.posts().is_empty(), "X received {:?}", w.posts());
+}
+
 #[tokio::test]
 async fn a_tampered_post_or_media_file_publishes_nothing() {
     let w = world().await;

@@ -98,8 +98,35 @@ fn an_author_flipped_by_sql_does_not_make_a_self_approval_four_eyed() {
     .unwrap();
     assert_eq!(f.app.post(id).unwrap().post.author.name, "Ann");
     let reason = f.never_published(|| f.app.approve(id, "Bob", None).map(drop), id);
+    assert!(reason.contains("[authorship_unproven]"), "{reason}");
     assert!(
-        reason.contains("the post's author is not the member who signed its first version"),
+        reason.contains("version 1 does not carry a valid signature of the member who saved it"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn an_author_flipped_with_the_signatures_stripped_is_refused_too() {
+    let f = fixture(false);
+    let id = f.in_review("Bob", "Bob's own words, the proof removed");
+    let ann = f.member_id("Ann").to_string();
+    let c = f.sql();
+    c.execute(
+        "UPDATE posts SET author_id = ?1 WHERE id = ?2",
+        [&ann, &id.to_string()],
+    )
+    .unwrap();
+    // As if the post were from before versions were signed: it is not, and this machine
+    // pinned which posts were.
+    c.execute(
+        "UPDATE post_versions SET editor_id = ?1, author_id = NULL, content_digest = NULL,
+                editor_signature = NULL WHERE post_id = ?2",
+        [&ann, &id.to_string()],
+    )
+    .unwrap();
+    let reason = f.never_published(|| f.app.approve(id, "Bob", None).map(drop), id);
+    assert!(
+        reason.contains("its first version carries no signature of the member who wrote it"),
         "{reason}"
     );
 }

@@ -66,7 +66,7 @@ impl App {
         let key = self.prepare(actor)?;
         let change_solo = change.solo_mode.is_some();
         let account = self.write(|tx| {
-            let admin = tx.allowed(actor, AccountAction::ChangeAccount)?;
+            let admin = tx.allowed(actor, AccountAction::ChangeAccount, key.pin())?;
             let admin = key.signer(admin)?;
             let mut a = tx.account()?;
             if let Some(name) = change.display_name {
@@ -185,9 +185,10 @@ impl App {
         target: Target,
         open_browser: impl FnOnce(&Url) -> std::result::Result<(), String>,
     ) -> Result<Connection> {
+        let pin = self.pin()?;
         let (handle, mut c) = self.read(|tx| {
             if let Some(a) = actor {
-                tx.allowed(a, AccountAction::ChangeAccount)?;
+                tx.allowed(a, AccountAction::ChangeAccount, pin.as_ref())?;
             }
             Ok((tx.account()?.handle, tx.workspace().connection()?))
         })?;

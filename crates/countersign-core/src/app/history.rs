@@ -51,7 +51,7 @@ impl App {
         let now = self.now();
         let key = self.prepare(actor)?;
         self.write(|tx| {
-            let admin = tx.allowed(actor, AccountAction::ChangeAccount)?;
+            let admin = tx.allowed(actor, AccountAction::ChangeAccount, key.pin())?;
             let admin = key.signer(admin)?;
             tx.posts().import_posted(&items)?;
             tx.record(

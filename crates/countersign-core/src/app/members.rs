@@ -143,13 +143,14 @@ impl App {
         let now = self.now();
         let key = self.prepare(actor)?;
         let m = self.write(|tx| {
-            let admin = key.signer(tx.allowed(actor, AccountAction::ManageMembers)?)?;
+            let admin =
+                key.signer(tx.allowed(actor, AccountAction::ManageMembers, key.pin())?)?;
             let ws = tx.workspace().id()?;
             let mut m = tx.member(name)?;
             if !m.active {
                 return Ok(m);
             }
-            if m.role == Role::Admin && tx.members().active_admins()? <= 1 {
+            if m.role == Role::Admin && tx.roster_admins()? <= 1 {
                 return Err(Error::LastAdmin { name: m.name });
             }
             tx.members().deactivate(m.id, now)?;
@@ -208,7 +209,7 @@ impl App {
         let (ws, target) = self.read(|tx| Ok((tx.workspace().id()?, tx.member(name)?)))?;
         // Refusals that need no key come first, so a refused promotion seals nothing.
         self.read(|tx| {
-            tx.allowed(actor, AccountAction::ManageMembers)?;
+            tx.allowed(actor, AccountAction::ManageMembers, key.pin())?;
             if !target.active {
                 return Err(Error::MemberInactive {
                     name: target.name.clone(),
@@ -232,12 +233,13 @@ impl App {
             self.keys.store(&ws, target.id, sealed)?;
         }
         let changed = self.write(|tx| {
-            let admin = key.signer(tx.allowed(actor, AccountAction::ManageMembers)?)?;
+            let admin =
+                key.signer(tx.allowed(actor, AccountAction::ManageMembers, key.pin())?)?;
             let mut m = tx.member(name)?;
             if m.id != target.id || !m.active {
                 return Err(Error::MemberInactive { name: m.name });
             }
-            if m.role == Role::Admin && role != Role::Admin && tx.members().active_admins()? <= 1 {
+            if m.role == Role::Admin && role != Role::Admin && tx.roster_admins()? <= 1 {
                 return Err(Error::LastAdmin { name: m.name });
             }
             let pk = current_key(tx, &ws, m.id)?.ok_or_else(|| Error::MemberKeyMissing {
@@ -281,11 +283,14 @@ impl App {
             .keys
             .seal_for_role(&target.name, target.role, &key, passphrase.as_ref())?;
         let admin_key = self.prepare(actor)?;
-        self.read(|tx| tx.allowed(actor, AccountAction::ManageMembers).map(drop))?;
+        self.read(|tx| {
+            tx.allowed(actor, AccountAction::ManageMembers, admin_key.pin())
+                .map(drop)
+        })?;
         let before = self.keys.stored(&ws, &target).ok();
         self.keys.store(&ws, target.id, &kept)?;
         let rekeyed = self.write(|tx| {
-            let admin = tx.allowed(actor, AccountAction::ManageMembers)?;
+            let admin = tx.allowed(actor, AccountAction::ManageMembers, admin_key.pin())?;
             let m = tx.member(name)?;
             // With no admin in the signed roster (a workspace made before keys existed), an
             // admin re-keying themselves signs their own genesis entry, as a first admin would.

@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::media;
 use crate::model::{Approval, Comment, Member, Post, Status, Version};
+use crate::roster::RosterPin;
 use crate::store::{PostSummary, Tx};
 use crate::workflow::{self, Action};
 
@@ -70,6 +71,15 @@ pub struct Permit {
 }
 
 impl Permit {
+    /// Not allowed, for the reason `refusal` gives.
+    pub(crate) fn refused(refusal: &Error) -> Permit {
+        Permit {
+            allowed: false,
+            code: Some(refusal.code().to_string()),
+            reason: Some(refusal.to_string()),
+        }
+    }
+
     pub(crate) fn from_check<T>(check: Result<T>) -> Permit {
         match check {
             Ok(_) => Permit {
@@ -111,6 +121,7 @@ impl App {
             let account = tx.account()?;
             let mut post = tx.post(id)?;
             let approver = tx.countersigner(actor, pin.as_ref())?;
+            tx.proven_author(&post, pin.as_ref())?;
             let mut next = workflow::check(
                 &approver,
                 Action::Approve,
@@ -230,7 +241,7 @@ impl App {
             let mut post = tx.post(id)?;
             let reviewer = tx.member(actor)?;
             let next = workflow::check(&reviewer, action, subject(&post), false)?;
-            let reviewer = key.signer(tx.confirmed(reviewer)?)?;
+            let reviewer = key.signer(tx.confirmed(reviewer, key.pin())?)?;
             let why = match action {
                 Action::Reject => format!("{} rejected the post", reviewer.member.name),
                 _ => format!("{} requested changes", reviewer.member.name),
@@ -289,6 +300,10 @@ impl App {
     /// The post with everything a screen shows about it; with a `viewer`, also what they may
     /// do with it now.
     pub fn post_view(&self, id: Uuid, viewer: Option<&str>) -> Result<PostView> {
+        let pin = match viewer {
+            Some(_) => self.pin()?,
+            None => None,
+        };
         self.read(|tx| {
             let account = tx.account()?;
             let post = tx.post(id)?;
@@ -298,7 +313,7 @@ impl App {
                 &count_config(&account),
             );
             let may = match viewer {
-                Some(name) => Some(permissions(tx, &post, &tx.member(name)?)?),
+                Some(name) => Some(permissions(tx, &post, &tx.member(name)?, pin.as_ref())?),
                 None => None,
             };
             let stored_names = post
@@ -312,7 +327,10 @@ impl App {
                 counts,
                 stored_names,
                 approval: tx.approvals().current(id)?,
-                solo_mode: account.solo_mode,
+                solo_mode: {
+                    let ws = tx.workspace().id()?;
+                    tx.signed_roster(&ws)?.solo()
+                },
                 comments: tx.comments().for_post(id)?,
                 may,
                 post,
@@ -351,24 +369,38 @@ impl App {
 }
 
 /// What `viewer` may do with `post`: the checks each act makes before it asks for a key.
-fn permissions(tx: &Tx<'_>, post: &Post, viewer: &Member) -> Result<Permissions> {
+fn permissions(
+    tx: &Tx<'_>,
+    post: &Post,
+    viewer: &Member,
+    pin: Option<&RosterPin>,
+) -> Result<Permissions> {
     let solo = tx.solo_allowed()?;
-    let check = |action| workflow::check(viewer, action, subject(post), solo);
+    let check = |action| workflow::check(viewer, action, subject(post), solo).map(drop);
     // Countersigning also refuses a version the viewer saved in someone else's post.
     let countersign = |action| check(action).and_then(|_| tx.check_not_own_edit(post, viewer));
     // Taking a post off its road waits while a request for it is on its way to X.
     let settled = |action| check(action).and_then(|_| super::time::guard_not_in_flight(tx, post));
+    // An act that needs a role asks the signed roster first, as the acts do: a member the
+    // members table and the roster disagree on sees the same refusal the act would give.
+    let standing = tx.confirmed(viewer.clone(), pin).err();
+    let permit = |action: Action, outcome: Result<()>| match &standing {
+        Some(refusal) if action.needs_reviewer() || action.countersigns() => {
+            Permit::refused(refusal)
+        }
+        _ => Permit::from_check(outcome),
+    };
     Ok(Permissions {
-        edit: Permit::from_check(check(Action::Edit)),
-        submit: Permit::from_check(check(Action::Submit)),
-        approve: Permit::from_check(countersign(Action::Approve)),
-        request_changes: Permit::from_check(check(Action::RequestChanges)),
-        reject: Permit::from_check(check(Action::Reject)),
-        schedule: Permit::from_check(countersign(Action::Schedule)),
-        unschedule: Permit::from_check(settled(Action::Unschedule)),
-        drop: Permit::from_check(settled(Action::Drop)),
-        mark_posted: Permit::from_check(settled(Action::MarkPosted)),
-        comment: Permit::from_check(check(Action::Comment)),
+        edit: permit(Action::Edit, check(Action::Edit)),
+        submit: permit(Action::Submit, check(Action::Submit)),
+        approve: permit(Action::Approve, countersign(Action::Approve)),
+        request_changes: permit(Action::RequestChanges, check(Action::RequestChanges)),
+        reject: permit(Action::Reject, check(Action::Reject)),
+        schedule: permit(Action::Schedule, countersign(Action::Schedule)),
+        unschedule: permit(Action::Unschedule, settled(Action::Unschedule)),
+        drop: permit(Action::Drop, settled(Action::Drop)),
+        mark_posted: permit(Action::MarkPosted, settled(Action::MarkPosted)),
+        comment: permit(Action::Comment, check(Action::Comment)),
     })
 }
 

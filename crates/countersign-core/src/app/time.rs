@@ -76,6 +76,7 @@ impl App {
             let account = tx.account()?;
             let mut post = tx.post(id)?;
             let approver = tx.countersigner(actor, pin.as_ref())?;
+            tx.proven_author(&post, pin.as_ref())?;
             let next = workflow::check(
                 &approver,
                 Action::Schedule,
@@ -171,7 +172,7 @@ impl App {
         let now = self.now();
         let key = self.prepare(actor)?;
         self.write(|tx| {
-            let who = key.signer(tx.allowed(actor, AccountAction::EditQueueSlots)?)?;
+            let who = key.signer(tx.allowed(actor, AccountAction::EditQueueSlots, key.pin())?)?;
             if !tx.publishing().add_slot(&slot, now)? {
                 return Err(Error::SlotExists {
                     weekday: day_name(slot.weekday),
@@ -194,7 +195,7 @@ impl App {
         let now = self.now();
         let key = self.prepare(actor)?;
         self.write(|tx| {
-            let who = key.signer(tx.allowed(actor, AccountAction::EditQueueSlots)?)?;
+            let who = key.signer(tx.allowed(actor, AccountAction::EditQueueSlots, key.pin())?)?;
             let slot = tx
                 .publishing()
                 .slots()?
@@ -250,9 +251,10 @@ impl App {
         let mut order: Vec<Uuid> = queue.iter().map(|(p, _)| *p).collect();
         let moved = order.remove(from);
         order.insert(position - 1, moved);
+        let pin = self.pin()?;
         // Check every countersignature first so that a refusal changes nothing.
         self.read(|tx| {
-            let approver = tx.confirmed(tx.member(actor)?)?;
+            let approver = tx.confirmed(tx.member(actor)?, pin.as_ref())?;
             for (p, at) in order.iter().zip(&times) {
                 let post = tx.post(*p)?;
                 if post.scheduled.as_ref().map(|s| s.at) != Some(*at) {
@@ -397,7 +399,7 @@ impl App {
     ) -> Result<SettledAct> {
         let account = tx.account()?;
         let post = tx.post(id)?;
-        let who = tx.confirmed(tx.member(actor)?)?;
+        let who = tx.confirmed(tx.member(actor)?, key.pin())?;
         // None of these countersigns, so solo mode does not matter.
         let next = workflow::check(&who, action, subject(&post), false)?;
         guard_not_in_flight(tx, &post)?;

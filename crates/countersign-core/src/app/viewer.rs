@@ -72,6 +72,7 @@ pub fn passphrase_rule() -> PassphraseRule {
 impl App {
     /// What `name` may do in the workspace now, beyond any one post.
     pub fn viewer_may(&self, name: &str) -> Result<ViewerPermissions> {
+        let pin = self.pin()?;
         self.read(|tx| {
             let viewer = tx.member(name)?;
             let own = |status| Subject {
@@ -91,14 +92,26 @@ impl App {
             let check = |action, subject| workflow::check(&viewer, action, subject, false);
             Ok(ViewerPermissions {
                 review: Permit::from_check(check(Action::RequestChanges, own(Status::InReview))),
-                edit_slots: Permit::from_check(tx.allowed(name, AccountAction::EditQueueSlots)),
+                edit_slots: Permit::from_check(tx.allowed(
+                    name,
+                    AccountAction::EditQueueSlots,
+                    pin.as_ref(),
+                )),
                 decide: Permit::from_check(check(Action::MarkPosted, own(Status::NeedsCheck))),
                 reorder_queue: Permit::from_check(
                     check(Action::Schedule, others(Status::Scheduled))
                         .and_then(|_| check(Action::Unschedule, others(Status::Scheduled))),
                 ),
-                manage_members: Permit::from_check(tx.allowed(name, AccountAction::ManageMembers)),
-                change_account: Permit::from_check(tx.allowed(name, AccountAction::ChangeAccount)),
+                manage_members: Permit::from_check(tx.allowed(
+                    name,
+                    AccountAction::ManageMembers,
+                    pin.as_ref(),
+                )),
+                change_account: Permit::from_check(tx.allowed(
+                    name,
+                    AccountAction::ChangeAccount,
+                    pin.as_ref(),
+                )),
             })
         })
     }

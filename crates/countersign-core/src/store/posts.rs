@@ -85,6 +85,14 @@ impl Posts<'_> {
         }
     }
 
+    /// The posts still on their way (not posted, dropped or rejected) whose first version
+    /// carries no editor's signature: written before versions were signed.
+    pub fn unsigned_pending(&self) -> Result<Vec<Uuid>> {
+        match &self.0 {
+            PostsImpl::Sqlite(h) => h.unsigned_pending(),
+        }
+    }
+
     /// Who saved a version.
     pub fn editor_of(&self, post_id: Uuid, version: u32) -> Result<Option<Uuid>> {
         match &self.0 {

@@ -254,6 +254,18 @@ impl Posts<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    pub fn unsigned_pending(&self) -> Result<Vec<Uuid>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT p.id FROM posts p
+             JOIN post_versions v ON v.post_id = p.id AND v.version = 1
+             WHERE p.status NOT IN ('posted', 'dropped', 'rejected')
+               AND v.editor_signature IS NULL
+             ORDER BY p.seq",
+        )?;
+        let rows = stmt.query_map([], |r| uuid(&r.get::<_, String>(0)?))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     pub fn editor_of(&self, post_id: Uuid, version: u32) -> Result<Option<Uuid>> {
         let id: Option<String> = self
             .conn
