@@ -106,6 +106,10 @@ pub enum Error {
          so it cannot be countersigned. Restore the workspace from a backup"
     )]
     AuthorshipUnproven { reason: String },
+
+    // --- team mode --------------------------------------------------------------------------
+    #[error("this invite cannot be used: {detail}")]
+    InviteUnusable { detail: String },
     #[error("{name} is the last active admin and cannot be deactivated; add another admin first")]
     LastAdmin { name: String },
 
@@ -327,6 +331,7 @@ impl Error {
             Error::RosterDisagrees { .. } => "roster_disagrees",
             Error::RosterAltered { .. } => "roster_altered",
             Error::AuthorshipUnproven { .. } => "authorship_unproven",
+            Error::InviteUnusable { .. } => "invite_unusable",
             Error::Io { .. } => "io",
             Error::InvalidHandle { .. } => "invalid_handle",
             Error::UnknownTimezone { .. } => "unknown_timezone",
@@ -452,6 +457,7 @@ pub const ALL_CODES: &[&str] = &[
     "roster_disagrees",
     "roster_altered",
     "authorship_unproven",
+    "invite_unusable",
     "last_admin",
     "self_approval",
     "invalid_input",

@@ -41,6 +41,7 @@ pub mod schedule;
 pub mod secrets;
 mod signer;
 pub mod store;
+pub mod team;
 pub mod workflow;
 
 // The use-case areas under their old names, which adapters and scripts know.
