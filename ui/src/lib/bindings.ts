@@ -250,6 +250,8 @@ export type ErrorCode =
   | "role_not_allowed"
   | "roster_disagrees"
   | "roster_altered"
+  | "authorship_unproven"
+  | "invite_unusable"
   | "last_admin"
   | "self_approval"
   | "invalid_input"
@@ -465,7 +467,11 @@ export type Permissions = { edit: Permit, submit: Permit, approve: Permit, reque
 /**
  * Set or move the publish time (countersigning it), or add the post to the queue.
  */
-schedule: Permit, unschedule: Permit, drop: Permit, comment: Permit, };
+schedule: Permit, unschedule: Permit, drop: Permit, 
+/**
+ * Record that a post whose fate was unclear (needs a check, or failed) is on X after all.
+ */
+mark_posted: Permit, comment: Permit, };
 
 /**
  * Whether an act is allowed; when it is not, the refusal the act would give.
