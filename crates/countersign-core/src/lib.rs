@@ -59,7 +59,7 @@ pub use app::review::{Permissions, Permit, PostView, ReviewDiff};
 pub use app::time::Decision;
 pub use app::time::When;
 pub use app::{App, InitOptions, Parts};
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, ServerClock, SystemClock};
 pub use error::{Error, Result};
 pub use events::Event;
 pub use model::{Account, Approval, Comment, Member, Post, Role, Status};
