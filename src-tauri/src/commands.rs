@@ -8,8 +8,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use countersign_core::app::{AccountChange, PostView, ReviewDiff, RosterLine};
+use countersign_core::app::{AccountChange, Permissions, PostView, ReviewDiff, RosterLine};
 use countersign_core::connection::Connection;
+use countersign_core::content::ContentLimits;
 use countersign_core::count::Count;
 use countersign_core::history::ExportFormat;
 use countersign_core::media;
@@ -400,6 +401,13 @@ commands! {
         opened(&ws).await?.count_part(&text, signature.as_deref())
     }
 
+    /// The shape limits Compose shows while a person writes: parts in a thread, characters of
+    /// alt text (core checks every save again).
+    sync content_limits[ws]() -> ContentLimits {
+        let _ = &ws;
+        Ok(countersign_core::content::LIMITS)
+    }
+
     /// Whether part `part` (1-based) may carry media of these kinds; refused as core's
     /// `media_mix` when it may not.
     sync check_media_mix[ws](part: u32, kinds: Vec<MediaKind>) -> () {
@@ -520,6 +528,21 @@ commands! {
     async post[ws](id: String, viewer: Option<String>) -> PostView {
         let id = post_id(&id)?;
         blocking(&ws, move |app| app.post_view(id, viewer.as_deref())).await
+    }
+
+    /// What `viewer` may do with each of these posts now (each post's `PostView.may`, in the
+    /// order of `ids`): for lists such as the calendar that show many posts at once.
+    async post_permissions[ws](ids: Vec<String>, viewer: String) -> Vec<Permissions> {
+        let ids = ids.iter().map(|id| post_id(id)).collect::<Result<Vec<_>, _>>()?;
+        blocking(&ws, move |app| {
+            ids.into_iter()
+                .map(|id| {
+                    let view = app.post_view(id, Some(&viewer))?;
+                    view.may.ok_or_else(|| Error::Internal("a view with a viewer says what they may do".into()))
+                })
+                .collect()
+        })
+        .await
     }
 
     /// Posts in one status (all when null), newest change first.

@@ -6,6 +6,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import {
   CORE_EVENT,
   type Commands,
+  type ContentLimits,
   type ErrorBody,
   type ErrorCode,
   type Event as CoreEvent,
@@ -46,6 +47,12 @@ export async function call<K extends Name>(name: K, args: Args<K>): Promise<Retu
   } catch (e) {
     throw toCoreError(e);
   }
+}
+
+/** The shape limits a screen shows while a person writes (parts in a thread, characters of alt
+ *  text), as this build of core enforces them; loaded once into the session. */
+export function contentLimits(): Promise<ContentLimits> {
+  return call("content_limits", {});
 }
 
 /** Copies a file picked in Compose into the app, where core checks it against X's limits;

@@ -159,6 +159,19 @@ export type Content = { parts: Array<Part>,
 signature: boolean, reply_settings: ReplySettings, };
 
 /**
+ * The shape limits a screen shows while a person writes (core still checks every act).
+ */
+export type ContentLimits = { 
+/**
+ * Parts in a thread.
+ */
+max_parts: number, 
+/**
+ * Characters of alt text per attachment.
+ */
+max_alt_text: number, };
+
+/**
  * The result of counting a text, with twitter-text's `parseTweet` fields.
  *
  * The display and valid ranges are UTF-16 indices into the text as given (not normalised),
@@ -717,6 +730,8 @@ export type Commands = {
   lock_keys: { args: {  }; returns: null };
   /** X's count of a part as it will be published (with ` ^INITIALS` when `signature` holds the author's initials). Called on every keystroke: async, so it never runs on the main thread, and counted with the account's limit in memory, so it takes no store lock. */
   count_text: { args: { text: string, signature: string | null }; returns: Count };
+  /** The shape limits Compose shows while a person writes: parts in a thread, characters of alt text (core checks every save again). */
+  content_limits: { args: {  }; returns: ContentLimits };
   /** Whether part `part` (1-based) may carry media of these kinds; refused as core's `media_mix` when it may not. */
   check_media_mix: { args: { part: number, kinds: Array<MediaKind> }; returns: null };
   /** Saves a new draft. */
@@ -755,6 +770,8 @@ export type Commands = {
   decide: { args: { id: string, actor: string, decision: DecisionForm }; returns: Post };
   /** A post with X's counts, its approval and comments; with a viewer, what they may do. */
   post: { args: { id: string, viewer: string | null }; returns: PostView };
+  /** What `viewer` may do with each of these posts now (each post's `PostView.may`, in the order of `ids`): for lists such as the calendar that show many posts at once. */
+  post_permissions: { args: { ids: Array<string>, viewer: string }; returns: Array<Permissions> };
   /** Posts in one status (all when null), newest change first. */
   posts: { args: { status: Status | null }; returns: Array<PostSummary> };
   /** The posts waiting for a person's decision: needing a check, missed, failed. */
@@ -812,6 +829,7 @@ export const COMMAND_NAMES = [
   "needs_passphrase",
   "lock_keys",
   "count_text",
+  "content_limits",
   "check_media_mix",
   "create_draft",
   "edit_post",
@@ -831,6 +849,7 @@ export const COMMAND_NAMES = [
   "calendar",
   "decide",
   "post",
+  "post_permissions",
   "posts",
   "needing_decision",
   "diff_since_review",

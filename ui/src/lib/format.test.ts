@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { Count } from "./bindings";
 import {
-  countLabel,
-  countLevel,
+  countShown,
   dateInZone,
   instantOf,
   isWallTime,
@@ -56,15 +56,33 @@ describe("zones", () => {
 });
 
 describe("the counter", () => {
-  it("shows weighted length over the limit", () => {
-    expect(countLabel(42, 280)).toBe("42 / 280");
-    expect(countLabel(283, 280)).toBe("283 / 280");
+  const count = (weighted: number, remaining: number, invalid: Count["invalid"] = null): Count => ({
+    weighted_length: weighted,
+    permillage: 0,
+    valid: invalid === null,
+    display_range_start: 0,
+    display_range_end: 0,
+    valid_range_start: 0,
+    valid_range_end: 0,
+    remaining,
+    invalid,
+    urls: [],
   });
-  it("warns near the limit and past it", () => {
-    expect(countLevel(100, 280)).toBe("ok");
-    expect(countLevel(260, 280)).toBe("near");
-    expect(countLevel(280, 280)).toBe("near");
-    expect(countLevel(281, 280)).toBe("over");
+  it("says counting until core's count arrives", () => {
+    expect(countShown(undefined)).toEqual({ label: "counting…", level: "counting", weighted: null, limit: null });
+  });
+  it("shows core's count against the limit the count carries", () => {
+    expect(countShown(count(42, 238)).label).toBe("42 / 280");
+    expect(countShown(count(283, -3, "too_long")).label).toBe("283 / 280");
+    expect(countShown(count(42, 3958)).label).toBe("42 / 4000");
+  });
+  it("warns near the limit, and marks what core found invalid", () => {
+    expect(countShown(count(100, 180)).level).toBe("ok");
+    expect(countShown(count(260, 20)).level).toBe("near");
+    expect(countShown(count(280, 0)).level).toBe("near");
+    expect(countShown(count(281, -1, "too_long")).level).toBe("over");
+    expect(countShown(count(3, 277, "invalid_character")).level).toBe("over");
+    expect(countShown(count(0, 280, "empty")).level).toBe("ok");
   });
 });
 

@@ -1,4 +1,5 @@
 // Formatting for people: times in a zone, counts, names. Pure functions (unit-tested).
+import type { Count } from "./bindings";
 
 /** "2026-03-02 09:00" for an instant in an IANA zone. */
 export function wallTime(iso: string, zone: string): string {
@@ -40,16 +41,21 @@ export function zoneAbbreviation(zone: string, at: Date = new Date()): string {
   return p?.value ?? zone;
 }
 
-/** The counter's text: "42 / 280", or "-3 / 280" when over. */
-export function countLabel(weighted: number, limit: number): string {
-  return `${weighted} / ${limit}`;
-}
+/** What a part's counter shows, all from core's count (`count_text`): "42 / 280" (the limit
+ *  is the count's weighted length plus what remains), and its colour; a neutral "counting…"
+ *  until core's count has arrived. Whether the text fits is the count's `valid`. */
+export type CountShown = {
+  label: string;
+  level: "counting" | "ok" | "near" | "over";
+  weighted: number | null;
+  limit: number | null;
+};
 
-/** How full a part is, for the counter's colour. */
-export function countLevel(weighted: number, limit: number): "ok" | "near" | "over" {
-  if (weighted > limit) return "over";
-  if (limit - weighted <= 20) return "near";
-  return "ok";
+export function countShown(c: Count | null | undefined): CountShown {
+  if (!c) return { label: "counting…", level: "counting", weighted: null, limit: null };
+  const limit = c.weighted_length + c.remaining;
+  const level = !c.valid && c.invalid !== "empty" ? "over" : c.remaining <= 20 ? "near" : "ok";
+  return { label: `${c.weighted_length} / ${limit}`, level, weighted: c.weighted_length, limit };
 }
 
 /** The wall time `minutes` from `now` in `zone`, rounded up to the minute. */

@@ -1,8 +1,8 @@
 // What the whole window shares: who is here, the workspace and account, the screen shown,
 // messages for the person, and the passphrase prompt that unlocks a signing key when an act
 // needs it. Screens call the core through `api.ts`; acts that sign go through `act()`.
-import { call, toCoreError, type CoreError } from "./api";
-import type { Account, Member, PassphraseRule, Role, Startup, ViewerPermissions } from "./bindings";
+import { call, contentLimits, toCoreError, type CoreError } from "./api";
+import type { Account, ContentLimits, Member, PassphraseRule, Role, Startup, ViewerPermissions } from "./bindings";
 
 export type Screen = "whos-here" | "compose" | "review" | "queue" | "history" | "team";
 
@@ -21,6 +21,8 @@ export const session = $state({
   may: null as ViewerPermissions | null,
   /** Which roles choose a passphrase, and its least length (core's rule). */
   passphraseRule: null as PassphraseRule | null,
+  /** Parts in a thread and characters of alt text (core's `content_limits`); null until known. */
+  limits: null as ContentLimits | null,
   screen: "whos-here" as Screen,
   /** The last refusal or failure, shown in the banner. */
   error: null as CoreError | null,
@@ -40,16 +42,18 @@ const LAST_MEMBER = "countersign.last-member";
 export async function loadWorkspace(): Promise<void> {
   session.startup = await call("startup", {});
   if (session.startup.error) return;
-  // Independent reads: one round trip's wait instead of three.
-  const [account, , paused, rule] = await Promise.all([
+  // Independent reads: one round trip's wait instead of several.
+  const [account, , paused, rule, limits] = await Promise.all([
     call("account", {}),
     loadMembers(),
     call("publishing_paused", {}),
     call("passphrase_rule", {}),
+    contentLimits(),
   ]);
   session.account = account;
   session.paused = paused;
   session.passphraseRule = rule;
+  session.limits = limits;
 }
 
 export async function loadMembers(): Promise<void> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
-  MAX_PARTS,
   addPart,
+  canAddPart,
   emptyPart,
   gridClass,
   movePart,
@@ -27,12 +27,18 @@ describe("thread editing", () => {
   const three = [part("a"), part("b"), part("c")];
 
   it("adds a part after a given one, or at the end", () => {
-    expect(texts(addPart(three))).toEqual(["a", "b", "c", ""]);
-    expect(texts(addPart(three, 0))).toEqual(["a", "", "b", "c"]);
+    expect(texts(addPart(three, 25))).toEqual(["a", "b", "c", ""]);
+    expect(texts(addPart(three, 25, 0))).toEqual(["a", "", "b", "c"]);
   });
-  it("stops at X's limit of parts", () => {
-    const full = Array.from({ length: MAX_PARTS }, () => part("x"));
-    expect(addPart(full)).toHaveLength(MAX_PARTS);
+  it("stops at the limit of parts core gives", () => {
+    expect(addPart(three, 3)).toBe(three);
+    expect(canAddPart(three, 3)).toBe(false);
+    expect(canAddPart(three, 4)).toBe(true);
+    expect(texts(addPart(three, 4))).toHaveLength(4);
+  });
+  it("adds no part before core's limit is known", () => {
+    expect(canAddPart(three, null)).toBe(false);
+    expect(addPart(three, null)).toBe(three);
   });
   it("removes a part but keeps one", () => {
     expect(texts(removePart(three, 1))).toEqual(["a", "c"]);

@@ -1,6 +1,7 @@
 // Editing a thread in Compose: parts added, removed and reordered. Pure functions returning new
-// arrays (unit-tested); the core checks the result again when it is saved. What a file is and
-// which media a part may carry are core's to say (`stage_media`, `check_media_mix`).
+// arrays (unit-tested); the core checks the result again when it is saved. What a file is,
+// which media a part may carry and how many parts a thread has are core's to say
+// (`stage_media`, `check_media_mix`, `content_limits`).
 import type { MediaKind } from "./bindings";
 
 /** A file attached in Compose: staged (just picked) or stored (already in the post). */
@@ -19,9 +20,6 @@ export type DraftMedia = {
 
 export type DraftPart = { key: string; text: string; media: DraftMedia[] };
 
-/** X's most parts in one thread, as the core enforces it. */
-export const MAX_PARTS = 25;
-
 let counter = 0;
 /** A key for a new part or attachment, unique within this page. */
 export function newKey(prefix = "k"): string {
@@ -33,9 +31,15 @@ export function emptyPart(): DraftPart {
   return { key: newKey("p"), text: "", media: [] };
 }
 
-/** Adds an empty part after `index` (at the end when omitted). */
-export function addPart(parts: DraftPart[], index = parts.length - 1): DraftPart[] {
-  if (parts.length >= MAX_PARTS) return parts;
+/** Whether another part fits in a thread of at most `maxParts` parts (core's
+ *  `ContentLimits.max_parts`); none while the limit is not known yet. */
+export function canAddPart(parts: DraftPart[], maxParts: number | null): boolean {
+  return maxParts !== null && parts.length < maxParts;
+}
+
+/** Adds an empty part after `index` (at the end when omitted), if `canAddPart`. */
+export function addPart(parts: DraftPart[], maxParts: number | null, index = parts.length - 1): DraftPart[] {
+  if (!canAddPart(parts, maxParts)) return parts;
   const next = parts.slice();
   next.splice(Math.min(index + 1, parts.length), 0, emptyPart());
   return next;
