@@ -80,10 +80,17 @@ pub(crate) trait Acts {
     /// `m` as the signed roster has them now: refused when the roster was altered or no longer
     /// matches this machine's pin, or when it disagrees with the members table.
     fn confirmed(&self, m: Member, pin: Option<&RosterPin>) -> Result<Member>;
-    /// Who wrote `post`, as proven by the signature on its first version (or, for a post this
-    /// machine pinned as written before versions were signed, as stored); refused when the
-    /// stored author or the current version's editor is not what was signed.
-    fn proven_author(&self, post: &Post, pin: Option<&RosterPin>) -> Result<Uuid>;
+    /// Before `approver` countersigns: who wrote `post` must be proven by the signature on its
+    /// first version (or, for a post this machine pinned as written before versions were
+    /// signed, be as stored), and the current version by its editor's; refused when not. An
+    /// approver the signed roster does not count yet is not held to it: their countersignature
+    /// is recorded and never counts (the claim-time check refuses it).
+    fn check_authorship(
+        &self,
+        post: &Post,
+        approver: &Member,
+        pin: Option<&RosterPin>,
+    ) -> Result<()>;
     /// Active admins in the signed roster.
     fn roster_admins(&self) -> Result<usize>;
     /// The member about to countersign, as the signed roster confirms them; refused when the
@@ -229,14 +236,22 @@ impl Acts for Tx<'_> {
         self.confirmed(self.member(name)?, pin)
     }
 
-    fn proven_author(&self, post: &Post, pin: Option<&RosterPin>) -> Result<Uuid> {
+    fn check_authorship(
+        &self,
+        post: &Post,
+        approver: &Member,
+        pin: Option<&RosterPin>,
+    ) -> Result<()> {
         let ws = self.workspace().id()?;
         let roster = self.signed_roster(&ws)?;
+        if !roster.current().contains_key(&approver.id) {
+            return Ok(());
+        }
         let versions = self.posts().signed_versions(post.id)?;
         let legacy = pin.is_some_and(|p| p.unsigned_posts.contains(&post.id));
         let handle = self.account()?.handle;
         approval::authorship(&ws, &handle, post, &versions, &roster, legacy)
-            .map(|(author, _)| author)
+            .map(drop)
             .map_err(|reason| Error::AuthorshipUnproven { reason })
     }
 

@@ -121,7 +121,6 @@ impl App {
             let account = tx.account()?;
             let mut post = tx.post(id)?;
             let approver = tx.countersigner(actor, pin.as_ref())?;
-            tx.proven_author(&post, pin.as_ref())?;
             let mut next = workflow::check(
                 &approver,
                 Action::Approve,
@@ -131,6 +130,7 @@ impl App {
             if edit.is_none() {
                 tx.check_not_own_edit(&post, &approver)?;
             }
+            tx.check_authorship(&post, &approver, pin.as_ref())?;
             let approver = key.signer(approver)?;
             let edited = match &edit {
                 Some(e) => {

@@ -76,7 +76,6 @@ impl App {
             let account = tx.account()?;
             let mut post = tx.post(id)?;
             let approver = tx.countersigner(actor, pin.as_ref())?;
-            tx.proven_author(&post, pin.as_ref())?;
             let next = workflow::check(
                 &approver,
                 Action::Schedule,
@@ -84,6 +83,7 @@ impl App {
                 tx.solo_allowed()?,
             )?;
             tx.check_not_own_edit(&post, &approver)?;
+            tx.check_authorship(&post, &approver, pin.as_ref())?;
             let approver = key.signer(approver)?;
             let (at, zone, queued) = match &pick {
                 TimePick::Wall(when) => {
