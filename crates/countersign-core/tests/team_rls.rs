@@ -860,7 +860,12 @@ fn a_dropped_connection_frees_the_workspace_lock() {
     let waited = waiter.join().unwrap().expect("Ada gets the lock");
     assert!(waited < Duration::from_secs(15), "took {waited:?}");
     eprintln!("the lock came free {waited:?} after Ada asked");
-    // Bob's transaction is gone with his connection.
+    // Bob's transaction is gone with his connection: the server said so (57P01), or the
+    // socket was already closed, depending on which the client saw first.
     let e = tx.commit().unwrap_err();
-    assert!(e.is_closed() || e.to_string().contains("terminat"), "{e}");
+    let terminated = e.code() == Some(&SqlState::ADMIN_SHUTDOWN);
+    assert!(
+        terminated || e.is_closed() || e.to_string().contains("communicating"),
+        "{e}"
+    );
 }

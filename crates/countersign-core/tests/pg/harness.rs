@@ -143,6 +143,8 @@ impl Cluster {
                 Command::new(exe)
             }
         };
+        // Watching from before initdb: a process killed at any point leaves nothing behind.
+        let watchdog = watchdog(&pg("pg_ctl"), &data, &dir)?;
         run(pg("initdb")
             .arg("-D")
             .arg(&data)
@@ -174,7 +176,6 @@ impl Cluster {
                 .args(["-w", "-t", "60", "-o", &opts, "start"]));
             match started {
                 Ok(()) => {
-                    let watchdog = watchdog(&pg("pg_ctl"), &data, &dir)?;
                     return Ok(Cluster {
                         dir,
                         bin,
