@@ -45,6 +45,10 @@ COUNTERSIGN_APP_PACKAGES=(libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicat
 # takes those screenshots from the X server.
 COUNTERSIGN_E2E_PACKAGES=(xvfb xauth webkit2gtk-driver gnome-keyring libsecret-tools dbus
   dbus-x11 fonts-dejavu-core fonts-noto-color-emoji fonts-droid-fallback x11-apps)
+# Tests of team mode's server rules (crates/countersign-core/tests/team_rls.rs): the PostgreSQL
+# server binaries. The harness runs its own throwaway cluster from them (initdb, pg_ctl); a
+# cluster the package may start on 5432 is not used.
+COUNTERSIGN_TEST_PACKAGES=(postgresql)
 
 # Node for the UI (ui/: Svelte and Vite). Vite needs Node 20.19 or newer.
 require_node() {

@@ -7,9 +7,10 @@
 #   bash scripts/test.sh           everything, the app end to end included (what CI runs)
 #   bash scripts/test.sh --quick   fmt, clippy, the UI checks and every test but the desktop
 #                                  end to end; installs no system packages (run the full
-#                                  command once first)
+#                                  command once first: the PostgreSQL tests need its packages)
 #
-# Tests that need the OS keychain, a display or the WebDriver are #[ignore]d for a plain
+# Tests that need the OS keychain, a display, the WebDriver or the PostgreSQL server binaries
+# (team mode's rules, run on a throwaway cluster) are #[ignore]d for a plain
 # `cargo test` (which then runs only what needs nothing but Rust); here they run, inside a
 # private keyring, and fail if what they need is missing.
 set -euo pipefail
@@ -22,7 +23,8 @@ case "${1:-}" in
 esac
 source scripts/setup.sh
 if ! $quick; then
-  install_packages "${COUNTERSIGN_APP_PACKAGES[@]}" "${COUNTERSIGN_E2E_PACKAGES[@]}"
+  install_packages "${COUNTERSIGN_APP_PACKAGES[@]}" "${COUNTERSIGN_E2E_PACKAGES[@]}" \
+    "${COUNTERSIGN_TEST_PACKAGES[@]}"
 fi
 setup_ui
 $quick || setup_tauri_driver

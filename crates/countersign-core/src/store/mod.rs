@@ -8,6 +8,7 @@
 //! backend keeps; `conformance.rs` tests it.
 //!
 //! - `sqlite/`: today's only backend, one workspace file (open, migrate, backup, the SQL).
+//! - `pg/`: the team server's schema (migrations, roles, row-level security); not yet a backend.
 //! - `rows.rs`: the row and view types the handles return, shared by every backend.
 //! - one facade file per table: `workspace.rs`, `members.rs`, `posts.rs`, `publishing.rs`,
 //!   `approvals.rs`, `comments.rs` (comments and reviews), `audit.rs`, `roster.rs`, `media.rs`.
@@ -19,6 +20,7 @@ mod comments;
 mod conformance;
 mod media;
 mod members;
+mod pg;
 mod posts;
 mod publishing;
 mod roster;
