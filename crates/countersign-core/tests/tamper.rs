@@ -79,25 +79,31 @@ impl Fixture {
     }
 }
 
+impl Fixture {
+    /// Bob writes a post of his own; the database then says Ann wrote it and saved it, with
+    /// `versions` set on its version rows as well. Returns why Bob's approval never publishes.
+    fn flip_author_then_approve(&self, versions: &str) -> String {
+        let id = self.in_review("Bob", "Bob's own words, approved by Bob");
+        let ann = self.member_id("Ann").to_string();
+        let c = self.sql();
+        c.execute(
+            "UPDATE posts SET author_id = ?1 WHERE id = ?2",
+            [&ann, &id.to_string()],
+        )
+        .unwrap();
+        c.execute(
+            &format!("UPDATE post_versions SET editor_id = ?1{versions} WHERE post_id = ?2"),
+            [&ann, &id.to_string()],
+        )
+        .unwrap();
+        assert_eq!(self.app.post(id).unwrap().post.author.name, "Ann");
+        self.never_published(|| self.app.approve(id, "Bob", None).map(drop), id)
+    }
+}
+
 #[test]
 fn an_author_flipped_by_sql_does_not_make_a_self_approval_four_eyed() {
-    let f = fixture(false);
-    // Bob writes a post of his own; the database then says Ann wrote it, and saved it.
-    let id = f.in_review("Bob", "Bob's own words, approved by Bob");
-    let ann = f.member_id("Ann").to_string();
-    let c = f.sql();
-    c.execute(
-        "UPDATE posts SET author_id = ?1 WHERE id = ?2",
-        [&ann, &id.to_string()],
-    )
-    .unwrap();
-    c.execute(
-        "UPDATE post_versions SET editor_id = ?1 WHERE post_id = ?2",
-        [&ann, &id.to_string()],
-    )
-    .unwrap();
-    assert_eq!(f.app.post(id).unwrap().post.author.name, "Ann");
-    let reason = f.never_published(|| f.app.approve(id, "Bob", None).map(drop), id);
+    let reason = fixture(false).flip_author_then_approve("");
     assert!(reason.contains("[authorship_unproven]"), "{reason}");
     assert!(
         reason.contains("version 1 does not carry a valid signature of the member who saved it"),
@@ -107,24 +113,11 @@ fn an_author_flipped_by_sql_does_not_make_a_self_approval_four_eyed() {
 
 #[test]
 fn an_author_flipped_with_the_signatures_stripped_is_refused_too() {
-    let f = fixture(false);
-    let id = f.in_review("Bob", "Bob's own words, the proof removed");
-    let ann = f.member_id("Ann").to_string();
-    let c = f.sql();
-    c.execute(
-        "UPDATE posts SET author_id = ?1 WHERE id = ?2",
-        [&ann, &id.to_string()],
-    )
-    .unwrap();
     // As if the post were from before versions were signed: it is not, and this machine
     // pinned which posts were.
-    c.execute(
-        "UPDATE post_versions SET editor_id = ?1, author_id = NULL, content_digest = NULL,
-                editor_signature = NULL WHERE post_id = ?2",
-        [&ann, &id.to_string()],
-    )
-    .unwrap();
-    let reason = f.never_published(|| f.app.approve(id, "Bob", None).map(drop), id);
+    let reason = fixture(false).flip_author_then_approve(
+        ", author_id = NULL, content_digest = NULL, editor_signature = NULL",
+    );
     assert!(
         reason.contains("its first version carries no signature of the member who wrote it"),
         "{reason}"
