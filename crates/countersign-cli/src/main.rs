@@ -21,7 +21,7 @@ use countersign_core::Error;
 
 use crate::cmd::{
     account, audit, count, draft, history, keychain, member, publish, queue, review, sandbox,
-    schedule, workspace,
+    schedule, team, workspace,
 };
 use crate::output::Out;
 use crate::session::Session;
@@ -88,6 +88,9 @@ enum Command {
     /// Check the OS keychain where Countersign keeps its secrets.
     #[command(subcommand)]
     Keychain(keychain::KeychainCommand),
+    /// Share the workspace with a team through a PostgreSQL server.
+    #[command(subcommand)]
+    Team(team::TeamCommand),
 }
 
 /// Parses the command line and runs the command. A refusal becomes one line on stderr (JSON
@@ -156,6 +159,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Backup(args) => workspace::backup(&session, &out, args),
         Command::Sandbox(cmd) => sandbox::run(cmd),
         Command::Keychain(cmd) => keychain::run(&session, &out, cmd),
+        Command::Team(cmd) => team::run(&session, &out, cmd),
     }
 }
 

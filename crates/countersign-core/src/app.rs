@@ -28,6 +28,7 @@ pub mod history;
 pub mod members;
 pub mod publishing;
 pub mod review;
+pub mod team;
 pub mod time;
 pub mod viewer;
 
@@ -46,7 +47,7 @@ use serde_json::json;
 
 use crate::acts::{Acts, AuditNote, count_config};
 use crate::audit::AuditAction;
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{Clock, ServerClock, SystemClock};
 use crate::count::CountConfig;
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
@@ -57,6 +58,7 @@ use crate::schedule;
 use crate::secrets::{Channel, Keychain, MemorySecrets, SecretStore, SecretString};
 use crate::signer::{MemberKeys, Prepared};
 use crate::store::{Store, Tx};
+use crate::team::config::TeamConfig;
 
 /// The database file inside a data directory.
 pub const DB_FILE: &str = "countersign.sqlite";
@@ -142,6 +144,8 @@ pub struct App {
     /// The X client for the connection as it was when the client was made: kept so the
     /// rate-limit budgets X reported are remembered between publishing passes.
     pub(crate) x_cache: Mutex<Option<(crate::connection::Connection, countersign_x::XClient)>>,
+    /// Team mode: which server, member and laptop this data dir is (`None`: a solo workspace).
+    pub(crate) team: Option<TeamConfig>,
 }
 
 impl App {
@@ -198,21 +202,43 @@ impl App {
                 })),
             )
         })?;
-        App::assemble(data_dir, store, parts)
+        App::assemble(data_dir, store, parts, None)
     }
 
-    /// Opens the workspace in `data_dir`.
-    pub fn open(data_dir: &Path, parts: Parts) -> Result<App> {
-        let mut store = Store::open(&data_dir.join(DB_FILE))?;
+    /// Opens the workspace in `data_dir`: a solo workspace, or a team laptop's replica and its
+    /// server (which may be unreachable: the replica still serves reads).
+    pub fn open(data_dir: &Path, mut parts: Parts) -> Result<App> {
+        let team = TeamConfig::load(data_dir)?;
+        let mut store = match &team {
+            None => Store::open(&data_dir.join(DB_FILE))?,
+            Some(cfg) => {
+                let password = parts.secrets.get(&cfg.login_key())?.ok_or_else(|| {
+                    Error::TeamSetup(format!(
+                        "this laptop's login for the team server is not in the keychain ({}); \
+                         ask an admin for a new invite and join again in a new folder",
+                        cfg.login_key()
+                    ))
+                })?;
+                // Due-ness, leases and approval times follow the server's clock.
+                let clock = Arc::new(ServerClock::new(parts.clock.clone()));
+                parts.clock = clock.clone();
+                Store::open_team(&data_dir.join(DB_FILE), cfg.server_login(password), clock)?
+            }
+        };
         if store.read(|tx| tx.workspace().account())?.is_none() {
             return Err(Error::NoWorkspace {
                 dir: data_dir.to_path_buf(),
             });
         }
-        App::assemble(data_dir, store, parts)
+        App::assemble(data_dir, store, parts, team)
     }
 
-    fn assemble(data_dir: &Path, store: Store, parts: Parts) -> Result<App> {
+    fn assemble(
+        data_dir: &Path,
+        store: Store,
+        parts: Parts,
+        team: Option<TeamConfig>,
+    ) -> Result<App> {
         let app = App {
             data_dir: data_dir.to_path_buf(),
             store: Mutex::new(store),
@@ -222,6 +248,7 @@ impl App {
             counting: RwLock::new(CountConfig::v3()),
             wake: Arc::new(tokio::sync::Notify::new()),
             x_cache: Mutex::new(None),
+            team,
         };
         app.account()?;
         // Pin the roster as this machine first sees it; a machine without a usable keychain
@@ -283,7 +310,7 @@ impl App {
             let roster = tx.signed_roster(&ws)?;
             Ok((ws, roster))
         })?;
-        let key = format!("roster-pin/{ws}");
+        let key = self.laptop_key(format!("roster-pin/{ws}"));
         let secrets = self.keys.secrets();
         let stored = match secrets.get(&key)? {
             None => None,
@@ -337,6 +364,24 @@ impl App {
         }
     }
 
+    /// A keychain entry name for this laptop: team laptops add their device id, so laptops
+    /// sharing one keychain (one person's two machines, or the tests) keep their own.
+    pub(crate) fn laptop_key(&self, base: String) -> String {
+        match &self.team {
+            Some(t) => format!("{base}/{}", t.device),
+            None => base,
+        }
+    }
+
+    /// Who publishes from this laptop, and which laptop it is: team mode's member and device;
+    /// nobody on a solo workspace (its publisher is the workspace itself).
+    pub(crate) fn publisher_identity(&self) -> (Option<uuid::Uuid>, Option<String>) {
+        match &self.team {
+            Some(t) => (Some(t.member_id), Some(t.device.clone())),
+            None => (None, None),
+        }
+    }
+
     /// The folder the workspace lives in.
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
@@ -374,7 +419,7 @@ impl App {
         self.read(|tx| tx.publishing().next_due())
     }
 
-    fn store(&self) -> MutexGuard<'_, Store> {
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 

@@ -33,6 +33,7 @@ pub enum AuditAction {
     MemberDeactivated,
     MemberRoleChanged,
     MemberRekeyed,
+    MemberInvited,
     SoloModeChanged,
     DraftCreated,
     Edited,
@@ -59,7 +60,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order `docs/audit-export.md` lists them.
-    pub const ALL: [AuditAction; 31] = [
+    pub const ALL: [AuditAction; 32] = [
         AuditAction::WorkspaceCreated,
         AuditAction::AccountChanged,
         AuditAction::AccountConnected,
@@ -69,6 +70,7 @@ impl AuditAction {
         AuditAction::MemberDeactivated,
         AuditAction::MemberRoleChanged,
         AuditAction::MemberRekeyed,
+        AuditAction::MemberInvited,
         AuditAction::SoloModeChanged,
         AuditAction::DraftCreated,
         AuditAction::Edited,
@@ -105,6 +107,7 @@ impl AuditAction {
             AuditAction::MemberDeactivated => "member_deactivated",
             AuditAction::MemberRoleChanged => "member_role_changed",
             AuditAction::MemberRekeyed => "member_rekeyed",
+            AuditAction::MemberInvited => "member_invited",
             AuditAction::SoloModeChanged => "solo_mode_changed",
             AuditAction::DraftCreated => "draft_created",
             AuditAction::Edited => "edited",

@@ -79,6 +79,11 @@ impl ServerClock {
             .store(offset, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// The local clock's time: what round trips to the server are measured with.
+    pub fn local_now(&self) -> Timestamp {
+        self.local.now()
+    }
+
     /// Server minus local, as last measured.
     pub fn offset(&self) -> SignedDuration {
         SignedDuration::from_millis(self.offset_ms.load(std::sync::atomic::Ordering::Relaxed))

@@ -61,6 +61,47 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    // --- team mode: the shared server ----------------------------------------------------------
+    /// The team server cannot be reached; what needs it waits, what the replica can do goes on.
+    #[error(
+        "the team server {server} cannot be reached ({detail}); {what} needs it. Reading, and \
+         everything already on this laptop, still works; try again when you are back online"
+    )]
+    ServerUnreachable {
+        server: String,
+        detail: String,
+        what: &'static str,
+    },
+    /// The server's own rules (its roles, row-level security and triggers) refused a change.
+    #[error("the team server refused this: {reason}")]
+    ServerRefused { reason: String },
+    /// The team server's schema is newer than this build knows.
+    #[error(
+        "the team server {server} runs schema {found}; this build of Countersign knows up to \
+         {known}. Update Countersign on this laptop; nothing was changed"
+    )]
+    ServerTooNew {
+        server: String,
+        found: i64,
+        known: i64,
+    },
+    /// A joining laptop found the server is not the team it was invited to.
+    #[error("this team server cannot be trusted: {reason}. Nothing was joined; tell your admin")]
+    ServerUntrusted { reason: String },
+    /// Another laptop took over publishing a post after this one's claim ran out.
+    #[error(
+        "another laptop took over publishing post {id} (this laptop's claim ran out); it carries on from where this one stopped"
+    )]
+    ClaimLost { id: String },
+    /// A team act in a workspace that is not shared through a team server.
+    #[error(
+        "this workspace is not shared with a team server; {what} needs one (countersign team init)"
+    )]
+    NotTeam { what: &'static str },
+    /// A solo act on a team server, or a team act where this laptop is not set up for it.
+    #[error("{0}")]
+    TeamSetup(String),
+
     // --- account and members ------------------------------------------------------------------
     #[error("{handle:?} is not an X handle: use 1 to 15 letters, digits or underscores")]
     InvalidHandle { handle: String },
@@ -332,6 +373,13 @@ impl Error {
             Error::RosterAltered { .. } => "roster_altered",
             Error::AuthorshipUnproven { .. } => "authorship_unproven",
             Error::InviteUnusable { .. } => "invite_unusable",
+            Error::ServerUnreachable { .. } => "server_unreachable",
+            Error::ServerRefused { .. } => "server_refused",
+            Error::ServerTooNew { .. } => "server_too_new",
+            Error::ClaimLost { .. } => "claim_lost",
+            Error::ServerUntrusted { .. } => "server_untrusted",
+            Error::NotTeam { .. } => "not_team",
+            Error::TeamSetup(_) => "team_setup",
             Error::Io { .. } => "io",
             Error::InvalidHandle { .. } => "invalid_handle",
             Error::UnknownTimezone { .. } => "unknown_timezone",
@@ -458,6 +506,13 @@ pub const ALL_CODES: &[&str] = &[
     "roster_altered",
     "authorship_unproven",
     "invite_unusable",
+    "server_unreachable",
+    "server_refused",
+    "server_too_new",
+    "claim_lost",
+    "server_untrusted",
+    "not_team",
+    "team_setup",
     "last_admin",
     "self_approval",
     "invalid_input",

@@ -46,7 +46,7 @@ pub enum MemberCommand {
     },
 }
 
-fn parse_role(s: &str) -> Result<Role, String> {
+pub(crate) fn parse_role(s: &str) -> Result<Role, String> {
     Role::parse(s).ok_or_else(|| format!("{s:?} is not a role: use contributor, approver or admin"))
 }
 

@@ -17,4 +17,5 @@ pub mod queue;
 pub mod review;
 pub mod sandbox;
 pub mod schedule;
+pub mod team;
 pub mod workspace;

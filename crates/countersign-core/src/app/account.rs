@@ -130,7 +130,7 @@ impl App {
 
     /// The tokens of this workspace's connection, in the workspace's secret store.
     fn token_store(&self, c: &Connection) -> SecretTokens {
-        SecretTokens::new(self.keys.secrets().clone(), c.token_key())
+        SecretTokens::new(self.keys.secrets().clone(), self.laptop_key(c.token_key()))
     }
 
     fn client_for(&self, c: &Connection) -> Result<XClient> {

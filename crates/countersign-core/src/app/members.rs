@@ -361,7 +361,7 @@ fn current_key(tx: &Tx<'_>, workspace_id: &str, member_id: Uuid) -> Result<Optio
         .map(|(e, _)| e.public_key.clone()))
 }
 
-fn valid_member_name(name: &str) -> Result<String> {
+pub(super) fn valid_member_name(name: &str) -> Result<String> {
     let n = name.trim();
     if n.is_empty() || n.chars().count() > 64 || n.chars().any(char::is_control) {
         return Err(Error::InvalidMemberName {
@@ -382,7 +382,7 @@ fn valid_initials(initials: &str) -> Result<String> {
 }
 
 /// "Jane Smith" → "JS"; "alice" → "AL".
-fn initials_of(name: &str) -> String {
+pub(super) fn initials_of(name: &str) -> String {
     let words: Vec<&str> = name.split_whitespace().collect();
     let s: String = if words.len() > 1 {
         words

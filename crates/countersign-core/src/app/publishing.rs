@@ -329,18 +329,34 @@ impl App {
         let now = self.now();
         let pin = self.pin()?;
         let sandbox_url = self.connection()?.sandbox_url;
+        let (me, device) = self.publisher_identity();
         let claimed = self.write(|tx| {
             let account = tx.account()?;
             let mut p = tx.post(id)?;
             let mut state = tx.publishing().state(id)?;
-            match p.status {
-                Status::Scheduled if p.scheduled.as_ref().is_some_and(|s| s.at <= now) => {}
-                Status::Publishing if state.next_attempt_at.is_none_or(|t| t <= now) => {}
+            let mine = state.claimed_by == me && state.claim_device == device;
+            let lease_over = state.lease_until.is_none_or(|l| l <= now);
+            let takeover = match p.status {
+                Status::Scheduled if p.scheduled.as_ref().is_some_and(|s| s.at <= now) => false,
+                // Carried on by the laptop that holds the claim (one publisher per data dir);
+                // taken over by another only once its lease has run out.
+                Status::Publishing if state.next_attempt_at.is_none_or(|t| t <= now) => {
+                    if !mine && !lease_over {
+                        return Ok(None);
+                    }
+                    !mine || lease_over
+                }
                 _ => return Ok(None),
-            }
+            };
             if let Err(reason) = tx.verify_post(id, pin.as_ref())? {
                 refuse(tx, now, &account, &mut p, &reason)?;
                 return Ok(Some(Err(reason)));
+            }
+            state.lease_until = Some(now.checked_add(LEASE)?);
+            if p.status == Status::Scheduled || takeover {
+                state.claim_epoch += 1;
+                state.claimed_by = me;
+                state.claim_device = device.clone();
             }
             if p.status == Status::Scheduled {
                 p.status = Status::Publishing;
@@ -353,8 +369,22 @@ impl App {
                     now,
                     AuditNote::unsigned(AuditAction::PublishClaimed)
                         .about(&p, &account)
-                        .detail(json!({})),
+                        .detail(json!({"by": me, "laptop": device, "epoch": state.claim_epoch})),
                 )?;
+            } else {
+                tx.publishing().save_state(id, &state)?;
+                if takeover {
+                    tx.record(
+                        now,
+                        AuditNote::unsigned(AuditAction::PublishClaimed)
+                            .about(&p, &account)
+                            .detail(json!({
+                                "by": me, "laptop": device, "epoch": state.claim_epoch,
+                                "took_over": true, "parts_posted": state.parts.len(),
+                                "in_flight": state.in_flight_at.is_some(),
+                            })),
+                    )?;
+                }
             }
             Ok(Some(Ok(Job {
                 post: p,
@@ -388,26 +418,42 @@ impl App {
     fn mark_in_flight(&self, job: &mut Job) -> Result<bool> {
         let now = self.now();
         let id = job.post.id;
+        let lease = now.checked_add(LEASE)?;
+        let held = job.state.clone();
         let ok = self.write(|tx| {
             if tx.post(id)?.status != Status::Publishing {
                 return Ok(false);
             }
             let mut state = tx.publishing().state(id)?;
+            if !holds(&state, &held) {
+                return Ok(false);
+            }
             state.in_flight_at = Some(now);
+            state.lease_until = Some(lease);
             tx.publishing().save_state(id, &state)?;
             Ok(true)
         })?;
         job.state.in_flight_at = ok.then_some(now);
-        Ok(ok)
+        if ok {
+            job.state.lease_until = Some(lease);
+        }
+        // The last look before sending: a laptop that was suspended after its mark (its lease
+        // ran out, another may have taken over) sends nothing.
+        Ok(ok && self.now() < lease)
     }
 
     /// Commits part `idx` as posted with X's id, and clears the in-flight mark.
     fn record_part(&self, job: &mut Job, idx: usize, x_id: &str) -> Result<()> {
         let now = self.now();
         let id = job.post.id;
+        let held = job.state.clone();
         self.write(|tx| {
-            tx.publishing().record_part(id, idx, x_id, now)?;
             let mut state = tx.publishing().state(id)?;
+            if !holds(&state, &held) {
+                return Err(Error::ClaimLost { id: id.to_string() });
+            }
+            tx.publishing()
+                .record_part(id, idx, x_id, now, held.claimed_by)?;
             state.in_flight_at = None;
             state.retries = 0;
             tx.publishing().save_state(id, &state)?;
@@ -427,6 +473,7 @@ impl App {
         };
         let id = job.post.id;
         self.write(|tx| {
+            fence(tx, id, &job.state)?;
             let account = tx.account()?;
             let mut p = tx.post(id)?;
             p.status = Status::Posted;
@@ -443,7 +490,11 @@ impl App {
                 now,
                 AuditNote::unsigned(AuditAction::Posted)
                     .about(&p, &account)
-                    .detail(json!({"x_ids": job.state.parts, "url": url})),
+                    .detail(json!({
+                        "x_ids": job.state.parts, "url": url,
+                        "by": job.state.claimed_by, "laptop": job.state.claim_device,
+                        "epoch": job.state.claim_epoch,
+                    })),
             )
         })?;
         self.events.emit(Event::Posted { post_id: id, url });
@@ -579,7 +630,10 @@ impl App {
         }
         job.state.next_attempt_at = Some(next);
         let state = job.state.clone();
-        self.write(|tx| tx.publishing().save_state(id, &state))?;
+        self.write(|tx| {
+            fence(tx, id, &state)?;
+            tx.publishing().save_state(id, &state)
+        })?;
         Ok(Step::Waiting)
     }
 
@@ -591,6 +645,7 @@ impl App {
         let state = job.state.clone();
         let now = self.now();
         self.write(|tx| {
+            fence(tx, id, &state)?;
             let mut p = tx.post(id)?;
             if p.status == Status::Publishing && state.parts.is_empty() {
                 p.status = Status::Scheduled;
@@ -626,6 +681,7 @@ impl App {
         let id = job.post.id;
         let state = job.state.clone();
         self.write(|tx| {
+            fence(tx, id, &state)?;
             let account = tx.account()?;
             let mut p = tx.post(id)?;
             p.status = status;
@@ -719,6 +775,28 @@ impl App {
 }
 
 /// Moves a post whose approval does not hold to `needs_check`, audited.
+/// How long a claim holds without renewal. Longer than any one request to X (uploads included),
+/// so a live claimant never loses it mid-request; short enough that a dead laptop's post is
+/// taken over within a minute or so.
+pub const LEASE: Duration = Duration::from_secs(90);
+
+/// Whether the claim stored now is still the one this job holds (same claimant, laptop and
+/// epoch): every write after the claim is fenced on it.
+fn holds(now: &PublishState, job: &PublishState) -> bool {
+    now.claimed_by == job.claimed_by
+        && now.claim_device == job.claim_device
+        && now.claim_epoch == job.claim_epoch
+}
+
+/// Refuses a write of a claim this laptop no longer holds.
+fn fence(tx: &Tx<'_>, id: Uuid, held: &PublishState) -> Result<()> {
+    if holds(&tx.publishing().state(id)?, held) {
+        Ok(())
+    } else {
+        Err(Error::ClaimLost { id: id.to_string() })
+    }
+}
+
 fn refuse(
     tx: &Tx<'_>,
     now: Timestamp,

@@ -443,7 +443,8 @@ impl App {
             } = self.settled_act(tx, &key, id, actor, Action::MarkPosted)?;
             let mut state = tx.publishing().state(id)?;
             if state.parts.is_empty() {
-                tx.publishing().record_part(id, 0, &x_id, now)?;
+                tx.publishing()
+                    .record_part(id, 0, &x_id, now, Some(who.member.id))?;
             }
             state.in_flight_at = None;
             state.next_attempt_at = None;

@@ -1013,14 +1013,14 @@ pub(super) fn publishing(fresh: Fresh<'_>) {
     store
         .write(|tx| {
             tx.publishing()
-                .record_part(early_id, 0, "1900000000000000001", at(62))?;
+                .record_part(early_id, 0, "1900000000000000001", at(62), None)?;
             tx.publishing().save_state(early_id, &claimed)
         })
         .unwrap();
     store
         .write(|tx| {
             tx.publishing()
-                .record_part(early_id, 1, "1900000000000000002", at(63))
+                .record_part(early_id, 1, "1900000000000000002", at(63), None)
         })
         .unwrap();
     let parts = vec![
@@ -1037,7 +1037,9 @@ pub(super) fn publishing(fresh: Fresh<'_>) {
     // A part is on X once: recording it again fails, and keeps the first.
     assert!(
         store
-            .write(|tx| tx.publishing().record_part(early_id, 1, "1999", at(64)))
+            .write(|tx| tx
+                .publishing()
+                .record_part(early_id, 1, "1999", at(64), None))
             .is_err()
     );
     assert_eq!(state(&mut store, early_id).parts, parts);
@@ -1050,6 +1052,11 @@ pub(super) fn publishing(fresh: Fresh<'_>) {
         server_errors: 2,
         retries: 1,
         parts: parts.clone(),
+        // The claim round-trips too (a solo workspace's publisher is nobody).
+        claimed_by: None,
+        claim_device: Some("laptop-1".into()),
+        claim_epoch: 3,
+        lease_until: Some(at(150)),
     };
     store
         .write(|tx| tx.publishing().save_state(early_id, &waiting))

@@ -23,6 +23,41 @@ pub(super) enum MembersImpl<'t> {
 }
 
 impl Members<'_> {
+    /// Records the public key a member's new laptop offers (team mode: an admin admits it
+    /// after comparing fingerprints). A newer offer replaces an older one.
+    pub fn offer_key(&self, id: Uuid, public_key: &str, at: Timestamp) -> Result<()> {
+        match &self.0 {
+            MembersImpl::Sqlite(h) => h.offer_key(id, public_key, at),
+        }
+    }
+
+    /// Records that `device`, `member`'s laptop, was up at `at` (and whether it publishes).
+    pub fn laptop_seen(
+        &self,
+        device: &str,
+        member: Uuid,
+        can_publish: bool,
+        at: Timestamp,
+    ) -> Result<()> {
+        match &self.0 {
+            MembersImpl::Sqlite(h) => h.laptop_seen(device, member, can_publish, at),
+        }
+    }
+
+    /// The team's laptops, the most recently seen first.
+    pub fn laptops(&self) -> Result<Vec<crate::app::team::Laptop>> {
+        match &self.0 {
+            MembersImpl::Sqlite(h) => h.laptops(),
+        }
+    }
+
+    /// The key a member's laptop offered, and when; `None` if none.
+    pub fn offered_key(&self, id: Uuid) -> Result<Option<(String, Timestamp)>> {
+        match &self.0 {
+            MembersImpl::Sqlite(h) => h.offered_key(id),
+        }
+    }
+
     /// Adds a member. Returns `false` when the name is taken, whatever its case and surrounding
     /// space.
     pub fn insert(&self, m: &Member) -> Result<bool> {

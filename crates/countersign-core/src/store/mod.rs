@@ -8,7 +8,10 @@
 //! backend keeps; `conformance.rs` tests it.
 //!
 //! - `sqlite/`: today's only backend, one workspace file (open, migrate, backup, the SQL).
-//! - `pg/`: the team server's schema (migrations, roles, row-level security); not yet a backend.
+//! - `pg/`: the team server: its schema (migrations, roles, row-level security) and the
+//!   connection that speaks to it.
+//! - `team.rs`: team mode's store: writes on the server, reads from this laptop's replica (the
+//!   SQLite file, kept by `sqlite/replica.rs`).
 //! - `rows.rs`: the row and view types the handles return, shared by every backend.
 //! - one facade file per table: `workspace.rs`, `members.rs`, `posts.rs`, `publishing.rs`,
 //!   `approvals.rs`, `comments.rs` (comments and reviews), `audit.rs`, `roster.rs`, `media.rs`.
@@ -26,6 +29,7 @@ mod publishing;
 mod roster;
 mod rows;
 mod sqlite;
+pub(crate) mod team;
 mod workspace;
 
 use std::path::Path;
@@ -35,6 +39,7 @@ pub use audit::AuditLog;
 pub use comments::{Comments, Reviews};
 pub use media::MediaFiles;
 pub use members::Members;
+pub use pg::server::ServerLogin;
 pub use posts::Posts;
 pub use publishing::Publishing;
 pub use roster::RosterLog;
@@ -42,9 +47,10 @@ pub use rows::{
     CalendarItem, HistoryQuery, HistoryRow, ImportedPost, NewAuditEntry, PostSummary, PublishState,
     QueueSlot,
 };
+pub use team::ReplicaState;
 pub use workspace::Workspace;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use approvals::ApprovalsImpl;
 use audit::AuditLogImpl;
 use comments::{CommentsImpl, ReviewsImpl};
@@ -62,6 +68,7 @@ pub struct Store(StoreImpl);
 #[derive(Debug)]
 enum StoreImpl {
     Sqlite(sqlite::SqliteStore),
+    Team(Box<team::TeamStore>),
 }
 
 impl Store {
@@ -76,10 +83,65 @@ impl Store {
         Ok(Store(StoreImpl::Sqlite(sqlite::SqliteStore::open(path)?)))
     }
 
-    /// Where the workspace database is.
+    /// Opens a team workspace: this laptop's replica at `path`, and the team server. An
+    /// unreachable server is not an error here: reads work offline, writes say they need it.
+    /// `clock` learns the server's time from every round trip.
+    pub fn open_team(
+        path: &Path,
+        login: ServerLogin,
+        clock: std::sync::Arc<crate::clock::ServerClock>,
+    ) -> Result<Store> {
+        let team = off_runtime(|| team::TeamStore::open(path, login, clock))?;
+        Ok(Store(StoreImpl::Team(Box::new(team))))
+    }
+
+    /// Where the workspace database is (in team mode, this laptop's replica).
     pub fn path(&self) -> &Path {
         match &self.0 {
             StoreImpl::Sqlite(s) => s.path(),
+            StoreImpl::Team(t) => t.path(),
+        }
+    }
+
+    /// Whether writes go to a team server.
+    pub fn is_team(&self) -> bool {
+        matches!(self.0, StoreImpl::Team(_))
+    }
+
+    /// Team mode: pulls what changed on the server now; how many changes came.
+    pub fn sync(&mut self) -> Result<usize> {
+        match &mut self.0 {
+            StoreImpl::Sqlite(_) => Err(Error::NotTeam { what: "syncing" }),
+            StoreImpl::Team(t) => off_runtime(|| t.pull()),
+        }
+    }
+
+    /// Team mode: how this laptop stands with the server.
+    pub fn replica_state(&mut self) -> Result<ReplicaState> {
+        match &mut self.0 {
+            StoreImpl::Sqlite(_) => Err(Error::NotTeam {
+                what: "team status",
+            }),
+            StoreImpl::Team(t) => Ok(off_runtime(|| t.state())),
+        }
+    }
+
+    /// Team mode: runs `f` on the server connection (logins, keys: acts that are not rows).
+    pub(crate) fn on_server<T: Send>(
+        &mut self,
+        what: &'static str,
+        f: impl FnOnce(&mut pg::server::PgServer) -> Result<T> + Send,
+    ) -> Result<T> {
+        match &mut self.0 {
+            StoreImpl::Sqlite(_) => Err(Error::NotTeam { what }),
+            StoreImpl::Team(t) => off_runtime(|| {
+                let out = f(t.server(what)?);
+                if out.is_ok() {
+                    // What the act changed (a login's row) comes here at once.
+                    let _ = t.pull();
+                }
+                out
+            }),
         }
     }
 
@@ -90,6 +152,7 @@ impl Store {
     pub fn read<T: Send>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T> + Send) -> Result<T> {
         match &mut self.0 {
             StoreImpl::Sqlite(s) => s.read(|tx| f(&Tx(TxImpl::Sqlite(tx)))),
+            StoreImpl::Team(t) => t.replica().read(|tx| f(&Tx(TxImpl::Sqlite(tx)))),
         }
     }
 
@@ -99,6 +162,7 @@ impl Store {
     pub fn write<T: Send>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T> + Send) -> Result<T> {
         match &mut self.0 {
             StoreImpl::Sqlite(s) => s.write(|tx| f(&Tx(TxImpl::Sqlite(tx)))),
+            StoreImpl::Team(t) => off_runtime(|| t.write(|tx| f(&Tx(TxImpl::Sqlite(tx))))),
         }
     }
 
@@ -107,8 +171,47 @@ impl Store {
     pub fn backup_to(&self, dest: &Path) -> Result<()> {
         match &self.0 {
             StoreImpl::Sqlite(s) => s.backup_to(dest),
+            StoreImpl::Team(t) => t.backup_to(dest),
         }
     }
+}
+
+/// Runs `f` on a thread of its own when called on an async runtime's worker: the blocking
+/// PostgreSQL client runs a runtime of its own, which cannot start inside another.
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return f();
+    }
+    std::thread::scope(|s| match s.spawn(f).join() {
+        Ok(out) => out,
+        Err(panic) => std::panic::resume_unwind(panic),
+    })
+}
+
+/// Connects to the team server as `login` (a joining laptop, before it has a replica).
+pub(crate) fn connect(login: &ServerLogin) -> Result<pg::server::PgServer> {
+    off_runtime(|| pg::server::PgServer::connect(login))
+}
+
+/// Team init, the operator's step: applies the server schema for workspace `tag`, and uploads
+/// the workspace in `solo` (a closed solo file) as it stands, keeping its id. Returns the server
+/// connection, still the operator's, for making the first admin's login.
+pub(crate) fn upload_workspace(
+    solo: &Path,
+    operator: &ServerLogin,
+    tag: &str,
+    genesis_hash: &str,
+) -> Result<pg::server::PgServer> {
+    off_runtime(|| {
+        let mut file = sqlite::SqliteStore::open(solo)?;
+        let columns = file.start_capture()?;
+        file.set_genesis(genesis_hash)?;
+        let everything = file.everything(&columns)?;
+        let mut server = pg::server::PgServer::connect_only(operator)?;
+        server.migrate(tag)?;
+        server.upload(tag, &everything)?;
+        Ok(server)
+    })
 }
 
 /// A transaction, and the handle to each table.

@@ -57,11 +57,18 @@ impl Publishing<'_> {
         }
     }
 
-    /// Records that part `idx` is on X as `x_id`. Recording the same part twice is an error:
+    /// Records that part `idx` is on X as `x_id`. `by` is who published it (the claimant, or the person who marked it posted), under the post's current claim epoch. Recording the same part twice is an error:
     /// a part is never posted twice.
-    pub fn record_part(&self, id: Uuid, idx: usize, x_id: &str, at: Timestamp) -> Result<()> {
+    pub fn record_part(
+        &self,
+        id: Uuid,
+        idx: usize,
+        x_id: &str,
+        at: Timestamp,
+        by: Option<Uuid>,
+    ) -> Result<()> {
         match &self.0 {
-            PublishingImpl::Sqlite(h) => h.record_part(id, idx, x_id, at),
+            PublishingImpl::Sqlite(h) => h.record_part(id, idx, x_id, at, by),
         }
     }
 

@@ -88,6 +88,13 @@ pub struct PublishState {
     pub retries: u32,
     /// X's ids of the parts already posted, in order.
     pub parts: Vec<String>,
+    /// The claim: the member whose laptop publishes (team mode; `None` on a solo workspace),
+    /// that laptop, the fencing epoch every claim and takeover bumps, and until when the claim
+    /// holds unless renewed. Another laptop may take over only after `lease_until`.
+    pub claimed_by: Option<Uuid>,
+    pub claim_device: Option<String>,
+    pub claim_epoch: u32,
+    pub lease_until: Option<Timestamp>,
 }
 
 /// A post on the calendar: scheduled (or missed, or waiting for a check) at its time, or

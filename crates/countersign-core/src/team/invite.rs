@@ -33,6 +33,17 @@ pub enum Tls {
     System,
     /// This CA certificate, PEM (a self-hosted server with its own CA).
     Ca(String),
+    /// No TLS: only for a server on this very machine (a loopback address), where there is no
+    /// network to protect; refused for any other host.
+    Loopback,
+}
+
+/// Whether `host` is this machine (where a server without TLS is acceptable).
+pub fn is_loopback(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h == "localhost"
+        || h.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// An invitation to one member, as the inviting admin's laptop made it.
@@ -146,6 +157,12 @@ impl Invite {
             && !pem.contains("-----BEGIN CERTIFICATE-----")
         {
             return bad("its CA certificate is not a PEM certificate".into());
+        }
+        if self.tls == Tls::Loopback && !is_loopback(&self.host) {
+            return bad(format!(
+                "it would connect to {} without TLS; only a server on this machine may go without",
+                self.host
+            ));
         }
         let hex64 = |s: &str| s.len() == 64 && s.chars().all(|c| c.is_ascii_hexdigit());
         if !hex64(&self.genesis_hash) || !hex64(&self.admin_fingerprint) {

@@ -8,4 +8,5 @@
 //!
 //! - [`invite`]: the bundle an admin hands a new member out of band, and its checks.
 
+pub mod config;
 pub mod invite;

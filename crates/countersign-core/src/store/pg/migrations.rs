@@ -3,7 +3,10 @@
 
 /// Numbered migrations, oldest first; migration *n* (1-based) ends by recording version *n* in
 /// `cs.schema_version`. Each is rendered with [`render`] before it runs.
-pub(crate) const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_team.sql")];
+pub(crate) const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_team.sql"),
+    include_str!("migrations/0002_replica.sql"),
+];
 
 /// The schema version this build's migrations reach.
 pub(crate) const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;

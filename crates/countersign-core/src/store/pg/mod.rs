@@ -1,11 +1,10 @@
-//! The team server's schema (PostgreSQL 15+): migrations only, not yet a backend.
+//! The team server (PostgreSQL 15+): its schema, and the connection that speaks to it.
 //!
 //! Team mode shares one brand workspace between laptops through a PostgreSQL database. This
-//! module holds that database's schema as numbered migrations (`migrations/*.sql`); the next
-//! step wires a PostgreSQL variant into [`crate::store::Store`] that applies them and speaks
-//! SQL to them. There is no runtime dependency on a PostgreSQL client yet (and no cargo
-//! feature): these are strings. `tests/team_rls.rs` applies them to a real server and probes
-//! every rule with each member's own credentials.
+//! module holds that database's schema as numbered migrations (`migrations/*.sql`) and the
+//! client side (`server.rs`): connecting as a member's own login, the two-round-trip write,
+//! pulls, logins and the operator's upload. `tests/team_rls.rs` applies the migrations to a
+//! real server and probes every rule with each member's own credentials.
 //!
 //! # Roles
 //!
@@ -39,13 +38,10 @@
 //! protect against the server's operator or a superuser, who bypass all of it: that is why every
 //! laptop still verifies every signature, the roster from its pinned genesis, and the chains.
 
-#[allow(
-    dead_code,
-    reason = "the PostgreSQL backend (the next step) applies these; tests/team_rls.rs does now"
-)]
 mod migrations;
+pub(crate) mod server;
 
-#[allow(unused_imports, reason = "as above")]
+#[cfg(test)]
 pub(crate) use migrations::{MIGRATIONS, SCHEMA_VERSION, render, role_prefix};
 
 #[cfg(test)]

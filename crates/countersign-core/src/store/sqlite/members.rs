@@ -109,4 +109,60 @@ impl Members<'_> {
             |r| r.get(0),
         )?)
     }
+
+    pub fn offer_key(&self, id: Uuid, public_key: &str, at: Timestamp) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO key_requests (member_id, public_key, at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (member_id) DO UPDATE SET public_key = excluded.public_key, at = excluded.at",
+            params![id.to_string(), public_key, ms(at)],
+        )?;
+        Ok(())
+    }
+
+    pub fn laptop_seen(
+        &self,
+        device: &str,
+        member: Uuid,
+        can_publish: bool,
+        at: Timestamp,
+    ) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO devices (device, member_id, can_publish, last_seen) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (device) DO UPDATE SET can_publish = excluded.can_publish,
+                 last_seen = excluded.last_seen",
+            params![device, member.to_string(), can_publish, ms(at)],
+        )?;
+        Ok(())
+    }
+
+    pub fn laptops(&self) -> Result<Vec<crate::app::team::Laptop>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.device, m.name, d.can_publish, d.last_seen FROM devices d
+             JOIN members m ON m.id = d.member_id ORDER BY d.last_seen DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(crate::app::team::Laptop {
+                device: r.get(0)?,
+                member: r.get(1)?,
+                can_publish: r.get(2)?,
+                last_seen: ts(r.get(3)?)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn offered_key(&self, id: Uuid) -> Result<Option<(String, Timestamp)>> {
+        let row: Option<(String, i64)> = self
+            .conn
+            .query_row(
+                "SELECT public_key, at FROM key_requests WHERE member_id = ?1",
+                [id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(match row {
+            Some((k, at)) => Some((k, ts(at)?)),
+            None => None,
+        })
+    }
 }

@@ -18,6 +18,7 @@ mod media;
 mod members;
 mod posts;
 mod publishing;
+pub(crate) mod replica;
 mod roster;
 mod workspace;
 
@@ -50,6 +51,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_signed_approvals.sql"),
     include_str!("migrations/0004_publishing.sql"),
     include_str!("migrations/0005_proofs.sql"),
+    include_str!("migrations/0006_team.sql"),
 ];
 
 /// The schema version this build writes.

@@ -64,7 +64,8 @@ impl Publishing<'_> {
         let mut state = self
             .conn
             .query_row(
-                "SELECT claimed_at, in_flight_at, next_attempt_at, server_errors, retries
+                "SELECT claimed_at, in_flight_at, next_attempt_at, server_errors, retries,
+                        claimed_by, claim_device, claim_epoch, lease_until
                  FROM posts WHERE id = ?1",
                 [&key],
                 |r| {
@@ -75,6 +76,14 @@ impl Publishing<'_> {
                         server_errors: r.get(3)?,
                         retries: r.get(4)?,
                         parts: Vec::new(),
+                        claimed_by: r
+                            .get::<_, Option<String>>(5)?
+                            .as_deref()
+                            .map(uuid)
+                            .transpose()?,
+                        claim_device: r.get(6)?,
+                        claim_epoch: r.get(7)?,
+                        lease_until: opt_ts(r.get(8)?)?,
                     })
                 },
             )
@@ -92,7 +101,8 @@ impl Publishing<'_> {
     pub fn save_state(&self, id: Uuid, s: &PublishState) -> Result<()> {
         self.conn.execute(
             "UPDATE posts SET claimed_at = ?2, in_flight_at = ?3, next_attempt_at = ?4,
-                 server_errors = ?5, retries = ?6
+                 server_errors = ?5, retries = ?6, claimed_by = ?7, claim_device = ?8,
+                 claim_epoch = ?9, lease_until = ?10
              WHERE id = ?1",
             params![
                 id.to_string(),
@@ -101,15 +111,33 @@ impl Publishing<'_> {
                 s.next_attempt_at.map(ms),
                 s.server_errors,
                 s.retries,
+                s.claimed_by.map(|m| m.to_string()),
+                s.claim_device,
+                s.claim_epoch,
+                s.lease_until.map(ms),
             ],
         )?;
         Ok(())
     }
 
-    pub fn record_part(&self, id: Uuid, idx: usize, x_id: &str, at: Timestamp) -> Result<()> {
+    pub fn record_part(
+        &self,
+        id: Uuid,
+        idx: usize,
+        x_id: &str,
+        at: Timestamp,
+        by: Option<Uuid>,
+    ) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO published_parts (post_id, idx, x_id, at) VALUES (?1, ?2, ?3, ?4)",
-            params![id.to_string(), idx as i64, x_id, ms(at)],
+            "INSERT INTO published_parts (post_id, idx, x_id, at, by_member, claim_epoch)
+             SELECT ?1, ?2, ?3, ?4, ?5, claim_epoch FROM posts WHERE id = ?1",
+            params![
+                id.to_string(),
+                idx as i64,
+                x_id,
+                ms(at),
+                by.map(|m| m.to_string())
+            ],
         )?;
         Ok(())
     }

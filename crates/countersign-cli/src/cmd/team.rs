@@ -1,0 +1,283 @@
+//! `countersign team …`: sharing one brand workspace between laptops through a team server.
+
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Subcommand;
+use countersign_core::secrets::SecretString;
+use countersign_core::store::ServerLogin;
+use countersign_core::{App, Error, Role};
+use serde_json::json;
+
+use crate::cmd::member::parse_role;
+use crate::output::Out;
+use crate::session::{Session, unlock, with_new_passphrase};
+
+#[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    /// Share this workspace through a PostgreSQL server (the operator's login; its password from
+    /// PGPASSWORD or a prompt, never stored).
+    Init {
+        /// postgres://OPERATOR@HOST:PORT/DATABASE
+        #[arg(long)]
+        server: String,
+        /// The server's CA certificate (PEM), for a server with its own CA.
+        #[arg(long)]
+        ca: Option<PathBuf>,
+        /// The admin whose laptop this is.
+        #[arg(long = "as", value_name = "ADMIN")]
+        actor: String,
+    },
+    /// Invite a member: prints the bundle their laptop joins with (or writes it to FILE).
+    Invite {
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long = "as", value_name = "ADMIN")]
+        actor: String,
+        /// Write the bundle to this file (readable by you only) instead of printing it.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// How many hours the bundle stays usable.
+        #[arg(long, default_value_t = 72)]
+        hours: u64,
+    },
+    /// Join a team with an invite bundle (text, a file, or - for stdin), in a new data dir.
+    Join {
+        bundle: String,
+        #[arg(long = "as", value_name = "NAME")]
+        name: String,
+    },
+    /// Admit a member's laptop after comparing the fingerprint it showed them.
+    Admit {
+        name: String,
+        #[arg(long)]
+        fingerprint: String,
+        #[arg(long = "as", value_name = "ADMIN")]
+        actor: String,
+    },
+    /// The server, online or offline, how far behind this laptop is, and the team's laptops.
+    Status,
+    /// Pull what changed on the server now.
+    Sync,
+}
+
+/// The top-level entry point for `countersign team …`.
+pub fn run(session: &Session, out: &Out, cmd: &TeamCommand) -> Result<(), Error> {
+    match cmd {
+        TeamCommand::Init { server, ca, actor } => {
+            if ca.is_some() {
+                return Err(Error::TeamSetup(
+                    "this build connects to a team server on this machine only (no TLS yet); \
+                     run the server here, or leave out --ca"
+                        .into(),
+                ));
+            }
+            let operator = operator_login(server)?;
+            {
+                let app = session.open()?;
+                unlock(&app, Some(actor))?;
+            }
+            let started = App::start_team(&session.data_dir()?, session.parts(), operator, actor)?;
+            out.done(
+                &format!(
+                    "This workspace is now shared through {}.\nworkspace {}\nroster genesis {}\n\
+                     Invite members with: countersign team invite NAME --role ROLE --as {actor}",
+                    started.server, started.workspace_id, started.genesis_hash
+                ),
+                &json!(started),
+            );
+        }
+        TeamCommand::Invite {
+            name,
+            role,
+            actor,
+            out: file,
+            hours,
+        } => {
+            let app = session.open()?;
+            unlock(&app, Some(actor))?;
+            let invite = app.invite(actor, name, *role, Duration::from_secs(hours * 3600))?;
+            let bundle = invite.encode()?;
+            match file {
+                Some(path) => {
+                    write_private(path, bundle.expose())?;
+                    out.done(
+                        &format!(
+                            "The invite for {} is in {}. Hand it over privately; it expires at {}.\n\
+                             The fingerprint they will see for you (the inviting admin): {}",
+                            invite.member,
+                            path.display(),
+                            invite.expires_at,
+                            invite.admin_fingerprint
+                        ),
+                        &json!({"member": invite.member, "file": path, "expires_at": invite.expires_at,
+                                "admin_fingerprint": invite.admin_fingerprint}),
+                    );
+                }
+                None => out.done(
+                    bundle.expose(),
+                    &json!({"member": invite.member, "bundle": bundle.expose(),
+                            "expires_at": invite.expires_at,
+                            "admin_fingerprint": invite.admin_fingerprint}),
+                ),
+            }
+        }
+        TeamCommand::Join { bundle, name } => {
+            let text = read_bundle(bundle)?;
+            let joined = with_new_passphrase(|passphrase| {
+                App::join(
+                    &session.data_dir()?,
+                    session.parts(),
+                    &text,
+                    name,
+                    passphrase,
+                )
+            })?;
+            out.done(
+                &format!(
+                    "Joined {} as {} ({}).\nYour fingerprint: {}\nRead it out to your admin, who \
+                     runs: countersign team admit {} --fingerprint {} --as ADMIN",
+                    joined.server,
+                    joined.member,
+                    joined.role.as_str(),
+                    joined.fingerprint,
+                    joined.member,
+                    joined.fingerprint
+                ),
+                &json!(joined),
+            );
+        }
+        TeamCommand::Admit {
+            name,
+            fingerprint,
+            actor,
+        } => {
+            let app = session.open()?;
+            unlock(&app, Some(actor))?;
+            let line = app.admit(actor, name, fingerprint)?;
+            out.done(
+                &format!(
+                    "{} is admitted: key {} now counts.",
+                    line.name, line.fingerprint
+                ),
+                &json!(line),
+            );
+        }
+        TeamCommand::Status => {
+            let app = session.open()?;
+            let s = app.team_status()?;
+            let mut human = format!(
+                "server {} ({})\nthis laptop: {} as {}\nreplica at change {}{}",
+                s.server,
+                if s.online { "online" } else { "offline" },
+                s.device,
+                s.member,
+                s.high_water,
+                match s.behind {
+                    Some(n) => format!(", {n} behind"),
+                    None => String::new(),
+                }
+            );
+            if let Some(why) = &s.offline_because {
+                human.push_str(&format!("\noffline: {why}"));
+            }
+            for l in &s.laptops {
+                human.push_str(&format!(
+                    "\nlaptop {} ({}){}: last seen {}",
+                    l.device,
+                    l.member,
+                    if l.can_publish { ", publishes" } else { "" },
+                    l.last_seen
+                ));
+            }
+            out.done(&human, &json!(s));
+        }
+        TeamCommand::Sync => {
+            let app = session.open()?;
+            let n = app.sync()?;
+            out.done(&format!("pulled {n} changes"), &json!({"pulled": n}));
+        }
+    }
+    Ok(())
+}
+
+/// The operator's login from `postgres://USER@HOST:PORT/DB`; the password from PGPASSWORD or a
+/// prompt, never from the URL (it would stay in shell history).
+fn operator_login(url: &str) -> Result<ServerLogin, Error> {
+    let bad = |why: &str| Error::InvalidInput {
+        detail: format!(
+            "{url:?} is not a server address ({why}): use postgres://OPERATOR@HOST:PORT/DATABASE"
+        ),
+    };
+    let parsed = url::Url::parse(url).map_err(|_| bad("unreadable"))?;
+    if !matches!(parsed.scheme(), "postgres" | "postgresql") {
+        return Err(bad("it must start with postgres://"));
+    }
+    if parsed.password().is_some() {
+        return Err(bad(
+            "leave the password out; set PGPASSWORD or type it when asked",
+        ));
+    }
+    let user = parsed.username();
+    let host = parsed.host_str().ok_or_else(|| bad("no host"))?;
+    let database = parsed.path().trim_start_matches('/');
+    if user.is_empty() || database.is_empty() {
+        return Err(bad("it needs the operator's login and the database"));
+    }
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    if !countersign_core::team::invite::is_loopback(&host) {
+        return Err(Error::TeamSetup(format!(
+            "this build connects to a team server on this machine only (no TLS yet), not {host}"
+        )));
+    }
+    let password = match std::env::var("PGPASSWORD") {
+        Ok(p) => SecretString::new(p),
+        Err(_) => rpassword::prompt_password(format!("Password for {user}: "))
+            .map(SecretString::new)
+            .map_err(|_| Error::InvalidInput {
+                detail: "the operator's password is needed (PGPASSWORD, or type it)".into(),
+            })?,
+    };
+    Ok(ServerLogin {
+        host,
+        port: parsed.port().unwrap_or(5432),
+        database: database.to_string(),
+        user: user.to_string(),
+        password,
+    })
+}
+
+/// The bundle as given: `-` for stdin, a file's path, or the text itself.
+fn read_bundle(arg: &str) -> Result<String, Error> {
+    if arg == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .take(countersign_core::team::invite::MAX_LEN as u64 + 1)
+            .read_to_string(&mut s)
+            .map_err(|e| Error::io("cannot read the invite from stdin", e))?;
+        return Ok(s);
+    }
+    if arg.starts_with(countersign_core::team::invite::PREFIX) {
+        return Ok(arg.to_string());
+    }
+    std::fs::read_to_string(arg).map_err(|e| Error::io(format!("cannot read the invite {arg}"), e))
+}
+
+/// Writes a secret to a new file only its owner can read.
+fn write_private(path: &PathBuf, text: &str) -> Result<(), Error> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| Error::io(format!("cannot create {}", path.display()), e))?;
+    f.write_all(format!("{text}\n").as_bytes())
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+}

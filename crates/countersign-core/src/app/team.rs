@@ -1,0 +1,490 @@
+//! Team use cases: starting a team server from this workspace, inviting, joining, admitting,
+//! and how this laptop stands with the server.
+//!
+//! Trust runs through the roster, not the server: a joining laptop pins the genesis the invite
+//! names and refuses a server whose roster starts anywhere else; its key is made on the laptop
+//! and only counts once an admin, having compared its fingerprint out loud, signs it into the
+//! roster. Every password the server learns is a SCRAM verifier; every password a laptop keeps
+//! is in its keychain, under a name scoped to that laptop.
+
+use std::path::Path;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{App, DB_FILE, Parts, RosterLine};
+use crate::acts::{Acts, AuditNote, RosterFact};
+use crate::audit::AuditAction;
+use crate::error::{Error, Result};
+use crate::keys::{self, MemberKey};
+use crate::model::{Member, Role};
+use crate::secrets::SecretString;
+use crate::store::{ReplicaState, ServerLogin, Store};
+use crate::team::config::{self, TeamConfig};
+use crate::team::invite::{Invite, Tls, is_loopback};
+use crate::workflow::AccountAction;
+
+/// What `team init` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamStarted {
+    pub server: String,
+    pub workspace_id: String,
+    pub genesis_hash: String,
+    /// The admin's own database login.
+    pub login: String,
+    pub device: String,
+}
+
+/// What `team join` did: the fingerprint to read out to the admin.
+#[derive(Debug, Clone, Serialize)]
+pub struct Joined {
+    pub member: String,
+    pub role: Role,
+    pub fingerprint: String,
+    pub device: String,
+    pub server: String,
+}
+
+/// One laptop as the server last heard from it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Laptop {
+    pub device: String,
+    pub member: String,
+    pub can_publish: bool,
+    pub last_seen: Timestamp,
+}
+
+/// `team status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamStatus {
+    pub server: String,
+    pub online: bool,
+    pub offline_because: Option<String>,
+    pub high_water: i64,
+    /// Server changes not yet pulled (when online).
+    pub behind: Option<i64>,
+    pub device: String,
+    pub member: String,
+    pub laptops: Vec<Laptop>,
+}
+
+/// The workspace's role tag on the server: derived from its id, so it is stable, and always a
+/// plain `[a-z0-9]` word (it is spliced into role names).
+fn workspace_tag(workspace_id: &str) -> String {
+    hex::encode(Sha256::digest(workspace_id.as_bytes()))[..12].to_string()
+}
+
+fn new_device() -> String {
+    Uuid::now_v7().simple().to_string()
+}
+
+impl App {
+    fn team_config(&self, what: &'static str) -> Result<&TeamConfig> {
+        self.team.as_ref().ok_or(Error::NotTeam { what })
+    }
+
+    /// Whether this data dir is a team laptop.
+    pub fn is_team(&self) -> bool {
+        self.team.is_some()
+    }
+
+    /// `team init`: shares the solo workspace in `data_dir` through a team server. The operator's
+    /// login (`operator`: a role that owns the database and may create roles) applies the
+    /// server's schema, uploads the workspace as it stands (its id, roster, audit trail and
+    /// history), and makes `admin`'s own login; the operator's password is used once and kept
+    /// nowhere. From then on the data dir is `admin`'s laptop: its file is the replica.
+    pub fn start_team(
+        data_dir: &Path,
+        parts: Parts,
+        operator: ServerLogin,
+        admin: &str,
+    ) -> Result<TeamStarted> {
+        let app = App::open(data_dir, parts.clone())?;
+        if app.team.is_some() {
+            return Err(Error::TeamSetup(
+                "this workspace is already shared with a team server".into(),
+            ));
+        }
+        let pin = app.pin()?;
+        let (ws, admin, genesis) = app.read(|tx| {
+            let ws = tx.workspace().id()?;
+            let admin = tx.allowed(admin, AccountAction::ManageMembers, pin.as_ref())?;
+            let roster = tx.signed_roster(&ws)?;
+            if let Some((seq, why)) = roster.broken() {
+                return Err(Error::RosterAltered { seq, reason: why });
+            }
+            if tx.account()?.solo_mode || roster.solo() {
+                return Err(Error::TeamSetup(
+                    "solo mode is on; a team server always needs a second person to countersign. \
+                     Turn solo mode off first (countersign member solo off)"
+                        .into(),
+                ));
+            }
+            let genesis = roster
+                .entries()
+                .first()
+                .map(|(e, _)| e.hash.clone())
+                .ok_or_else(|| Error::TeamSetup("the workspace has no signed roster yet".into()))?;
+            Ok((ws, admin, genesis))
+        })?;
+        let tag = workspace_tag(&ws);
+        let password = config::new_password();
+        let describe = operator.describe();
+        let login = {
+            let mut server =
+                crate::store::upload_workspace(&data_dir.join(DB_FILE), &operator, &tag, &genesis)?;
+            server.create_login(&tag, admin.id, &config::verifier(&password))?
+        };
+        let device = new_device();
+        let cfg = TeamConfig {
+            host: operator.host.clone(),
+            port: operator.port,
+            database: operator.database.clone(),
+            login: login.clone(),
+            tag,
+            workspace_id: ws.clone(),
+            genesis_hash: genesis.clone(),
+            member_id: admin.id,
+            device: device.clone(),
+        };
+        let secrets = parts.secrets.clone();
+        secrets.set(&cfg.login_key(), &password)?;
+        // This laptop's X grant and roster pin move to this laptop's names.
+        for base in [format!("x-tokens/{ws}"), format!("roster-pin/{ws}")] {
+            if let Some(v) = secrets.get(&base)? {
+                secrets.set(&format!("{base}/{device}"), &v)?;
+                secrets.delete(&base)?;
+            }
+        }
+        cfg.save(data_dir)?;
+        drop(app);
+        App::open(data_dir, parts)?;
+        Ok(TeamStarted {
+            server: describe,
+            workspace_id: ws,
+            genesis_hash: genesis,
+            login,
+            device,
+        })
+    }
+
+    /// `team invite`: adds `name` as a member in `role` with a login of their own on the
+    /// server, and returns the bundle their laptop joins with. Until they join and an admin
+    /// admits their key, nothing they approve counts.
+    pub fn invite(
+        &self,
+        actor: &str,
+        name: &str,
+        role: Role,
+        valid_for: Duration,
+    ) -> Result<Invite> {
+        let cfg = self.team_config("inviting")?.clone();
+        let name = super::members::valid_member_name(name)?;
+        let now = self.now();
+        let key = self.prepare(actor)?;
+        let m = Member {
+            id: Uuid::now_v7(),
+            initials: super::members::initials_of(&name),
+            name,
+            role,
+            active: true,
+            created_at: now,
+        };
+        let (m, admin_key) = self.write(|tx| {
+            let admin = tx.allowed(actor, AccountAction::ManageMembers, key.pin())?;
+            let ws = tx.workspace().id()?;
+            let roster = tx.signed_roster(&ws)?;
+            let admin_key = roster
+                .latest(admin.id)
+                .map(|(e, _)| e.public_key.clone())
+                .ok_or_else(|| {
+                    Error::TeamSetup(format!("{} has no key in the roster", admin.name))
+                })?;
+            // Inviting again someone who never joined makes them a new login; anyone else with
+            // that name is a different person.
+            let m = match tx.members().by_name(&m.name)? {
+                Some(old) if roster.latest(old.id).is_none() && old.active => old,
+                Some(old) => return Err(Error::MemberExists { name: old.name }),
+                None => {
+                    tx.members().insert(&m)?;
+                    m.clone()
+                }
+            };
+            let signer = key.signer(admin)?;
+            tx.record(
+                now,
+                AuditNote::by(&signer, AuditAction::MemberInvited).detail(json!({
+                    "member_id": m.id, "name": m.name, "initials": m.initials, "role": m.role,
+                })),
+            )?;
+            Ok((m, admin_key))
+        })?;
+        let password = config::new_password();
+        let verifier = config::verifier(&password);
+        let login = self
+            .store()
+            .on_server("inviting", |s| s.invite(m.id, &verifier))?;
+        let expires_at =
+            now.checked_add(jiff::SignedDuration::try_from(valid_for).map_err(|_| {
+                Error::InvalidInput {
+                    detail: "that invite lifetime is out of range".into(),
+                }
+            })?)?;
+        Ok(Invite {
+            tls: if is_loopback(&cfg.host) {
+                Tls::Loopback
+            } else {
+                Tls::System
+            },
+            host: cfg.host,
+            port: cfg.port,
+            database: cfg.database,
+            login,
+            password,
+            workspace_id: cfg.workspace_id,
+            genesis_hash: cfg.genesis_hash,
+            admin_fingerprint: keys::fingerprint(&admin_key),
+            member: m.name,
+            role: m.role,
+            expires_at,
+        })
+    }
+
+    /// `team join`: makes `data_dir` (new, empty) `as_name`'s laptop in the team the bundle
+    /// names. Replaces the one-time password at once, pulls the workspace, refuses it unless its
+    /// roster starts at the bundle's genesis, makes this member's key here (sealed with
+    /// `passphrase` for reviewers) and offers it; returns the fingerprint to read out.
+    pub fn join(
+        data_dir: &Path,
+        parts: Parts,
+        bundle: &str,
+        as_name: &str,
+        passphrase: Option<SecretString>,
+    ) -> Result<Joined> {
+        let invite = Invite::decode(bundle, parts.clock.now())?;
+        if invite.member.trim().to_lowercase() != as_name.trim().to_lowercase() {
+            return Err(Error::InviteUnusable {
+                detail: format!(
+                    "it is for {}, not {as_name}; each member joins with their own",
+                    invite.member
+                ),
+            });
+        }
+        let db = data_dir.join(DB_FILE);
+        if db.exists() || TeamConfig::path(data_dir).exists() {
+            return Err(Error::AlreadyInitialized {
+                dir: data_dir.to_path_buf(),
+            });
+        }
+        // The key is made (and sealed: slow on purpose) before anything touches the server.
+        let key = MemberKey::generate();
+        let keys =
+            crate::signer::MemberKeys::new(parts.secrets.clone(), parts.kdf, parts.unlock_for);
+        let kept = keys.seal_for_role(&invite.member, invite.role, &key, passphrase.as_ref())?;
+
+        let mut login = ServerLogin {
+            host: invite.host.clone(),
+            port: invite.port,
+            database: invite.database.clone(),
+            user: invite.login.clone(),
+            password: invite.password.clone(),
+        };
+        let device = new_device();
+        let password = config::new_password();
+        let login_key = config::login_key(&invite.workspace_id, &device);
+        let member_id = {
+            let mut server = crate::store::connect(&login)?;
+            let me = server.me()?.ok_or_else(|| {
+                Error::TeamSetup("the server does not count this login as an active member".into())
+            })?;
+            parts.secrets.set(&login_key, &password)?;
+            if let Err(e) = server.replace_password(&config::verifier(&password)) {
+                let _ = parts.secrets.delete(&login_key);
+                return Err(e);
+            }
+            me
+        };
+        login.password = password;
+        let cfg = TeamConfig {
+            host: invite.host.clone(),
+            port: invite.port,
+            database: invite.database.clone(),
+            login: invite.login.clone(),
+            tag: String::new(),
+            workspace_id: invite.workspace_id.clone(),
+            genesis_hash: invite.genesis_hash.clone(),
+            member_id,
+            device: device.clone(),
+        };
+        let secrets = parts.secrets.clone();
+        let undo = |e: Error| {
+            let _ = std::fs::remove_file(&db);
+            let _ = std::fs::remove_file(data_dir.join(format!("{DB_FILE}-wal")));
+            let _ = std::fs::remove_file(data_dir.join(format!("{DB_FILE}-shm")));
+            let _ = std::fs::remove_file(TeamConfig::path(data_dir));
+            let _ = secrets.delete(&login_key);
+            e
+        };
+        // The replica: an empty workspace file, filled by the first pull, checked before this
+        // laptop trusts anything in it.
+        let checked = (|| {
+            drop(Store::create(&db)?);
+            let clock = std::sync::Arc::new(crate::clock::ServerClock::new(parts.clock.clone()));
+            let mut store = Store::open_team(&db, login.clone(), clock)?;
+            store.sync()?;
+            check_joined(&mut store, &invite)
+        })();
+        if let Err(e) = checked {
+            return Err(undo(e));
+        }
+        if let Err(e) = cfg.save(data_dir) {
+            return Err(undo(e));
+        }
+        let app = App::open(data_dir, parts).map_err(undo)?;
+        let me = app
+            .read(|tx| tx.members().by_id(member_id))?
+            .ok_or_else(|| {
+                Error::TeamSetup(
+                    "the server's member list does not name this login's member".into(),
+                )
+            })?;
+        app.keys.store(&invite.workspace_id, me.id, &kept)?;
+        let now = app.now();
+        app.write(|tx| tx.members().offer_key(me.id, &key.public_hex(), now))?;
+        Ok(Joined {
+            member: me.name,
+            role: me.role,
+            fingerprint: key.fingerprint(),
+            device,
+            server: login.describe(),
+        })
+    }
+
+    /// `team admit`: signs `name`'s laptop key into the roster, once the fingerprint their
+    /// laptop showed (read out to the admin) matches the key it offered.
+    pub fn admit(&self, actor: &str, name: &str, fingerprint: &str) -> Result<RosterLine> {
+        self.team_config("admitting")?;
+        let now = self.now();
+        let key = self.prepare(actor)?;
+        let wanted = fingerprint.trim().to_lowercase().replace([':', ' '], "");
+        let (ws, m) = self.write(|tx| {
+            let admin = tx.allowed(actor, AccountAction::ManageMembers, key.pin())?;
+            let m = tx.member(name)?;
+            let ws = tx.workspace().id()?;
+            let (public_key, _) = tx.members().offered_key(m.id)?.ok_or_else(|| {
+                Error::TeamSetup(format!(
+                    "{}'s laptop has not joined yet: they run countersign team join with their invite",
+                    m.name
+                ))
+            })?;
+            let offered = keys::fingerprint(&public_key);
+            if offered != wanted {
+                return Err(Error::TeamSetup(format!(
+                    "the fingerprint you were given ({fingerprint}) is not the one of the key \
+                     {}'s laptop offered; do not admit it. Ask {} to read theirs out again, and \
+                     if it still differs, invite them again",
+                    m.name, m.name
+                )));
+            }
+            let signer = key.signer(admin)?;
+            let standing = tx.append_roster(RosterFact::by_admin(&ws, &m, &public_key, &signer), now)?;
+            tx.record(
+                now,
+                AuditNote::by(&signer, AuditAction::MemberRekeyed).detail(json!({
+                    "member_id": m.id, "name": m.name, "public_key": public_key,
+                    "admitted": true, "roster": standing,
+                })),
+            )?;
+            Ok((ws, m))
+        })?;
+        self.roster_grew();
+        self.roster()?
+            .into_iter()
+            .rev()
+            .find(|l| l.member_id == m.id)
+            .ok_or_else(|| Error::Internal(format!("{} is not in the roster of {ws}", m.name)))
+    }
+
+    /// `team sync`: pulls what changed on the server now. Returns how many changes came.
+    pub fn sync(&self) -> Result<usize> {
+        let n = self.store().sync()?;
+        if n > 0 {
+            self.roster_grew();
+        }
+        Ok(n)
+    }
+
+    /// `team status`.
+    pub fn team_status(&self) -> Result<TeamStatus> {
+        let cfg = self.team_config("team status")?.clone();
+        let state: ReplicaState = self.store().replica_state()?;
+        let (member, laptops) = self.read(|tx| {
+            let member = tx
+                .members()
+                .by_id(cfg.member_id)?
+                .map(|m| m.name)
+                .unwrap_or_default();
+            Ok((member, tx.members().laptops()?))
+        })?;
+        Ok(TeamStatus {
+            server: state.server,
+            online: state.online,
+            offline_because: state.offline_because,
+            high_water: state.high_water,
+            behind: state.behind,
+            device: cfg.device,
+            member,
+            laptops,
+        })
+    }
+
+    /// Tells the team this laptop is up, and whether it can publish (a publisher's heartbeat).
+    pub fn seen(&self, can_publish: bool) -> Result<()> {
+        let cfg = self.team_config("team status")?.clone();
+        let now = self.now();
+        self.write(|tx| {
+            tx.members()
+                .laptop_seen(&cfg.device, cfg.member_id, can_publish, now)
+        })
+    }
+}
+
+/// The checks a joining laptop runs on what it pulled, before it trusts any of it.
+fn check_joined(store: &mut Store, invite: &Invite) -> Result<()> {
+    store.read(|tx| {
+        let ws = tx.workspace().id()?;
+        if ws != invite.workspace_id {
+            return Err(Error::TeamSetup(format!(
+                "this server holds workspace {ws}, not {} that the invite names; do not join",
+                invite.workspace_id
+            )));
+        }
+        let roster = tx.signed_roster(&ws)?;
+        let genesis = roster.entries().first().map(|(e, _)| e.hash.clone());
+        if genesis.as_deref() != Some(invite.genesis_hash.as_str()) {
+            return Err(Error::ServerUntrusted {
+                reason: "its roster does not start with the genesis your invite names (it is not \
+                         the team you were invited to, or its history was rewritten)"
+                    .into(),
+            });
+        }
+        if let Some((seq, why)) = roster.broken() {
+            return Err(Error::ServerUntrusted {
+                reason: format!("its roster entry {seq} does not hold ({why})"),
+            });
+        }
+        let admin_counts = roster.current().values().any(|h| {
+            h.role == Role::Admin && keys::fingerprint(&h.public_key) == invite.admin_fingerprint
+        });
+        if !admin_counts {
+            return Err(Error::ServerUntrusted {
+                reason: "the admin who invited you is not an admin in its roster".into(),
+            });
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,533 @@
+//! The connection to the team server, and every statement this laptop sends it.
+//!
+//! One blocking `postgres` client per process, logged in as the member's own role. Statements
+//! that run inside a write are sent as one simple-protocol batch per step (begin, lock, clock
+//! and pull; then changes, pull and commit), so a write costs two round trips whatever it
+//! changes. The
+//! only values spliced into those batches are numbers and JSON documents inside a dollar quote
+//! whose tag the document is checked not to contain; table and column names come from
+//! [`crate::store::team::TABLES`] and the server's own catalogue, never from input.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use postgres::{Client, NoTls, SimpleQueryMessage};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::migrations::{MIGRATIONS, SCHEMA_VERSION, render};
+use crate::clock::ServerClock;
+use crate::error::{Error, Result};
+use crate::secrets::SecretString;
+use crate::store::team::{Change, Op, TABLES};
+
+/// Where the team server is and who this laptop logs in as. The password is the login's
+/// secret; it comes from the keychain and is never written anywhere else.
+#[derive(Clone)]
+pub struct ServerLogin {
+    pub host: String,
+    pub port: u16,
+    pub database: String,
+    pub user: String,
+    pub password: SecretString,
+}
+
+impl std::fmt::Debug for ServerLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ServerLogin({}, {})", self.describe(), self.user)
+    }
+}
+
+impl ServerLogin {
+    /// `host:port/database`, for people (no user, no password).
+    pub fn describe(&self) -> String {
+        format!("{}:{}/{}", self.host, self.port, self.database)
+    }
+}
+
+/// A change pulled from the server: its commit-ordered number, its table (or
+/// `deleted:<table>`), and the row as JSON.
+pub(crate) type Pulled = (i64, String, Value);
+
+pub struct PgServer {
+    client: Client,
+    describe: String,
+    /// The columns each shared table has on the server.
+    columns: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl std::fmt::Debug for PgServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PgServer({})", self.describe)
+    }
+}
+
+impl PgServer {
+    /// Connects, and refuses a server whose schema is newer than this build's.
+    pub fn connect(login: &ServerLogin) -> Result<PgServer> {
+        let mut server = PgServer::connect_only(login)?;
+        let found = server.schema_version()?;
+        if found > i64::from(SCHEMA_VERSION) {
+            return Err(Error::ServerTooNew {
+                server: login.describe(),
+                found,
+                known: i64::from(SCHEMA_VERSION),
+            });
+        }
+        if found == 0 {
+            return Err(Error::TeamSetup(format!(
+                "{} has no Countersign workspace yet; the admin sets it up with countersign team init",
+                login.describe()
+            )));
+        }
+        server.load_columns()?;
+        Ok(server)
+    }
+
+    /// Connects without looking at the schema (the operator, before migrating).
+    pub fn connect_only(login: &ServerLogin) -> Result<PgServer> {
+        let describe = login.describe();
+        let client = postgres::Config::new()
+            .host(&login.host)
+            .port(login.port)
+            .dbname(&login.database)
+            .user(&login.user)
+            .password(login.password.expose())
+            .application_name("countersign")
+            .connect_timeout(Duration::from_secs(5))
+            .keepalives_idle(Duration::from_secs(10))
+            .connect(NoTls)
+            .map_err(|e| server_error(&describe, e))?;
+        Ok(PgServer {
+            client,
+            describe,
+            columns: BTreeMap::new(),
+        })
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+
+    fn fail(&self, e: postgres::Error) -> Error {
+        server_error(&self.describe, e)
+    }
+
+    fn schema_version(&mut self) -> Result<i64> {
+        let exists: bool = self
+            .client
+            .query_one("SELECT to_regclass('cs.schema_version') IS NOT NULL", &[])
+            .map_err(|e| self.fail(e))?
+            .get(0);
+        if !exists {
+            return Ok(0);
+        }
+        let row = self
+            .client
+            .query_one(
+                "SELECT coalesce(max(version), 0)::bigint FROM cs.schema_version",
+                &[],
+            )
+            .map_err(|e| self.fail(e))?;
+        Ok(row.get(0))
+    }
+
+    fn load_columns(&mut self) -> Result<()> {
+        let rows = self
+            .client
+            .query(
+                "SELECT table_name::text, column_name::text FROM information_schema.columns
+                 WHERE table_schema = 'cs'",
+                &[],
+            )
+            .map_err(|e| self.fail(e))?;
+        self.columns.clear();
+        for r in rows {
+            self.columns
+                .entry(r.get::<_, String>(0))
+                .or_default()
+                .insert(r.get(1));
+        }
+        Ok(())
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>> {
+        let messages = self.client.simple_query(sql).map_err(|e| self.fail(e))?;
+        Ok(messages
+            .into_iter()
+            .filter_map(|m| match m {
+                SimpleQueryMessage::Row(r) => {
+                    Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
+                }
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Reads what the batch's `'n'` and `'c'` rows said: the server's clock, and changes.
+    fn clock_and_changes(
+        &self,
+        rows: Vec<Vec<Option<String>>>,
+        measure: Option<(&ServerClock, jiff::Timestamp)>,
+    ) -> Result<Vec<Pulled>> {
+        let received = measure.map(|(c, _)| c.local_now());
+        let mut out = Vec::new();
+        for r in rows {
+            match (
+                r.first().cloned().flatten().as_deref(),
+                r.get(1).cloned().flatten(),
+            ) {
+                (Some("n"), Some(ms)) => {
+                    let server = ms
+                        .parse::<i64>()
+                        .ok()
+                        .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok());
+                    if let (Some(server), Some((clock, sent)), Some(received)) =
+                        (server, measure, received)
+                    {
+                        clock.measured(server, sent, received);
+                    }
+                }
+                (Some("c"), Some(seq)) => {
+                    let body = r.get(2).cloned().flatten().unwrap_or_default();
+                    let (tbl, data) = body.split_once('|').ok_or_else(|| bad_change(&body))?;
+                    let seq = seq.parse().map_err(|_| bad_change(&body))?;
+                    let data = serde_json::from_str(data).map_err(|_| bad_change(&body))?;
+                    out.push((seq, tbl.to_string(), data));
+                }
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
+    /// Pulls every change after `hw`, outside any write.
+    pub fn pull(&mut self, hw: i64, clock: &ServerClock) -> Result<Vec<Pulled>> {
+        let sent = clock.local_now();
+        let rows = self.batch(&format!("{NOW}; {}", changes_since(hw)))?;
+        self.clock_and_changes(rows, Some((clock, sent)))
+    }
+
+    /// How many changes the server has after `hw`.
+    pub fn head(&mut self) -> Result<i64> {
+        let row = self
+            .client
+            .query_one(
+                "SELECT coalesce(max(row_seq), 0) FROM cs.changes_since(0)",
+                &[],
+            )
+            .map_err(|e| self.fail(e))?;
+        Ok(row.get(0))
+    }
+
+    /// Begins a write: the workspace lock, the server's clock, and what changed after `hw`.
+    pub fn begin_write(&mut self, hw: i64, clock: &ServerClock) -> Result<Vec<Pulled>> {
+        let sent = clock.local_now();
+        let rows = self.batch(&format!(
+            "BEGIN; SELECT pg_advisory_xact_lock(7262); {NOW}; {}",
+            changes_since(hw)
+        ));
+        match rows {
+            Ok(rows) => self.clock_and_changes(rows, Some((clock, sent))),
+            Err(e) => {
+                self.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    /// Applies a write's changes, pulls what the server stamped on them, and commits.
+    pub fn ship_and_commit(&mut self, changes: &[Change], hw: i64) -> Result<Vec<Pulled>> {
+        let mut sql = self.statements(changes, false)?;
+        sql.push_str(&changes_since(hw));
+        sql.push_str("; COMMIT");
+        let rows = self.batch(&sql)?;
+        self.clock_and_changes(rows, None)
+    }
+
+    /// Ends a write that failed. A broken connection rolls back by itself.
+    pub fn rollback(&mut self) {
+        let _ = self.client.batch_execute("ROLLBACK");
+    }
+
+    /// The SQL that applies `changes`: inserts in table order, then updates, then removals.
+    /// `whole`: every column both sides have, the server's own too (the operator's upload).
+    fn statements(&self, changes: &[Change], whole: bool) -> Result<String> {
+        let mut sql = String::new();
+        for op in [Op::Insert, Op::Update, Op::Delete] {
+            for t in TABLES {
+                let Some(remote) = self.columns.get(t.name) else {
+                    continue;
+                };
+                let sendable = |c: &str| {
+                    (if whole { t.pulled(c) } else { t.shipped(c) }) && remote.contains(c)
+                };
+                // Group rows by the columns they send (updates differ), keeping order.
+                let mut groups: Vec<(Vec<String>, Vec<Value>)> = Vec::new();
+                for c in changes
+                    .iter()
+                    .filter(|c| c.op == op && c.table.name == t.name)
+                {
+                    let cols: Vec<String> = match op {
+                        // (A server column the upload has no value for is the server's to fill.)
+                        Op::Insert => c
+                            .row
+                            .iter()
+                            .filter(|(k, v)| {
+                                sendable(k) && !(t.server.contains(&k.as_str()) && v.is_null())
+                            })
+                            .map(|(k, _)| k.clone())
+                            .collect(),
+                        Op::Update => c
+                            .changed
+                            .iter()
+                            .filter(|k| sendable(k) && !t.key.contains(&k.as_str()))
+                            .cloned()
+                            .collect(),
+                        Op::Delete => Vec::new(),
+                    };
+                    if op == Op::Update && cols.is_empty() {
+                        continue;
+                    }
+                    let mut row = Map::new();
+                    for k in t
+                        .key
+                        .iter()
+                        .map(|k| k.to_string())
+                        .chain(cols.iter().cloned())
+                    {
+                        if let Some(v) = c.row.get(&k) {
+                            row.insert(k, v.clone());
+                        }
+                    }
+                    match groups.iter_mut().find(|g| g.0 == cols) {
+                        Some(g) => g.1.push(Value::Object(row)),
+                        None => groups.push((cols, vec![Value::Object(row)])),
+                    }
+                }
+                for (cols, rows) in groups {
+                    let n = rows.len();
+                    let json = quoted(&Value::Array(rows).to_string());
+                    let from = format!(
+                        "jsonb_populate_recordset(NULL::cs.{}, {json}::jsonb)",
+                        t.name
+                    );
+                    let names = cols.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ");
+                    let matched = t
+                        .key
+                        .iter()
+                        .map(|k| format!("t.{k} = r.{k}", k = ident(k)))
+                        .collect::<Vec<_>>()
+                        .join(" AND ");
+                    let stmt = match op {
+                        Op::Insert => format!(
+                            "INSERT INTO cs.{} ({names}) SELECT {names} FROM {from}",
+                            t.name
+                        ),
+                        Op::Update => format!(
+                            "UPDATE cs.{} AS t SET {} FROM {from} AS r WHERE {matched} RETURNING 1",
+                            t.name,
+                            cols.iter()
+                                .map(|c| format!("{c} = r.{c}", c = ident(c)))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        Op::Delete => format!(
+                            "DELETE FROM cs.{} AS t USING {from} AS r WHERE {matched} RETURNING 1",
+                            t.name
+                        ),
+                    };
+                    // Row-level security hides a row it will not let this member change, so an
+                    // update or removal that matched fewer rows than sent was refused.
+                    match op {
+                        Op::Insert => sql.push_str(&stmt),
+                        _ => sql.push_str(&format!(
+                            "WITH done AS ({stmt}) SELECT cs.expect_rows((SELECT count(*) FROM done), {n}, '{}')",
+                            t.name
+                        )),
+                    }
+                    sql.push_str("; ");
+                }
+            }
+        }
+        Ok(sql)
+    }
+
+    // --- team acts that are not table writes ---------------------------------------------------
+
+    /// Applies every migration the server has not run yet, each in its own transaction under
+    /// the workspace lock. Returns how many ran. The operator's login only.
+    pub fn migrate(&mut self, tag: &str) -> Result<usize> {
+        let mut ran = 0;
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            let sql = render(m, tag)
+                .ok_or_else(|| Error::Internal(format!("{tag:?} is not a workspace tag")))?;
+            self.client
+                .batch_execute("BEGIN; SELECT pg_advisory_xact_lock(7262)")
+                .map_err(|e| self.fail(e))?;
+            let at = match self.schema_version() {
+                Ok(v) => v,
+                Err(e) => {
+                    self.rollback();
+                    return Err(e);
+                }
+            };
+            if at as usize > i {
+                self.rollback();
+                continue;
+            }
+            if let Err(e) = self.client.batch_execute(&sql) {
+                self.rollback();
+                return Err(self.fail(e));
+            }
+            self.client
+                .batch_execute("COMMIT")
+                .map_err(|e| self.fail(e))?;
+            ran += 1;
+        }
+        self.load_columns()?;
+        Ok(ran)
+    }
+
+    /// Uploads a whole workspace as the owner (the operator at team init), in one transaction.
+    pub fn upload(&mut self, tag: &str, everything: &[Change]) -> Result<()> {
+        let owner = format!("cs_{tag}_owner");
+        let sql = format!(
+            "BEGIN; SELECT pg_advisory_xact_lock(7262); SET LOCAL ROLE {}; {} COMMIT",
+            ident(&owner),
+            self.statements(everything, true)?
+        );
+        if let Err(e) = self.client.batch_execute(&sql) {
+            self.rollback();
+            return Err(self.fail(e));
+        }
+        Ok(())
+    }
+
+    /// Makes the first admin's login (the operator, as the owner). Returns the role's name.
+    pub fn create_login(&mut self, tag: &str, member: Uuid, verifier: &str) -> Result<String> {
+        let owner = format!("cs_{tag}_owner");
+        self.client
+            .batch_execute(&format!("BEGIN; SET LOCAL ROLE {}", ident(&owner)))
+            .map_err(|e| self.fail(e))?;
+        let out = self.client.query_one(
+            "SELECT cs.create_login($1, $2)::text",
+            &[&member, &verifier],
+        );
+        match out {
+            Ok(row) => {
+                self.client
+                    .batch_execute("COMMIT")
+                    .map_err(|e| self.fail(e))?;
+                Ok(row.get(0))
+            }
+            Err(e) => {
+                self.rollback();
+                Err(self.fail(e))
+            }
+        }
+    }
+
+    /// An admin invites a member: their login, with a one-time password's verifier.
+    pub fn invite(&mut self, member: Uuid, verifier: &str) -> Result<String> {
+        let row = self
+            .client
+            .query_one("SELECT cs.invite($1, $2)::text", &[&member, &verifier])
+            .map_err(|e| self.fail(e))?;
+        Ok(row.get(0))
+    }
+
+    /// Replaces this login's password (a joining laptop, at once). Takes a SCRAM verifier, so
+    /// no password reaches the server's logs.
+    pub fn replace_password(&mut self, verifier: &str) -> Result<()> {
+        if !verifier.starts_with("SCRAM-SHA-256$") || verifier.contains('\'') {
+            return Err(Error::Internal("not a SCRAM verifier".into()));
+        }
+        self.client
+            .batch_execute(&format!("ALTER ROLE CURRENT_USER PASSWORD '{verifier}'"))
+            .map_err(|e| self.fail(e))
+    }
+
+    /// This login's member id (`cs.me()`), if the server counts it as an active member.
+    pub fn me(&mut self) -> Result<Option<Uuid>> {
+        let row = self
+            .client
+            .query_one("SELECT cs.me()", &[])
+            .map_err(|e| self.fail(e))?;
+        Ok(row.get(0))
+    }
+}
+
+/// The clock row every pull and write begins with.
+const NOW: &str = "SELECT 'n', cs.now_ms()::text, NULL";
+
+fn changes_since(hw: i64) -> String {
+    format!("SELECT 'c', row_seq::text, tbl || '|' || data::text FROM cs.changes_since({hw})")
+}
+
+fn bad_change(body: &str) -> Error {
+    let shown: String = body.chars().take(80).collect();
+    Error::Storage(format!(
+        "the team server sent an unreadable change: {shown}"
+    ))
+}
+
+/// A JSON document as a dollar-quoted literal, with a tag the document does not contain.
+fn quoted(json: &str) -> String {
+    let mut tag = String::from("j");
+    let mut n = 0u32;
+    while json.contains(&format!("${tag}$")) {
+        n += 1;
+        tag = format!("j{n}");
+    }
+    format!("${tag}${json}${tag}$")
+}
+
+/// A column or role name, quoted. Names come from the schema and the catalogue, never input.
+fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// What went wrong with the server, in words for the person who hit it.
+pub(crate) fn server_error(server: &str, e: postgres::Error) -> Error {
+    let Some(db) = e.as_db_error() else {
+        return Error::ServerUnreachable {
+            server: server.to_string(),
+            detail: e.to_string(),
+            what: "this",
+        };
+    };
+    let code = db.code().code();
+    match code {
+        // serialization failure, deadlock, lock timeout: someone else holds the workspace
+        "40001" | "40P01" | "55P03" => Error::Busy,
+        // the login was refused
+        "28P01" | "28000" => Error::TeamSetup(format!(
+            "the team server {server} refused this laptop's login ({}); ask an admin for a new invite",
+            db.message()
+        )),
+        // lost in the middle: an admin shut the connection, or the server restarts
+        c if c.starts_with("57P") || c.starts_with("08") => Error::ServerUnreachable {
+            server: server.to_string(),
+            detail: db.message().to_string(),
+            what: "this",
+        },
+        _ => Error::ServerRefused {
+            reason: db.message().to_string(),
+        },
+    }
+}
+
+impl Error {
+    /// Names the act that needed the server in an unreachable-server error.
+    pub(crate) fn located(self, _login: &ServerLogin, what: &'static str) -> Error {
+        match self {
+            Error::ServerUnreachable { server, detail, .. } => Error::ServerUnreachable {
+                server,
+                detail,
+                what,
+            },
+            other => other,
+        }
+    }
+}

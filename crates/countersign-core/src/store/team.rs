@@ -1,0 +1,337 @@
+//! Team mode's store: writes run on the team server, reads come from this laptop's replica.
+//!
+//! A [`TeamStore`] is the laptop's SQLite file (the same schema as a solo workspace, so every
+//! handle, History's full-text search and offline reading work unchanged) plus a connection to
+//! the team's PostgreSQL server, logged in as this member's own database role.
+//!
+//! A write runs the use case exactly as in solo mode, on the local file, inside a server
+//! transaction that holds the workspace lock from the start:
+//!
+//! 1. on the server: `BEGIN`, take the workspace lock, read the server's clock, and pull every
+//!    change after this file's high-water mark (one round trip); apply them here, so the use
+//!    case sees the server as it stands while nobody else can write;
+//! 2. run the use case on the local file, with capture triggers noting what it changes;
+//! 3. on the server: apply those row changes, checked by the server's own rules (roles,
+//!    row-level security, the chain and status triggers), pull again to pick up what the
+//!    server stamped, and `COMMIT` (one more round trip);
+//! 4. commit the local file and apply the pulled rows.
+//!
+//! So a write costs two round trips plus the local work, and the domain rules run once, in
+//! core, on the same SQL as solo mode: the server holds no copy of them beyond its coarse
+//! guards. Why not a second set of handles speaking PostgreSQL: every one of them would be a
+//! second copy of the SQL to keep in step, and each act would cost a round trip per statement.
+//!
+//! If anything fails, neither side keeps the change. If the laptop dies after the server
+//! committed, the next pull brings the change back: the server is the record.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::pg::server::{PgServer, ServerLogin};
+use super::sqlite::SqliteStore;
+use super::sqlite::replica::Columns;
+use crate::clock::ServerClock;
+use crate::error::{Error, Result};
+
+/// A table both sides keep.
+#[derive(Debug)]
+pub(crate) struct Table {
+    pub name: &'static str,
+    /// Its key, on both sides (for posts the uuid, not the local search row number).
+    pub key: &'static [&'static str],
+    /// Rows are only ever added (the audit trail, the roster, versions).
+    pub append_only: bool,
+    /// Columns that are this laptop's own business: neither sent nor pulled.
+    pub local: &'static [&'static str],
+    /// Columns the server fills in: pulled, never sent.
+    pub server: &'static [&'static str],
+}
+
+impl Table {
+    /// Whether a pulled value of this column is written here.
+    pub fn pulled(&self, col: &str) -> bool {
+        col != "row_seq" && !(self.name == "posts" && col == "seq") && !self.local.contains(&col)
+    }
+
+    /// Whether a local change of this column is sent to the server.
+    pub fn shipped(&self, col: &str) -> bool {
+        self.pulled(col) && !self.server.contains(&col)
+    }
+}
+
+const fn table(name: &'static str, key: &'static [&'static str]) -> Table {
+    Table {
+        name,
+        key,
+        append_only: false,
+        local: &[],
+        server: &[],
+    }
+}
+
+const fn append_only(name: &'static str, key: &'static [&'static str]) -> Table {
+    Table {
+        append_only: true,
+        ..table(name, key)
+    }
+}
+
+/// The shared tables, parents before children: changes go to the server in this order.
+/// Rate-limit budgets are not among them: each laptop has its own X grant.
+pub(crate) const TABLES: &[Table] = &[
+    Table {
+        // How this laptop reaches X is its own (its own grant, its own connection state); the
+        // account it posts to, and the roster's genesis, are the team's.
+        local: &["x_sandbox_url", "x_client_id", "x_username", "x_connection"],
+        server: &["genesis_hash"],
+        ..table("workspace", &["id"])
+    },
+    Table {
+        server: &["db_role"],
+        ..table("members", &["id"])
+    },
+    append_only("media", &["hash"]),
+    table("posts", &["id"]),
+    append_only("post_versions", &["post_id", "version"]),
+    append_only("parts", &["post_id", "version", "idx"]),
+    append_only("part_media", &["post_id", "version", "idx", "position"]),
+    Table {
+        server: &["received_at"],
+        ..table("approvals", &["id"])
+    },
+    table("reviews", &["post_id", "member_id"]),
+    append_only("comments", &["id"]),
+    append_only("roster", &["seq"]),
+    table("key_requests", &["member_id"]),
+    append_only("published_parts", &["post_id", "idx"]),
+    table("queue_slots", &["id"]),
+    table("devices", &["device"]),
+    Table {
+        server: &["received_at"],
+        ..append_only("audit", &["seq"])
+    },
+];
+
+/// What a write changed in one row.
+#[derive(Debug, Clone)]
+pub(crate) struct Change {
+    pub table: &'static Table,
+    pub op: Op,
+    /// The row as it is now (for a removal: as it was), every local column.
+    pub row: Map<String, Value>,
+    /// For an update, the columns whose value changed.
+    pub changed: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Op {
+    Insert,
+    Update,
+    Delete,
+}
+
+/// How this laptop stands with the server, for `team status`.
+#[derive(Debug, Clone)]
+pub struct ReplicaState {
+    pub server: String,
+    pub online: bool,
+    /// Why not, when offline.
+    pub offline_because: Option<String>,
+    /// The last server change applied here.
+    pub high_water: i64,
+    /// How many server changes this laptop has not pulled yet (`None` when offline).
+    pub behind: Option<i64>,
+}
+
+/// The replica and its server.
+#[derive(Debug)]
+pub(super) struct TeamStore {
+    replica: SqliteStore,
+    columns: Columns,
+    login: ServerLogin,
+    server: Option<PgServer>,
+    /// Why the last attempt to reach the server failed.
+    offline: Option<String>,
+    clock: Arc<ServerClock>,
+}
+
+impl TeamStore {
+    pub fn open(path: &Path, login: ServerLogin, clock: Arc<ServerClock>) -> Result<TeamStore> {
+        let mut replica = SqliteStore::open(path)?;
+        let columns = replica.start_capture()?;
+        let mut store = TeamStore {
+            replica,
+            columns,
+            login,
+            server: None,
+            offline: None,
+            clock,
+        };
+        // Offline is a state, not a failure: the replica serves reads until the server is back.
+        if let Err(e) = store.pull() {
+            tracing::info!("team server not reached at open: {e}");
+        }
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        self.replica.path()
+    }
+
+    pub fn backup_to(&self, dest: &Path) -> Result<()> {
+        self.replica.backup_to(dest)
+    }
+
+    pub fn replica(&mut self) -> &mut SqliteStore {
+        &mut self.replica
+    }
+
+    fn connected(&mut self, what: &'static str) -> Result<&mut PgServer> {
+        if self.server.is_none() {
+            match PgServer::connect(&self.login) {
+                Ok(s) => {
+                    self.server = Some(s);
+                    self.offline = None;
+                }
+                Err(e) => {
+                    self.offline = Some(e.to_string());
+                    return Err(unreachable(&self.login, e, what));
+                }
+            }
+        }
+        self.server
+            .as_mut()
+            .ok_or_else(|| Error::Internal("no server connection".into()))
+    }
+
+    /// Forgets a connection that failed, so the next act reconnects.
+    fn drop_if_broken(&mut self, e: &Error) {
+        if matches!(e, Error::ServerUnreachable { .. })
+            || self.server.as_ref().is_some_and(PgServer::is_closed)
+        {
+            self.server = None;
+            self.offline = Some(e.to_string());
+        }
+    }
+
+    /// Pulls what changed on the server since this file last did.
+    pub fn pull(&mut self) -> Result<usize> {
+        let hw = self.replica.high_water()?;
+        let login = self.login.clone();
+        let clock = self.clock.clone();
+        let pulled = self
+            .connected("pulling")
+            .and_then(|s| s.pull(hw, &clock).map_err(|e| e.located(&login, "pulling")));
+        let rows = match pulled {
+            Ok(rows) => rows,
+            Err(e) => {
+                self.drop_if_broken(&e);
+                return Err(e);
+            }
+        };
+        self.replica.apply_pulled(&self.columns, &rows)?;
+        Ok(rows.len())
+    }
+
+    pub fn write<T>(
+        &mut self,
+        f: impl FnOnce(super::sqlite::SqliteTx<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let out = self.write_once(f);
+        if let Err(e) = &out {
+            self.drop_if_broken(e);
+        }
+        out
+    }
+
+    fn write_once<T>(
+        &mut self,
+        f: impl FnOnce(super::sqlite::SqliteTx<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let hw = self.replica.high_water()?;
+        let login = self.login.clone();
+        let clock = self.clock.clone();
+        let server = self.connected("this change")?;
+        let rows = server
+            .begin_write(hw, &clock)
+            .map_err(|e| e.located(&login, "this change"))?;
+        let TeamStore {
+            replica,
+            columns,
+            server,
+            ..
+        } = self;
+        let server = server
+            .as_mut()
+            .ok_or_else(|| Error::Internal("no server connection".into()))?;
+        if let Err(e) = replica.apply_pulled(columns, &rows) {
+            server.rollback();
+            return Err(e);
+        }
+        let mut stamped = Vec::new();
+        let out = replica.write_shipping(columns, f, |changes| {
+            stamped = server
+                .ship_and_commit(changes, replica_hw_after(&rows, hw))
+                .map_err(|e| e.located(&login, "this change"))?;
+            Ok(())
+        });
+        match out {
+            Ok(out) => {
+                // Committed on the server: what it stamped comes here now, or with the next pull.
+                if let Err(e) = replica.apply_pulled(columns, &stamped) {
+                    tracing::warn!("the replica will catch up at the next pull: {e}");
+                }
+                Ok(out)
+            }
+            Err(e) => {
+                server.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    pub fn state(&mut self) -> ReplicaState {
+        let high_water = self.replica.high_water().unwrap_or(0);
+        let behind = self
+            .connected("status")
+            .and_then(|s| s.head())
+            .ok()
+            .map(|head| (head - high_water).max(0));
+        ReplicaState {
+            server: self.login.describe(),
+            online: behind.is_some(),
+            offline_because: if behind.is_some() {
+                None
+            } else {
+                self.offline.clone()
+            },
+            high_water,
+            behind,
+        }
+    }
+
+    /// The live server connection, for team acts that are not table writes (logins, keys).
+    pub fn server(&mut self, what: &'static str) -> Result<&mut PgServer> {
+        self.connected(what)
+    }
+}
+
+/// The high-water mark the local file will have once `rows` are applied.
+fn replica_hw_after(rows: &[(i64, String, Value)], hw: i64) -> i64 {
+    rows.iter().map(|r| r.0).max().unwrap_or(hw).max(hw)
+}
+
+fn unreachable(login: &ServerLogin, e: Error, what: &'static str) -> Error {
+    match e {
+        Error::ServerUnreachable { .. }
+        | Error::ServerTooNew { .. }
+        | Error::ServerRefused { .. } => e,
+        other => Error::ServerUnreachable {
+            server: login.describe(),
+            detail: other.to_string(),
+            what,
+        },
+    }
+}
