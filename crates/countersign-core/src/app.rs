@@ -146,6 +146,8 @@ pub struct App {
     pub(crate) x_cache: Mutex<Option<(crate::connection::Connection, countersign_x::XClient)>>,
     /// Team mode: which server, member and laptop this data dir is (`None`: a solo workspace).
     pub(crate) team: Option<TeamConfig>,
+    /// When this process last told the team server it is up.
+    pub(crate) heartbeat: Mutex<Option<std::time::Instant>>,
 }
 
 impl App {
@@ -249,6 +251,7 @@ impl App {
             wake: Arc::new(tokio::sync::Notify::new()),
             x_cache: Mutex::new(None),
             team,
+            heartbeat: Mutex::new(None),
         };
         app.account()?;
         // Pin the roster as this machine first sees it; a machine without a usable keychain
@@ -416,7 +419,8 @@ impl App {
 
     /// The earliest instant anything is due to be published (or retried).
     pub fn next_due(&self) -> Result<Option<Timestamp>> {
-        self.read(|tx| tx.publishing().next_due())
+        let device = self.publisher_identity().1;
+        self.read(|tx| tx.publishing().next_due(device.as_deref()))
     }
 
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {

@@ -150,6 +150,12 @@ async fn run(
             break;
         }
         let mut nap = MAX_NAP;
+        if app.is_team() {
+            // Other laptops' acts arrive by pulling; the blocking client runs off this worker.
+            let a = app.clone();
+            let _ = tokio::task::spawn_blocking(move || a.team_tick()).await;
+            nap = nap.min(crate::app::team::TEAM_POLL);
+        }
         if !paused.load(Ordering::SeqCst) {
             match app.publish_due(&opts).await {
                 Ok(report) => on_pass(&report),

@@ -186,8 +186,19 @@ impl App {
         open_browser: impl FnOnce(&Url) -> std::result::Result<(), String>,
     ) -> Result<Connection> {
         let pin = self.pin()?;
+        let laptop = self.publisher_identity().0;
         let (handle, mut c) = self.read(|tx| {
-            if let Some(a) = actor {
+            if let Some(me) = laptop {
+                // Team mode: each reviewer's laptop holds its own grant; a contributor's none.
+                let m = tx.members().by_id(me)?;
+                if !m.as_ref().is_some_and(|m| m.active && m.role.reviews()) {
+                    return Err(Error::TeamSetup(
+                        "only an approver's or admin's laptop connects the brand account: a \
+                         contributor's laptop holds no X token, and never publishes"
+                            .into(),
+                    ));
+                }
+            } else if let Some(a) = actor {
                 tx.allowed(a, AccountAction::ChangeAccount, pin.as_ref())?;
             }
             Ok((tx.account()?.handle, tx.workspace().connection()?))

@@ -179,7 +179,8 @@ impl App {
         }
         let client = self.cached_x_client()?;
         let now = self.now();
-        for id in self.read(|tx| tx.publishing().due(now))? {
+        let device = self.publisher_identity().1;
+        for id in self.read(|tx| tx.publishing().due(now, device.as_deref()))? {
             if opts.stop.load(Ordering::SeqCst) {
                 break;
             }

@@ -78,8 +78,15 @@ fn workspace_tag(workspace_id: &str) -> String {
     hex::encode(Sha256::digest(workspace_id.as_bytes()))[..12].to_string()
 }
 
+/// How often an always-on laptop tells the team it is up.
+const HEARTBEAT: Duration = Duration::from_secs(15);
+
+/// How often an always-on laptop pulls in team mode (besides after each of its own acts).
+pub const TEAM_POLL: Duration = Duration::from_secs(1);
+
 fn new_device() -> String {
-    Uuid::now_v7().simple().to_string()
+    // Hyphenated: the server keeps it as a uuid and hands it back in this form.
+    Uuid::now_v7().to_string()
 }
 
 impl App {
@@ -440,6 +447,30 @@ impl App {
             member,
             laptops,
         })
+    }
+
+    /// What an always-on process does each turn in team mode: pull what others did, and now
+    /// and then tell the team this laptop is up (and whether it can publish). Failures are
+    /// logged, not returned: offline is a state the next turn retries.
+    pub fn team_tick(&self) {
+        if self.team.is_none() {
+            return;
+        }
+        if let Err(e) = self.sync() {
+            tracing::info!(code = e.code(), "team server: {e}");
+            return;
+        }
+        let mut last = self.heartbeat.lock().unwrap_or_else(|p| p.into_inner());
+        if last.is_some_and(|t| t.elapsed() < HEARTBEAT) {
+            return;
+        }
+        let can_publish = self
+            .connection()
+            .is_ok_and(|c| c.state == crate::connection::ConnectionState::Connected);
+        match self.seen(can_publish) {
+            Ok(()) => *last = Some(std::time::Instant::now()),
+            Err(e) => tracing::info!(code = e.code(), "team heartbeat: {e}"),
+        }
     }
 
     /// Tells the team this laptop is up, and whether it can publish (a publisher's heartbeat).

@@ -958,11 +958,12 @@ pub(super) fn publishing(fresh: Fresh<'_>) {
         ..draft(&carol, &["Approved, not scheduled"], 3)
     };
     add_all(&mut store, &[&late, &early, &idle, &approved]);
-    let due = |store: &mut Store, s: i64| store.read(|tx| tx.publishing().due(at(s))).unwrap();
+    let due =
+        |store: &mut Store, s: i64| store.read(|tx| tx.publishing().due(at(s), None)).unwrap();
     let overdue =
         |store: &mut Store, s: i64| store.read(|tx| tx.publishing().overdue(at(s))).unwrap();
     let taken = |store: &mut Store, s: i64| store.read(|tx| tx.publishing().taken(at(s))).unwrap();
-    let next_due = |store: &mut Store| store.read(|tx| tx.publishing().next_due()).unwrap();
+    let next_due = |store: &mut Store| store.read(|tx| tx.publishing().next_due(None)).unwrap();
     let state = |store: &mut Store, id: Uuid| store.read(|tx| tx.publishing().state(id)).unwrap();
     let (late_id, early_id) = (late.id, early.id);
 

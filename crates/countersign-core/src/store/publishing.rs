@@ -22,16 +22,19 @@ pub(super) enum PublishingImpl<'t> {
 impl Publishing<'_> {
     /// Posts the publisher should work on at `now`: scheduled ones whose time has come, and
     /// claimed ones whose wait is over. Oldest due first.
-    pub fn due(&self, now: Timestamp) -> Result<Vec<Uuid>> {
+    ///
+    /// `device` is this laptop (team mode): a post another laptop holds the claim on is due
+    /// here only once that claim's lease has run out as well.
+    pub fn due(&self, now: Timestamp, device: Option<&str>) -> Result<Vec<Uuid>> {
         match &self.0 {
-            PublishingImpl::Sqlite(h) => h.due(now),
+            PublishingImpl::Sqlite(h) => h.due(now, device),
         }
     }
 
     /// The earliest instant anything will be due, if anything is waiting.
-    pub fn next_due(&self) -> Result<Option<Timestamp>> {
+    pub fn next_due(&self, device: Option<&str>) -> Result<Option<Timestamp>> {
         match &self.0 {
-            PublishingImpl::Sqlite(h) => h.next_due(),
+            PublishingImpl::Sqlite(h) => h.next_due(device),
         }
     }
 

@@ -24,27 +24,36 @@ fn opt_ts(v: Option<i64>) -> rusqlite::Result<Option<Timestamp>> {
 }
 
 impl Publishing<'_> {
-    pub fn due(&self, now: Timestamp) -> Result<Vec<Uuid>> {
-        let mut stmt = self.conn.prepare_cached(
+    // A post being published is due for this laptop when its wait is over and, if another
+    // laptop holds the claim, once that claim's lease has run out too.
+    const RESUME_AT: &'static str = "max(coalesce(next_attempt_at, 0),
+        CASE WHEN claim_device IS ?2 THEN 0 ELSE coalesce(lease_until, 0) END)";
+
+    pub fn due(&self, now: Timestamp, device: Option<&str>) -> Result<Vec<Uuid>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT id FROM (
                  SELECT id, scheduled_at AS t, seq FROM posts
                  WHERE status = 'scheduled' AND scheduled_at <= ?1
                  UNION ALL
-                 SELECT id, coalesce(next_attempt_at, 0) AS t, seq FROM posts
-                 WHERE status = 'publishing' AND coalesce(next_attempt_at, 0) <= ?1)
+                 SELECT id, {r} AS t, seq FROM posts
+                 WHERE status = 'publishing' AND {r} <= ?1)
              ORDER BY t, seq",
-        )?;
-        let rows = stmt.query_map([ms(now)], |r| uuid(&r.get::<_, String>(0)?))?;
+            r = Self::RESUME_AT
+        ))?;
+        let rows = stmt.query_map(params![ms(now), device], |r| uuid(&r.get::<_, String>(0)?))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    pub fn next_due(&self) -> Result<Option<Timestamp>> {
+    pub fn next_due(&self, device: Option<&str>) -> Result<Option<Timestamp>> {
         let t: Option<i64> = self.conn.query_row(
-            "SELECT min(t) FROM (
-                 SELECT min(scheduled_at) AS t FROM posts WHERE status = 'scheduled'
-                 UNION ALL
-                 SELECT min(coalesce(next_attempt_at, 0)) FROM posts WHERE status = 'publishing')",
-            [],
+            &format!(
+                "SELECT min(t) FROM (
+                     SELECT min(scheduled_at) AS t FROM posts WHERE status = 'scheduled'
+                     UNION ALL
+                     SELECT min({}) FROM posts WHERE status = 'publishing')",
+                Self::RESUME_AT.replace("?2", "?1")
+            ),
+            [device],
             |r| r.get(0),
         )?;
         Ok(opt_ts(t)?)
