@@ -11,9 +11,11 @@ mod pg;
 use std::sync::Arc;
 use std::time::Duration;
 
+use countersign_core::clock::Clock;
 use countersign_core::secrets::SecretString;
 use countersign_core::store::ServerLogin;
-use countersign_core::{App, ManualClock, Parts, Role};
+use countersign_core::{App, ManualClock, Parts, Role, Status, When};
+use jiff::{SignedDuration, Timestamp};
 
 use common::{in_review, parts, pass, team};
 
@@ -48,13 +50,18 @@ fn clock() -> Arc<ManualClock> {
 
 /// A new laptop for `name`, joined with `bundle` and admitted by Ada on `admin`.
 fn join(admin: &App, name: &str, role: Role) -> Laptop {
+    join_on(admin, name, role, clock())
+}
+
+/// [`join`], on a laptop whose clock is `local`.
+fn join_on(admin: &App, name: &str, role: Role, local: Arc<ManualClock>) -> Laptop {
     let bundle = admin
         .invite("Ada", name, role, Duration::from_secs(3600))
         .unwrap()
         .encode()
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (p, _) = parts(clock());
+    let (p, _) = parts(local);
     let joined = App::join(
         dir.path(),
         p.clone(),
@@ -124,4 +131,227 @@ fn an_approver_cannot_countersign_his_own_post_even_on_the_server() {
     let id = in_review(&ben.app, "Ben", "Ben's own");
     let e = ben.app.approve(id, "Ben", None).unwrap_err();
     assert_eq!(e.code(), "self_approval");
+}
+
+/// The server's clock, read straight from it.
+fn server_now(db: &pg::TestDb) -> Timestamp {
+    let ms: i64 = db
+        .superuser()
+        .query_one(
+            "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    Timestamp::from_millisecond(ms).unwrap()
+}
+
+fn near(a: Timestamp, b: Timestamp, within: SignedDuration) -> bool {
+    a.duration_since(b).abs() <= within
+}
+
+#[test]
+#[ignore = "needs PostgreSQL (the Debian package): scripts/test.sh runs it"]
+fn a_laptop_ten_minutes_ahead_keeps_the_servers_time() {
+    let (db, _ada, ada, _) = started();
+    let cleo = join(&ada, "Cleo", Role::Contributor);
+    let ahead = Arc::new(ManualClock::new(
+        Timestamp::now() + SignedDuration::from_mins(10),
+    ));
+    let ben = join_on(&ada, "Ben", Role::Approver, ahead.clone());
+    let id = in_review(&cleo.app, "Cleo", "On the server's time");
+    ben.app.sync().unwrap();
+
+    let server = server_now(&db);
+    assert!(
+        !near(ahead.now(), server, SignedDuration::from_mins(9)),
+        "the laptop's own clock is ten minutes ahead"
+    );
+    assert!(
+        near(ben.app.now(), server, SignedDuration::from_secs(5)),
+        "Ben's laptop reckons the server's time: {} vs {server}",
+        ben.app.now()
+    );
+    // The approval is stamped with the server's time, not the laptop's.
+    let approved = ben.app.approve(id, "Ben", None).unwrap();
+    assert!(near(
+        approved.updated_at,
+        server_now(&db),
+        SignedDuration::from_secs(5)
+    ));
+    let view = ben.app.post(id).unwrap();
+    let at = view.approval.as_ref().expect("an approval").at;
+    assert!(
+        near(at, server_now(&db), SignedDuration::from_secs(5)),
+        "{at}"
+    );
+
+    // Scheduled five minutes ahead by the server: not due now, although the laptop's own
+    // clock is already past it.
+    let when = server_now(&db) + SignedDuration::from_mins(6);
+    assert!(ahead.now() > when);
+    let wall = when
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string();
+    ben.app
+        .schedule(
+            id,
+            "Ben",
+            When {
+                wall,
+                zone: Some("UTC".into()),
+                fold: None,
+            },
+        )
+        .unwrap();
+    let due = ben
+        .app
+        .next_due()
+        .unwrap()
+        .expect("the post is due some time");
+    assert!(due > ben.app.now(), "not due yet by the server's clock");
+    assert_eq!(ben.app.post(id).unwrap().post.status, Status::Scheduled);
+}
+
+#[test]
+#[ignore = "needs PostgreSQL (the Debian package): scripts/test.sh runs it"]
+fn an_older_build_refuses_a_newer_server_schema_and_still_reads() {
+    let (db, ada_ws, _ada, p) = started();
+    db.superuser()
+        .batch_execute("INSERT INTO cs.schema_version VALUES (99, '0099_from_the_future', 0)")
+        .unwrap();
+    // A laptop opening afresh: it still reads its replica, and every act says why it cannot.
+    let ada = App::open(ada_ws.dir.path(), p).unwrap();
+    assert_eq!(ada.sync().unwrap_err().code(), "server_too_new");
+    assert!(
+        !ada.members().unwrap().is_empty(),
+        "the replica still serves reads"
+    );
+    let e = ada
+        .create_draft("Ada", countersign_core::DraftInput::default())
+        .unwrap_err();
+    assert_eq!(e.code(), "server_too_new", "{e}");
+}
+
+#[test]
+#[ignore = "needs PostgreSQL (the Debian package): scripts/test.sh runs it"]
+fn a_laptop_gone_silent_mid_write_frees_the_workspace_within_the_timeout() {
+    let (db, _ada, ada, _) = started();
+    let cleo = join(&ada, "Cleo", Role::Contributor);
+    // A session that took the workspace lock and then went quiet (a laptop lost mid-write).
+    let mut stuck = db.superuser();
+    stuck
+        .batch_execute("BEGIN; SELECT pg_advisory_xact_lock(7262)")
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut tries = 0;
+    let id = loop {
+        tries += 1;
+        match cleo.app.create_draft(
+            "Cleo",
+            countersign_core::DraftInput {
+                parts: vec![countersign_core::PartInput {
+                    text: "after the silence".into(),
+                    media: vec![],
+                }],
+                ..Default::default()
+            },
+        ) {
+            Ok(p) => break p.id,
+            Err(e) => {
+                assert_eq!(e.code(), "busy", "{e}");
+                assert!(
+                    started.elapsed() < Duration::from_secs(40),
+                    "the lock was never freed"
+                );
+            }
+        }
+    };
+    let waited = started.elapsed();
+    println!("the workspace was free again after {waited:?} ({tries} tries)");
+    // The server's idle-in-transaction timeout (15 s) ended the silent session.
+    assert!(
+        waited >= Duration::from_secs(9),
+        "the lock did hold: {waited:?}"
+    );
+    assert!(waited < Duration::from_secs(26), "{waited:?}");
+    assert!(stuck.is_closed() || stuck.batch_execute("SELECT 1").is_err());
+    ada.sync().unwrap();
+    assert_eq!(ada.post(id).unwrap().post.status, Status::Draft);
+}
+
+/// Forges as the database's superuser: triggers off (so no rule stops it), and stamps the rows
+/// so every laptop pulls them.
+fn forge(db: &pg::TestDb, sql: &str) {
+    db.superuser()
+        .batch_execute(&format!(
+            "BEGIN; SET LOCAL session_replication_role = replica; {sql}; COMMIT"
+        ))
+        .unwrap();
+}
+
+#[test]
+#[ignore = "needs PostgreSQL (the Debian package): scripts/test.sh runs it"]
+fn the_superusers_forgeries_are_refused_by_every_laptop() {
+    let (db, _ada, ada, _) = started();
+    let cleo = join(&ada, "Cleo", Role::Contributor);
+    let ben = join(&ada, "Ben", Role::Approver);
+    let ben_id = ben.app.member("Ben").unwrap().id;
+
+    // A forged approval of Cleo's post, in Ben's name, and the post set to go.
+    let id = in_review(&cleo.app, "Cleo", "Never countersigned");
+    let cleo_id = cleo.app.member("Cleo").unwrap().id;
+    let digest = "00".repeat(32);
+    forge(
+        &db,
+        &format!(
+            "INSERT INTO cs.approvals (id, post_id, member_id, version, digest, scheduled_at, at,
+                 key_fingerprint, signature, author_id, roster_seq, roster_hash, row_seq)
+             VALUES (gen_random_uuid(), '{id}', '{ben_id}', 1, '{digest}', 0, 0, 'ff', 'ff',
+                 '{cleo_id}', 1, 'ff', nextval('cs.change_seq'));
+             UPDATE cs.posts SET status = 'scheduled', scheduled_at = 0,
+                 row_seq = nextval('cs.change_seq') WHERE id = '{id}'"
+        ),
+    );
+    // Ben's own post with its author flipped to Cleo, so that his approval looks four-eyed.
+    let own = in_review(&ben.app, "Ben", "Ben's own words");
+    forge(
+        &db,
+        &format!(
+            "UPDATE cs.posts SET author_id = '{cleo_id}', row_seq = nextval('cs.change_seq')
+             WHERE id = '{own}'"
+        ),
+    );
+    for app in [&ada, &cleo.app, &ben.app] {
+        app.sync().unwrap();
+        assert!(
+            app.verify_for_publish(id).is_err(),
+            "a forged approval never counts"
+        );
+    }
+    let e = ben.app.approve(own, "Ben", None).unwrap_err();
+    assert!(
+        ["authorship_unproven", "self_approval"].contains(&e.code()),
+        "a flipped author is found out: {e}"
+    );
+
+    // An audit entry rewritten on the server: every laptop that holds it refuses the copy.
+    forge(
+        &db,
+        "UPDATE cs.audit SET detail = '{\"forged\":true}', row_seq = nextval('cs.change_seq')
+         WHERE seq = 2",
+    );
+    for app in [&ada, &cleo.app, &ben.app] {
+        assert_eq!(app.sync().unwrap_err().code(), "server_untrusted");
+        assert!(
+            app.audit_verify().unwrap().ok,
+            "each laptop's own copy still verifies"
+        );
+    }
+    // Nothing more is written through that server from these laptops.
+    let e = ada
+        .invite("Ada", "Dan", Role::Contributor, Duration::from_secs(60))
+        .unwrap_err();
+    assert_eq!(e.code(), "server_untrusted", "{e}");
 }

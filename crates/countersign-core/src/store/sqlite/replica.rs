@@ -355,9 +355,35 @@ fn upsert(conn: &Connection, t: &Table, local: &[String], row: &Map<String, Valu
         t.name,
         names.join(", ")
     );
-    conn.prepare_cached(&sql)?.execute(params_from_iter(
+    let written = conn.prepare_cached(&sql)?.execute(params_from_iter(
         cols.iter().map(|c| sql_value(&row[c.as_str()])),
     ))?;
+    if written == 0 && t.append_only {
+        // A row this laptop already has can only come back the same: the server showing a
+        // different one rewrote history (the audit trail, the roster, a version).
+        let key: Vec<Value> = t
+            .key
+            .iter()
+            .map(|k| row.get(*k).cloned().unwrap_or(Value::Null))
+            .collect();
+        let local = current(conn, t, local, &key)?.unwrap_or_default();
+        let differs = cols
+            .iter()
+            .filter(|c| t.shipped(c))
+            // (compared as stored: the server's booleans are this file's 0 and 1)
+            .find(|c| local.get(c.as_str()).map(sql_value) != row.get(c.as_str()).map(sql_value));
+        if let Some(col) = differs {
+            return Err(Error::ServerUntrusted {
+                reason: format!(
+                    "its copy of {} {} differs from this laptop's in {col}: its history was \
+                     rewritten. This laptop keeps its own copy and pulls nothing more until an \
+                     admin restores the server",
+                    t.name,
+                    Value::Array(key)
+                ),
+            });
+        }
+    }
     Ok(())
 }
 
