@@ -149,6 +149,8 @@ fn laptops_share_one_workspace_through_the_team_server() {
     );
     assert!(!elsewhere.db().exists(), "a refused join leaves no replica");
     assert!(!elsewhere.data_dir().join("team.json").exists());
+    // The refused attempt spent Eve's one-time password; inviting her again gives a new one.
+    let (_eve, _) = join("Eve", &invite(&ada, "Eve", "contributor"));
 
     // Cleo joins with her bundle.
     let bundle = invite(&ada, "Cleo", "contributor");

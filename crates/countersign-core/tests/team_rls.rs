@@ -271,8 +271,11 @@ fn the_schema_version_is_recorded_and_migrating_twice_is_a_no_op() {
         )
         .unwrap();
     let got: Vec<(i32, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
-    assert_eq!(got, vec![(1, "0001_team".to_owned())]);
-    assert_eq!(migrations::SCHEMA_VERSION, 1);
+    assert_eq!(
+        got,
+        vec![(1, "0001_team".to_owned()), (2, "0002_replica".to_owned())]
+    );
+    assert_eq!(migrations::SCHEMA_VERSION, 2);
     assert_eq!(
         migrate(&mut t.migrator, &t.db.tag).unwrap(),
         0,
@@ -283,7 +286,7 @@ fn the_schema_version_is_recorded_and_migrating_twice_is_a_no_op() {
             .query("SELECT 1 FROM cs.schema_version", &[])
             .unwrap()
             .len(),
-        1
+        migrations::MIGRATIONS.len()
     );
     // Members read it (a laptop refuses a newer server), and every session gets the timeouts.
     let v: i32 = t
@@ -292,7 +295,7 @@ fn the_schema_version_is_recorded_and_migrating_twice_is_a_no_op() {
         .query_one("SELECT max(version) FROM cs.schema_version", &[])
         .unwrap()
         .get(0);
-    assert_eq!(v, 1);
+    assert_eq!(v, migrations::SCHEMA_VERSION);
     for (setting, want) in [
         ("idle_in_transaction_session_timeout", "15s"),
         ("lock_timeout", "10s"),
@@ -616,12 +619,34 @@ fn only_an_admin_invites_and_only_with_a_scram_verifier() {
         &SqlState::INVALID_PARAMETER_VALUE,
         "takes a SCRAM-SHA-256 verifier",
     );
+    // Inviting again someone whose laptop never joined gives their login a new one-time
+    // password (a lost bundle); once their key is in the roster, never.
+    let again: String = t
+        .ada
+        .c
+        .query_one(
+            "SELECT cs.invite($1, $2)::text",
+            &[&t.ann.id, &verifier("x")],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(again, t.ann.role);
+    let mut owner = t.db.superuser();
+    owner
+        .execute(
+            "INSERT INTO cs.roster (seq, member_id, name, role, public_key, active, at, prev_hash, hash)
+             VALUES ((SELECT coalesce(max(seq), 0) + 1 FROM cs.roster), $1, 'Ann', 'contributor',
+                     'aa', true, 0, coalesce((SELECT hash FROM cs.roster ORDER BY seq DESC LIMIT 1),
+                     repeat('0', 64)), 'bb')",
+            &[&t.ann.id],
+        )
+        .unwrap();
     refused(
         t.ada
             .c
             .query_one("SELECT cs.invite($1, $2)", &[&t.ann.id, &verifier("x")]),
         &SqlState::DUPLICATE_OBJECT,
-        "already has a login",
+        "has joined already",
     );
     // Nobody sets db_role by hand: an admin cannot point a member at someone else's login.
     refused(

@@ -183,4 +183,32 @@ BEGIN
   RETURN NEW;
 END $$;
 
+-- Inviting again someone whose laptop never joined (a lost or expired bundle): a new one-time
+-- password for the login they already have. Once their key is in the roster, never.
+CREATE OR REPLACE FUNCTION invite(member uuid, verifier text) RETURNS name LANGUAGE plpgsql
+  SECURITY DEFINER SET search_path = cs AS $$
+DECLARE
+  r name;
+BEGIN
+  IF NOT cs.admin() THEN
+    RAISE EXCEPTION 'only an admin invites' USING ERRCODE = '42501';
+  END IF;
+  SELECT db_role INTO r FROM cs.members WHERE id = member AND active;
+  IF r IS NULL THEN
+    RETURN cs.create_login(member, verifier);
+  END IF;
+  IF EXISTS (SELECT 1 FROM cs.roster WHERE member_id = member) THEN
+    RAISE EXCEPTION 'member % has joined already; an admin re-keys them instead', member
+      USING ERRCODE = '42710';
+  END IF;
+  IF verifier !~ '^SCRAM-SHA-256\$[0-9]+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$' THEN
+    RAISE EXCEPTION 'a login takes a SCRAM-SHA-256 verifier, not a password'
+      USING ERRCODE = '22023';
+  END IF;
+  EXECUTE format('ALTER ROLE %I PASSWORD %L', r, verifier);
+  RETURN r;
+END $$;
+REVOKE ALL ON FUNCTION invite(uuid, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION invite(uuid, text) TO ${ws}_admin;
+
 INSERT INTO schema_version VALUES (2, '0002_replica', now_ms());
