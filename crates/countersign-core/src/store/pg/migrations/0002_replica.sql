@@ -183,6 +183,23 @@ BEGIN
   RETURN NEW;
 END $$;
 
+-- An approver may approve the version they save in the act of approving (an edit while
+-- approving): that version's row is theirs, written first, and becomes current in the same
+-- transaction (the posts guard then requires this very approval).
+DROP POLICY approvals_add ON approvals;
+CREATE POLICY approvals_add ON approvals FOR INSERT TO ${ws}_member WITH CHECK (
+  cs.reviews() AND member_id = cs.me() AND roster_seq IS NOT NULL AND EXISTS (
+    SELECT 1 FROM posts p WHERE p.id = approvals.post_id
+      AND p.author_id <> cs.me() AND p.author_id = approvals.author_id
+      AND (p.version = approvals.version OR p.version + 1 = approvals.version AND EXISTS (
+        SELECT 1 FROM post_versions v WHERE v.post_id = approvals.post_id
+          AND v.version = approvals.version AND v.editor_id = cs.me()))));
+
+-- A laptop may offer its member's key again (a new laptop, a failed first offer).
+GRANT UPDATE (public_key, at) ON key_requests TO ${ws}_member;
+CREATE POLICY key_requests_change ON key_requests FOR UPDATE TO ${ws}_member
+  USING (member_id = cs.me()) WITH CHECK (member_id = cs.me());
+
 -- Inviting again someone whose laptop never joined (a lost or expired bundle): a new one-time
 -- password for the login they already have. Once their key is in the roster, never.
 CREATE OR REPLACE FUNCTION invite(member uuid, verifier text) RETURNS name LANGUAGE plpgsql
