@@ -17,20 +17,12 @@ mod support;
 use base64::Engine as _;
 use countersign_core::secrets::SecretStore;
 use serde_json::Value;
-use support::{PASSPHRASE, Workspace};
+use support::Workspace;
 use x_sandbox::{Sandbox, SandboxConfig};
 
-/// The operator's login: owns the database, may create roles. Returns (url, password).
+/// The operator's login as a URL, and its password.
 fn operator(db: &pg::TestDb) -> (String, String) {
-    let (user, password) = (format!("op_{}", db.tag), pg::random_tag());
-    let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
-    db.superuser()
-        .batch_execute(&format!(
-            "CREATE ROLE {user} LOGIN CREATEROLE PASSWORD '{verifier}';
-             ALTER DATABASE {} OWNER TO {user};",
-            db.name
-        ))
-        .unwrap();
+    let (user, password) = db.operator();
     (
         format!(
             "postgres://{user}@127.0.0.1:{}/{}",
@@ -277,7 +269,7 @@ fn laptops_share_one_workspace_through_the_team_server() {
 
     // No token, login password or private key anywhere but the keychains.
     let mut secrets = Vec::new();
-    for (w, who) in [(&ada, "Ada"), (&ben, "Ben")] {
+    for w in [&ada, &ben] {
         let device = team_config(w)["device"].as_str().unwrap().to_string();
         let tokens = keychain
             .get(&format!("x-tokens/{ws}/{device}"))
@@ -294,7 +286,6 @@ fn laptops_share_one_workspace_through_the_team_server() {
             .unwrap()
             .unwrap();
         secrets.push(login.expose().to_string());
-        let _ = who;
     }
     secrets.push(password.clone());
     assert!(secrets.len() >= 5, "{} secrets to look for", secrets.len());
@@ -308,5 +299,4 @@ fn laptops_share_one_workspace_through_the_team_server() {
             );
         }
     }
-    let _ = PASSPHRASE;
 }

@@ -19,17 +19,9 @@ use jiff::{SignedDuration, Timestamp};
 
 use common::{in_review, parts, pass, team};
 
-/// What the operator does once: a login that owns the database and may create roles.
+/// The operator's login, as `team init` takes it.
 fn operator(db: &pg::TestDb) -> ServerLogin {
-    let (user, password) = (format!("op_{}", db.tag), pg::random_tag());
-    let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
-    db.superuser()
-        .batch_execute(&format!(
-            "CREATE ROLE {user} LOGIN CREATEROLE PASSWORD '{verifier}';
-             ALTER DATABASE {} OWNER TO {user};",
-            db.name
-        ))
-        .unwrap();
+    let (user, password) = db.operator();
     ServerLogin {
         host: "127.0.0.1".into(),
         port: pg::cluster().port(),

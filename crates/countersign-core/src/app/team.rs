@@ -10,7 +10,6 @@
 use std::path::Path;
 use std::time::Duration;
 
-use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -23,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::keys::{self, MemberKey};
 use crate::model::{Member, Role};
 use crate::secrets::SecretString;
-use crate::store::{ReplicaState, ServerLogin, Store};
+use crate::store::{Laptop, ReplicaState, ServerLogin, Store};
 use crate::team::config::{self, TeamConfig};
 use crate::team::invite::{Invite, Tls, is_loopback};
 use crate::workflow::AccountAction;
@@ -47,15 +46,6 @@ pub struct Joined {
     pub fingerprint: String,
     pub device: String,
     pub server: String,
-}
-
-/// One laptop as the server last heard from it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Laptop {
-    pub device: String,
-    pub member: String,
-    pub can_publish: bool,
-    pub last_seen: Timestamp,
 }
 
 /// `team status`.
@@ -152,7 +142,6 @@ impl App {
             port: operator.port,
             database: operator.database.clone(),
             login: login.clone(),
-            tag,
             workspace_id: ws.clone(),
             genesis_hash: genesis.clone(),
             member_id: admin.id,
@@ -321,7 +310,6 @@ impl App {
             port: invite.port,
             database: invite.database.clone(),
             login: invite.login.clone(),
-            tag: String::new(),
             workspace_id: invite.workspace_id.clone(),
             genesis_hash: invite.genesis_hash.clone(),
             member_id,

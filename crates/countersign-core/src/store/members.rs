@@ -45,7 +45,7 @@ impl Members<'_> {
     }
 
     /// The team's laptops, the most recently seen first.
-    pub fn laptops(&self) -> Result<Vec<crate::app::team::Laptop>> {
+    pub fn laptops(&self) -> Result<Vec<crate::store::Laptop>> {
         match &self.0 {
             MembersImpl::Sqlite(h) => h.laptops(),
         }

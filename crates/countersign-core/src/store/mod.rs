@@ -44,8 +44,8 @@ pub use posts::Posts;
 pub use publishing::Publishing;
 pub use roster::RosterLog;
 pub use rows::{
-    CalendarItem, HistoryQuery, HistoryRow, ImportedPost, NewAuditEntry, PostSummary, PublishState,
-    QueueSlot,
+    CalendarItem, HistoryQuery, HistoryRow, ImportedPost, Laptop, NewAuditEntry, PostSummary,
+    PublishState, QueueSlot,
 };
 pub use team::ReplicaState;
 pub use workspace::Workspace;

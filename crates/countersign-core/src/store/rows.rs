@@ -154,3 +154,13 @@ pub struct NewAuditEntry<'a> {
     /// The actor's key: entries made by a member are signed with it.
     pub key: Option<&'a MemberKey>,
 }
+
+/// One team laptop as the server last heard from it (a publisher's heartbeat).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Laptop {
+    pub device: String,
+    /// The member it acts for.
+    pub member: String,
+    pub can_publish: bool,
+    pub last_seen: Timestamp,
+}

@@ -219,11 +219,10 @@ impl TeamStore {
     /// Pulls what changed on the server since this file last did.
     pub fn pull(&mut self) -> Result<usize> {
         let hw = self.replica.high_water()?;
-        let login = self.login.clone();
         let clock = self.clock.clone();
         let pulled = self
             .connected("pulling")
-            .and_then(|s| s.pull(hw, &clock).map_err(|e| e.located(&login, "pulling")));
+            .and_then(|s| s.pull(hw, &clock).map_err(|e| e.located("pulling")));
         let rows = match pulled {
             Ok(rows) => rows,
             Err(e) => {
@@ -251,12 +250,11 @@ impl TeamStore {
         f: impl FnOnce(super::sqlite::SqliteTx<'_>) -> Result<T>,
     ) -> Result<T> {
         let hw = self.replica.high_water()?;
-        let login = self.login.clone();
         let clock = self.clock.clone();
         let server = self.connected("this change")?;
         let rows = server
             .begin_write(hw, &clock)
-            .map_err(|e| e.located(&login, "this change"))?;
+            .map_err(|e| e.located("this change"))?;
         let TeamStore {
             replica,
             columns,
@@ -274,7 +272,7 @@ impl TeamStore {
         let out = replica.write_shipping(columns, f, |changes| {
             stamped = server
                 .ship_and_commit(changes, replica_hw_after(&rows, hw))
-                .map_err(|e| e.located(&login, "this change"))?;
+                .map_err(|e| e.located("this change"))?;
             Ok(())
         });
         match out {

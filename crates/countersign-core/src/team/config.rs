@@ -25,8 +25,6 @@ pub struct TeamConfig {
     pub database: String,
     /// This member's own database login role.
     pub login: String,
-    /// The workspace's role tag on the server (`cs_<tag>_…`).
-    pub tag: String,
     pub workspace_id: String,
     /// The roster's first entry, as the invite (or team init) gave it: pinned.
     pub genesis_hash: String,

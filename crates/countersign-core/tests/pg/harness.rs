@@ -98,6 +98,23 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// What a team's operator sets up once: a login that owns this database and may create
+    /// roles. Returns its name and password.
+    pub fn operator(&self) -> (String, String) {
+        let (user, password) = (format!("op_{}", self.tag), random_tag());
+        let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
+        self.superuser()
+            .batch_execute(&format!(
+                "CREATE ROLE {user} LOGIN CREATEROLE PASSWORD '{verifier}';
+                 ALTER DATABASE {} OWNER TO {user};",
+                self.name
+            ))
+            .unwrap_or_else(|e| panic!("make the operator's login: {e}"));
+        (user, password)
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         // Best effort: the whole cluster goes at exit anyway.

@@ -520,7 +520,7 @@ pub(crate) fn server_error(server: &str, e: postgres::Error) -> Error {
 
 impl Error {
     /// Names the act that needed the server in an unreachable-server error.
-    pub(crate) fn located(self, _login: &ServerLogin, what: &'static str) -> Error {
+    pub(crate) fn located(self, what: &'static str) -> Error {
         match self {
             Error::ServerUnreachable { server, detail, .. } => Error::ServerUnreachable {
                 server,

@@ -135,13 +135,13 @@ impl Members<'_> {
         Ok(())
     }
 
-    pub fn laptops(&self) -> Result<Vec<crate::app::team::Laptop>> {
+    pub fn laptops(&self) -> Result<Vec<crate::store::Laptop>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT d.device, m.name, d.can_publish, d.last_seen FROM devices d
              JOIN members m ON m.id = d.member_id ORDER BY d.last_seen DESC",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok(crate::app::team::Laptop {
+            Ok(crate::store::Laptop {
                 device: r.get(0)?,
                 member: r.get(1)?,
                 can_publish: r.get(2)?,
