@@ -13,44 +13,15 @@
 #[path = "../crates/countersign-core/tests/pg/harness.rs"]
 mod pg;
 mod support;
+#[path = "support/team.rs"]
+mod team;
 
 use base64::Engine as _;
 use countersign_core::secrets::SecretStore;
 use serde_json::Value;
-use support::Workspace;
+use support::{PNG_1X1, Workspace};
+use team::{config as team_config, invite, join, operator};
 use x_sandbox::{Sandbox, SandboxConfig};
-
-/// The operator's login as a URL, and its password.
-fn operator(db: &pg::TestDb) -> (String, String) {
-    let (user, password) = db.operator();
-    (
-        format!(
-            "postgres://{user}@127.0.0.1:{}/{}",
-            pg::cluster().port(),
-            db.name
-        ),
-        password,
-    )
-}
-
-fn invite(ada: &Workspace, name: &str, role: &str) -> String {
-    ada.ok(&["team", "invite", name, "--role", role, "--as", "Ada"])["bundle"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-/// A new laptop that joins with `bundle` as `name`; returns it and the fingerprint it showed.
-fn join(name: &str, bundle: &str) -> (Workspace, String) {
-    let w = Workspace::empty();
-    let out = w.ok(&["team", "join", bundle, "--as", name]);
-    let fp = out["fingerprint"].as_str().unwrap().to_string();
-    (w, fp)
-}
-
-fn team_config(w: &Workspace) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(w.data_dir().join("team.json")).unwrap()).unwrap()
-}
 
 /// Everything on the server, as text (what a `pg_dump` of the data would show).
 fn server_text(db: &pg::TestDb) -> String {
@@ -240,6 +211,53 @@ fn laptops_share_one_workspace_through_the_team_server() {
     let again = ada.ok(&["publish", "--once"]);
     assert!(again["posted"].as_array().unwrap().is_empty());
     assert_eq!(sandbox.posts().len(), 1);
+    // Dan is not admitted: his laptop cannot take an X grant (it could not sign what it
+    // publishes).
+    assert_eq!(
+        dan.refused(&["account", "connect", "--sandbox", &url]),
+        "team_setup"
+    );
+
+    // An image attached on Cleo's laptop goes out from Ben's: its bytes travel through the
+    // server, and Ben's laptop checks them against their hash before sending them to X.
+    let chart = cleo.data_dir().join("chart.png");
+    std::fs::write(&chart, PNG_1X1).unwrap();
+    let with_image = cleo.ok(&[
+        "draft",
+        "new",
+        "--as",
+        "Cleo",
+        "--text",
+        "Our chart, from Cleo's laptop",
+        "--media",
+        chart.to_str().unwrap(),
+        "--alt",
+        "A one-pixel chart",
+    ])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cleo.ok(&["submit", &with_image, "--as", "Cleo"]);
+    ben.ok(&["team", "sync"]);
+    let ben_media = ben.data_dir().join("media");
+    assert!(
+        !ben_media.exists() || std::fs::read_dir(&ben_media).unwrap().next().is_none(),
+        "Ben's laptop has no media file of its own yet"
+    );
+    ben.ok(&["approve", &with_image, "--as", "Ben"]);
+    ben.ok(&["decide", &with_image, "--publish-now", "--as", "Ben"]);
+    let pass = ben.ok(&["publish", "--once"]);
+    assert_eq!(pass["posted"].as_array().unwrap().len(), 1, "{pass}");
+    let on_x = sandbox.posts();
+    let posted = on_x
+        .iter()
+        .find(|p| p.text == "Our chart, from Cleo's laptop")
+        .expect("the post with the image is on the sandbox");
+    assert_eq!(posted.media.len(), 1, "{posted:?}");
+    assert_eq!(
+        posted.media[0].alt_text.as_deref(),
+        Some("A one-pixel chart")
+    );
 
     // Every laptop sees it posted and verifies the whole trail; the posted entry names Ben's
     // laptop.
@@ -261,6 +279,21 @@ fn laptops_share_one_workspace_through_the_team_server() {
         posted["detail"].as_str().unwrap().contains(&ben_device),
         "{posted}"
     );
+    // ... and is Ben's, signed with the publishing key his laptop announced when he connected.
+    assert_eq!(posted["actor_name"], "Ben", "{posted}");
+    assert!(posted["signature"].is_string(), "{posted}");
+    let announced = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["action"] == "publisher_key_added"
+                && e["detail"].as_str().unwrap().contains(&ben_device)
+        })
+        .expect("Ben's laptop announced its publishing key");
+    assert_eq!(announced["actor_name"], "Ben");
+    let detail: Value = serde_json::from_str(announced["detail"].as_str().unwrap()).unwrap();
+    assert_eq!(posted["public_key"], detail["public_key"], "{posted}");
 
     // Status names the server and this laptop.
     let status = ben.ok(&["team", "status"]);

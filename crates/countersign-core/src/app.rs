@@ -25,6 +25,8 @@ pub mod account;
 pub mod audit;
 pub mod drafting;
 pub mod history;
+mod laptop;
+mod media;
 pub mod members;
 pub mod publishing;
 pub mod review;
@@ -148,6 +150,8 @@ pub struct App {
     pub(crate) team: Option<TeamConfig>,
     /// When this process last told the team server it is up.
     pub(crate) heartbeat: Mutex<Option<std::time::Instant>>,
+    /// Team mode: this laptop's publishing key, once read and found announced in the trail.
+    pub(crate) publisher_key: Mutex<Option<crate::keys::MemberKey>>,
 }
 
 impl App {
@@ -252,6 +256,7 @@ impl App {
             x_cache: Mutex::new(None),
             team,
             heartbeat: Mutex::new(None),
+            publisher_key: Mutex::new(None),
         };
         app.account()?;
         // Pin the roster as this machine first sees it; a machine without a usable keychain
@@ -382,6 +387,17 @@ impl App {
         match &self.team {
             Some(t) => (Some(t.member_id), Some(t.device.clone())),
             None => (None, None),
+        }
+    }
+
+    /// The parts this handle was assembled from (in team mode, with the server's clock).
+    pub(crate) fn parts(&self) -> Parts {
+        let (kdf, unlock_for) = self.keys.costs();
+        Parts {
+            clock: self.clock.clone(),
+            secrets: self.keys.secrets().clone(),
+            kdf,
+            unlock_for,
         }
     }
 

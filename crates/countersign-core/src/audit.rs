@@ -56,11 +56,12 @@ pub enum AuditAction {
     PublishFailed,
     NeedsCheck,
     Missed,
+    PublisherKeyAdded,
 }
 
 impl AuditAction {
     /// Every action, in the order `docs/audit-export.md` lists them.
-    pub const ALL: [AuditAction; 32] = [
+    pub const ALL: [AuditAction; 33] = [
         AuditAction::WorkspaceCreated,
         AuditAction::AccountChanged,
         AuditAction::AccountConnected,
@@ -93,6 +94,7 @@ impl AuditAction {
         AuditAction::PublishFailed,
         AuditAction::NeedsCheck,
         AuditAction::Missed,
+        AuditAction::PublisherKeyAdded,
     ];
 
     /// The name written into the trail and the export.
@@ -130,6 +132,7 @@ impl AuditAction {
             AuditAction::PublishFailed => "publish_failed",
             AuditAction::NeedsCheck => "needs_check",
             AuditAction::Missed => "missed",
+            AuditAction::PublisherKeyAdded => "publisher_key_added",
         }
     }
 
@@ -278,6 +281,18 @@ pub const KEY_ANNOUNCEMENTS: [AuditAction; 3] = [
     AuditAction::MemberRoleChanged,
 ];
 
+/// What a team laptop's publisher records. In team mode these are signed with the laptop's
+/// publishing key ([`AuditAction::PublisherKeyAdded`] announces it), which counts for these
+/// actions only: the always-on publisher holds no key that could sign a member's other acts.
+pub const PUBLISHER_ACTIONS: [AuditAction; 6] = [
+    AuditAction::PublishClaimed,
+    AuditAction::PublishRefused,
+    AuditAction::Posted,
+    AuditAction::PublishFailed,
+    AuditAction::NeedsCheck,
+    AuditAction::Missed,
+];
+
 /// Checks one export (JSON Lines) on its own: parses every line, then runs [`verify`].
 pub fn verify_export(text: &str) -> AuditReport {
     let mut entries = Vec::new();
@@ -328,7 +343,7 @@ pub fn verify(entries: impl IntoIterator<Item = AuditEntry>) -> AuditReport {
     let mut prev_seq = 0i64;
     let mut count = 0u64;
     // The public keys each member has had, as announced by earlier entries.
-    let mut keys_of: HashMap<Uuid, HashSet<String>> = HashMap::new();
+    let mut known = Announced::default();
     // Entries from before signing existed (older workspaces) carry no signature; once one entry
     // is signed, every entry a member makes must be.
     let mut signing = false;
@@ -348,7 +363,7 @@ pub fn verify(entries: impl IntoIterator<Item = AuditEntry>) -> AuditReport {
                 e.action
             ))
         } else {
-            signature_problem(&e, &keys_of, signing)
+            signature_problem(&e, &known, signing)
         };
         if let Some(reason) = broken {
             return AuditReport {
@@ -359,16 +374,7 @@ pub fn verify(entries: impl IntoIterator<Item = AuditEntry>) -> AuditReport {
             };
         }
         signing |= e.signature.is_some();
-        if AuditAction::parse(&e.action).is_some_and(|a| KEY_ANNOUNCEMENTS.contains(&a))
-            && let Ok(d) = serde_json::from_str::<serde_json::Value>(&e.detail)
-        {
-            let id = d["member_id"]
-                .as_str()
-                .and_then(|s| Uuid::parse_str(s).ok());
-            if let (Some(id), Some(pk)) = (id, d["public_key"].as_str()) {
-                keys_of.entry(id).or_default().insert(pk.to_string());
-            }
-        }
+        known.learn(&e);
         prev_hash = e.hash;
         prev_seq = e.seq;
     }
@@ -380,11 +386,49 @@ pub fn verify(entries: impl IntoIterator<Item = AuditEntry>) -> AuditReport {
     }
 }
 
-fn signature_problem(
-    e: &AuditEntry,
-    keys_of: &HashMap<Uuid, HashSet<String>>,
-    signing: bool,
-) -> Option<String> {
+/// The keys the trail has given each member so far: their own keys, and the publishing keys
+/// of the team laptops they publish from.
+#[derive(Default)]
+struct Announced {
+    member: HashMap<Uuid, HashSet<String>>,
+    publisher: HashMap<Uuid, HashSet<String>>,
+}
+
+impl Announced {
+    /// Takes in the key `e` announces, if it announces one.
+    fn learn(&mut self, e: &AuditEntry) {
+        let Some(action) = AuditAction::parse(&e.action) else {
+            return;
+        };
+        let into = if KEY_ANNOUNCEMENTS.contains(&action) {
+            &mut self.member
+        } else if action == AuditAction::PublisherKeyAdded {
+            &mut self.publisher
+        } else {
+            return;
+        };
+        let Ok(d) = serde_json::from_str::<serde_json::Value>(&e.detail) else {
+            return;
+        };
+        let id = d["member_id"]
+            .as_str()
+            .and_then(|s| Uuid::parse_str(s).ok());
+        if let (Some(id), Some(pk)) = (id, d["public_key"].as_str()) {
+            into.entry(id).or_default().insert(pk.to_string());
+        }
+    }
+
+    /// Whether `pk` may sign `action` for `member`.
+    fn vouches(&self, member: Uuid, action: &str, pk: &str) -> bool {
+        let has =
+            |m: &HashMap<Uuid, HashSet<String>>| m.get(&member).is_some_and(|k| k.contains(pk));
+        has(&self.member)
+            || (AuditAction::parse(action).is_some_and(|a| PUBLISHER_ACTIONS.contains(&a))
+                && has(&self.publisher))
+    }
+}
+
+fn signature_problem(e: &AuditEntry, known: &Announced, signing: bool) -> Option<String> {
     match (&e.public_key, &e.signature, e.actor_id) {
         (None, None, Some(_)) if signing => Some(format!(
             "the {} entry by {} is not signed",
@@ -397,7 +441,7 @@ fn signature_problem(
                     "the signature on the {} entry does not verify",
                     e.action
                 ))
-            } else if !keys_of.get(&actor).is_some_and(|k| k.contains(pk)) {
+            } else if !known.vouches(actor, &e.action, pk) {
                 Some(format!(
                     "the {} entry is signed with a key the trail never gave {}",
                     e.action, e.actor_name
@@ -413,6 +457,7 @@ fn signature_problem(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     /// The action names are a published format: the export doc lists exactly these, in order.
     #[test]
@@ -514,6 +559,68 @@ mod tests {
         let mut c = signed_chain(&k, &k);
         c[2].signature = c[1].signature.clone();
         assert!(!verify(c).ok);
+    }
+
+    /// A member announced (1), who announces a laptop's publishing key (2, signed by them),
+    /// then entries signed with that laptop key: `actions[i]` at `3 + i`.
+    fn publisher_chain(actions: &[&str]) -> Vec<AuditEntry> {
+        let member = Uuid::now_v7();
+        let own = MemberKey::generate();
+        let laptop = MemberKey::generate();
+        let mut prev = GENESIS.to_string();
+        let mut out = Vec::new();
+        let steps = [
+            (
+                "member_added",
+                None,
+                json!({"member_id": member, "public_key": own.public_hex()}),
+            ),
+            (
+                "publisher_key_added",
+                Some(&own),
+                json!({"member_id": member, "public_key": laptop.public_hex(), "laptop": "L1"}),
+            ),
+        ];
+        let rest = actions.iter().map(|a| (*a, Some(&laptop), json!({})));
+        for (i, (action, key, detail)) in steps.into_iter().chain(rest).enumerate() {
+            let mut e = AuditEntry {
+                seq: i as i64 + 1,
+                at: Timestamp::from_second(1_800_000_000 + i as i64).unwrap(),
+                actor_id: key.is_some().then_some(member),
+                actor_name: "ann".into(),
+                action: action.into(),
+                post_id: None,
+                version: None,
+                digest: None,
+                detail: detail.to_string(),
+                prev_hash: prev.clone(),
+                hash: String::new(),
+                public_key: None,
+                signature: None,
+            };
+            e.seal(key);
+            prev = e.hash.clone();
+            out.push(e);
+        }
+        out
+    }
+
+    #[test]
+    fn a_laptop_publishing_key_signs_publisher_entries_only() {
+        assert!(
+            verify(publisher_chain(&[
+                "publish_claimed",
+                "posted",
+                "needs_check"
+            ]))
+            .ok
+        );
+        for act in ["approved", "commented", "scheduled", "member_rekeyed"] {
+            let r = verify(publisher_chain(&["posted", act]));
+            let broken = r.first_broken.expect(act);
+            assert_eq!(broken.seq, 4, "{act}");
+            assert!(broken.reason.contains("never gave"), "{}", broken.reason);
+        }
     }
 
     #[test]

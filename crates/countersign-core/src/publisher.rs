@@ -145,6 +145,11 @@ async fn run(
 ) {
     tracing::info!(data_dir = %app.data_dir().display(), "publisher started");
     let mut buf = [0u8; 16];
+    // Team mode: the server tells this laptop when another acted, and it pulls at once.
+    let _listener = {
+        let wake = wake.clone();
+        app.listen_for_changes(move || wake.notify_one())
+    };
     loop {
         if stop.load(Ordering::SeqCst) {
             break;

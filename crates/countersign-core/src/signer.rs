@@ -92,6 +92,11 @@ impl MemberKeys {
         &self.secrets
     }
 
+    /// How keys are sealed, and how long an unsealed one stays usable.
+    pub(crate) fn costs(&self) -> (KdfCost, Duration) {
+        (self.kdf, self.unlock_for)
+    }
+
     fn unlocked(&self) -> MutexGuard<'_, HashMap<Uuid, (MemberKey, Instant)>> {
         self.unlocked.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -76,7 +76,9 @@ fn started() -> (pg::TestDb, common::Team, App, Parts) {
     let db = pg::database();
     let ada = team("UTC", clock(), &[]);
     let p = ada.parts.clone();
-    let started = App::start_team(ada.dir.path(), p.clone(), operator(&db), "Ada").unwrap();
+    let solo = App::open(ada.dir.path(), p.clone()).unwrap();
+    solo.unlock("Ada", &pass()).unwrap();
+    let started = solo.start_team(operator(&db), "Ada").unwrap();
     assert_eq!(started.genesis_hash.len(), 64);
     let app = App::open(ada.dir.path(), p.clone()).unwrap();
     assert!(app.is_team());

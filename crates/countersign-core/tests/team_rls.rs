@@ -273,9 +273,13 @@ fn the_schema_version_is_recorded_and_migrating_twice_is_a_no_op() {
     let got: Vec<(i32, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
     assert_eq!(
         got,
-        vec![(1, "0001_team".to_owned()), (2, "0002_replica".to_owned())]
+        vec![
+            (1, "0001_team".to_owned()),
+            (2, "0002_replica".to_owned()),
+            (3, "0003_media".to_owned())
+        ]
     );
-    assert_eq!(migrations::SCHEMA_VERSION, 2);
+    assert_eq!(migrations::SCHEMA_VERSION, 3);
     assert_eq!(
         migrate(&mut t.migrator, &t.db.tag).unwrap(),
         0,

@@ -257,6 +257,16 @@ pub(crate) async fn clear_faults(State(world): State<Arc<World>>) -> Response {
     reply(&json!({"faults": []}))
 }
 
+/// `GET /_sandbox/requests`: how many X requests arrived, and how many of them were creates.
+pub(crate) async fn requests(State(world): State<Arc<World>>) -> Response {
+    let inner = world.lock();
+    reply(&json!({
+        "x_requests": inner.counters.requests,
+        "create_requests": inner.counters.create_requests,
+        "posts_created": inner.counters.usage,
+    }))
+}
+
 /// `GET /_sandbox/latency`.
 pub(crate) async fn latency(State(world): State<Arc<World>>) -> Response {
     reply(&json!({"ms": world.lock().latency_ms}))

@@ -271,6 +271,7 @@ fn router(world: Arc<World>) -> Router {
         .route("/_sandbox/posts", get(admin::list_posts))
         .route("/_sandbox/timeline", get(admin::timeline))
         .route("/_sandbox/reset", post(admin::reset))
+        .route("/_sandbox/requests", get(admin::requests))
         .route(
             "/_sandbox/faults",
             get(admin::faults)
@@ -354,6 +355,10 @@ async fn dispatch(
     }
     let (latency, fault) = {
         let mut inner = world.lock();
+        inner.counters.requests += 1;
+        if request.method() == axum::http::Method::POST && path == "/2/tweets" {
+            inner.counters.create_requests += 1;
+        }
         (inner.latency_ms, inner.take_fault(request.method(), &path))
     };
     if latency > 0 {

@@ -301,6 +301,10 @@ pub(crate) struct Counters {
     app_day: Window,
     /// Posts created since start or reset (the usage cap counts these).
     pub usage: u64,
+    /// X requests received since start or reset, before latency, faults or any check.
+    pub requests: u64,
+    /// Of those, `POST /2/tweets`: attempts to create a post, created or not.
+    pub create_requests: u64,
 }
 
 impl Counters {

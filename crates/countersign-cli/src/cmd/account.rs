@@ -83,7 +83,12 @@ pub fn run(session: &Session, out: &Out, cmd: &AccountCommand) -> Result<(), Err
                     redirect_port: *port,
                 },
             };
-            unlock(&app, actor.as_deref())?;
+            // A team laptop's member signs the announcement of its publishing key.
+            let signer = match actor {
+                Some(a) => Some(a.clone()),
+                None => app.laptop_member()?,
+            };
+            unlock(&app, signer.as_deref())?;
             let c = runtime()?.block_on(app.connect(actor.as_deref(), target, open_browser))?;
             out.connected(&c);
         }

@@ -44,6 +44,11 @@ pub struct Pacing {
     /// Seconds before the first retry after a failure that surely sent nothing.
     #[arg(long, default_value_t = 2.0, value_name = "SECS")]
     backoff: f64,
+    /// Seconds this laptop's claim on a post holds without renewal. In team mode another
+    /// laptop takes a post over only after its claimant's lease ran out; keep it longer than
+    /// any one request to X.
+    #[arg(long, default_value_t = 90, value_name = "SECS")]
+    lease: u64,
 }
 
 impl Pacing {
@@ -51,6 +56,7 @@ impl Pacing {
         PublishOptions {
             reconcile_grace: std::time::Duration::from_secs(self.reconcile_grace),
             backoff_base: std::time::Duration::from_secs_f64(self.backoff.clamp(0.01, 3600.0)),
+            lease: std::time::Duration::from_secs(self.lease.clamp(2, 3600)),
             ..Default::default()
         }
     }

@@ -75,11 +75,9 @@ pub fn run(session: &Session, out: &Out, cmd: &TeamCommand) -> Result<(), Error>
                 ));
             }
             let operator = operator_login(server)?;
-            {
-                let app = session.open()?;
-                unlock(&app, Some(actor))?;
-            }
-            let started = App::start_team(&session.data_dir()?, session.parts(), operator, actor)?;
+            let app = session.open()?;
+            unlock(&app, Some(actor))?;
+            let started = app.start_team(operator, actor)?;
             out.done(
                 &format!(
                     "This workspace is now shared through {}.\nworkspace {}\nroster genesis {}\n\

@@ -203,6 +203,9 @@ impl App {
             }
             Ok((tx.account()?.handle, tx.workspace().connection()?))
         })?;
+        // A team laptop's publisher signs what it records with a key of this laptop's, which
+        // its member announces now (refused here, before X is asked, if that cannot be done).
+        let announce = self.publisher_key_to_announce()?;
         let sandbox = matches!(target, Target::Sandbox(_));
         let redirect_port = match target {
             Target::Sandbox(url) => {
@@ -276,7 +279,11 @@ impl App {
                 AuditNote::by_any(by.as_ref(), AuditAction::AccountConnected).detail(
                     json!({"target": c.target(), "x_user_id": me.id, "username": me.username}),
                 ),
-            )
+            )?;
+            match (&announce, laptop) {
+                (Some(a), Some(member)) => a.record(tx, now, member),
+                _ => Ok(()),
+            }
         })?;
         Ok(c)
     }

@@ -192,6 +192,8 @@ impl App {
                 }
             }
         }
+        // In team mode the bytes reach the server before the draft that names them.
+        self.share_media(&out)?;
         Ok(out)
     }
 }

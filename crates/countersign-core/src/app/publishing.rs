@@ -46,6 +46,7 @@ use crate::events::Event;
 use crate::media;
 use crate::model::Approval;
 use crate::model::{Account, MediaKind, Post, ReplySettings, Status};
+use crate::signer::Signer;
 use crate::store::{PublishState, Tx};
 
 /// How the publisher paces itself. The defaults suit X; tests shorten them.
@@ -59,6 +60,10 @@ pub struct PublishOptions {
     /// The first retry wait; each further retry doubles it, up to `backoff_cap`.
     pub backoff_base: Duration,
     pub backoff_cap: Duration,
+    /// How long this laptop's claim on a post holds without renewal; in team mode another
+    /// laptop takes the post over only after it ran out. Longer than any one request to X
+    /// (uploads included), so a live claimant never loses it mid-request.
+    pub lease: Duration,
     /// Set to stop: no new request starts (one already sent is finished and recorded).
     pub stop: Arc<AtomicBool>,
 }
@@ -70,6 +75,7 @@ impl Default for PublishOptions {
             max_server_errors: 5,
             backoff_base: Duration::from_secs(2),
             backoff_cap: Duration::from_secs(300),
+            lease: LEASE,
             stop: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -136,12 +142,13 @@ impl App {
     pub fn check_before_publish(&self, id: Uuid) -> Result<Approval> {
         let now = self.now();
         let pin = self.pin()?;
+        let by = self.publisher_signer()?;
         let outcome = self.write(|tx| {
             let outcome = tx.verify_post(id, pin.as_ref())?;
             if let Err(reason) = &outcome {
                 let account = tx.account()?;
                 let mut post = tx.post(id)?;
-                refuse(tx, now, &account, &mut post, reason)?;
+                refuse(tx, now, by.as_ref(), &account, &mut post, reason)?;
             }
             Ok(outcome)
         })?;
@@ -230,6 +237,7 @@ impl App {
         if !overdue || !reviews {
             return Ok(Vec::new());
         }
+        let by = self.publisher_signer()?;
         let missed = self.write(|tx| {
             let account = tx.account()?;
             let grace = SignedDuration::from_mins(i64::from(account.grace_minutes));
@@ -250,7 +258,7 @@ impl App {
                 tx.posts().update(&p)?;
                 tx.record(
                     now,
-                    AuditNote::unsigned(AuditAction::Missed)
+                    AuditNote::by_any(by.as_ref(), AuditAction::Missed)
                         .about(&p, &account)
                         .detail(json!({"at": at})),
                 )?;
@@ -268,7 +276,7 @@ impl App {
     }
 
     async fn publish_one(&self, client: &XClient, id: Uuid, opts: &PublishOptions) -> Result<Step> {
-        let Some(mut job) = self.claim(id)? else {
+        let Some(mut job) = self.claim(id, opts.lease)? else {
             return Ok(Step::Skipped);
         };
         if job.post.status == Status::NeedsCheck {
@@ -301,6 +309,7 @@ impl App {
             }
         }
 
+        self.fetch_media(&job.post);
         if let Err(reason) = self.check_media(&job.post) {
             return self.needs_check(&job, reason);
         }
@@ -330,7 +339,7 @@ impl App {
                 reply_settings: reply_setting(job.post.content.reply_settings),
                 weighted_length: Some(weighted as usize),
             };
-            if opts.stop.load(Ordering::SeqCst) || !self.mark_in_flight(&mut job)? {
+            if opts.stop.load(Ordering::SeqCst) || !self.mark_in_flight(&mut job, opts.lease)? {
                 return Ok(Step::Skipped);
             }
             match client.create_post(&request).await {
@@ -352,11 +361,12 @@ impl App {
     /// The claim: `scheduled → publishing` (or a claimed post whose wait is over), with the
     /// approval verified again, in one write transaction. `None` when the post is not due for
     /// publishing any more.
-    fn claim(&self, id: Uuid) -> Result<Option<Job>> {
+    fn claim(&self, id: Uuid, lease: Duration) -> Result<Option<Job>> {
         let now = self.now();
         let pin = self.pin()?;
         let sandbox_url = self.connection()?.sandbox_url;
         let (me, device) = self.publisher_identity();
+        let by = self.publisher_signer()?;
         let claimed = self.write(|tx| {
             let account = tx.account()?;
             let mut p = tx.post(id)?;
@@ -375,7 +385,7 @@ impl App {
                 }
                 _ => return Ok(None),
             };
-            state.lease_until = Some(now.checked_add(LEASE)?);
+            state.lease_until = Some(now.checked_add(lease)?);
             if p.status == Status::Scheduled || takeover {
                 state.claim_epoch += 1;
                 state.claimed_by = me;
@@ -387,7 +397,7 @@ impl App {
                 if p.status == Status::Publishing {
                     tx.publishing().save_state(id, &state)?;
                 }
-                refuse(tx, now, &account, &mut p, &reason)?;
+                refuse(tx, now, by.as_ref(), &account, &mut p, &reason)?;
                 return Ok(Some(Err(reason)));
             }
             if p.status == Status::Scheduled {
@@ -399,7 +409,7 @@ impl App {
                 tx.publishing().save_state(id, &state)?;
                 tx.record(
                     now,
-                    AuditNote::unsigned(AuditAction::PublishClaimed)
+                    AuditNote::by_any(by.as_ref(), AuditAction::PublishClaimed)
                         .about(&p, &account)
                         .detail(json!({"by": me, "laptop": device, "epoch": state.claim_epoch})),
                 )?;
@@ -408,7 +418,7 @@ impl App {
                 if takeover {
                     tx.record(
                         now,
-                        AuditNote::unsigned(AuditAction::PublishClaimed)
+                        AuditNote::by_any(by.as_ref(), AuditAction::PublishClaimed)
                             .about(&p, &account)
                             .detail(json!({
                                 "by": me, "laptop": device, "epoch": state.claim_epoch,
@@ -447,10 +457,10 @@ impl App {
 
     /// Commits "a request for the next part is about to go to X". `false` when the post was
     /// taken away meanwhile (unscheduled or dropped): then nothing is sent.
-    fn mark_in_flight(&self, job: &mut Job) -> Result<bool> {
+    fn mark_in_flight(&self, job: &mut Job, lease: Duration) -> Result<bool> {
         let now = self.now();
         let id = job.post.id;
-        let lease = now.checked_add(LEASE)?;
+        let lease = now.checked_add(lease)?;
         let held = job.state.clone();
         let ok = self.write(|tx| {
             if tx.post(id)?.status != Status::Publishing {
@@ -504,6 +514,7 @@ impl App {
             None => format!("https://x.com/{}/status/{first}", job.account.handle),
         };
         let id = job.post.id;
+        let by = self.publisher_signer()?;
         self.write(|tx| {
             fence(tx, id, &job.state)?;
             let account = tx.account()?;
@@ -520,7 +531,7 @@ impl App {
             tx.publishing().save_state(id, &state)?;
             tx.record(
                 now,
-                AuditNote::unsigned(AuditAction::Posted)
+                AuditNote::by_any(by.as_ref(), AuditAction::Posted)
                     .about(&p, &account)
                     .detail(json!({
                         "x_ids": job.state.parts, "url": url,
@@ -543,6 +554,10 @@ impl App {
         opts: &PublishOptions,
     ) -> Result<Step> {
         tracing::warn!(post = %job.post.id, part = idx + 1, code = e.code(), "request to X failed");
+        // A laptop that lost its claim during the request (suspended past its lease, another
+        // took over) asks X nothing more: the new claimant reconciles.
+        let held = job.state.clone();
+        self.write(|tx| fence(tx, job.post.id, &held))?;
         let in_flight = job.state.in_flight_at.is_some();
         match e {
             XError::Transport {
@@ -712,6 +727,7 @@ impl App {
         let now = self.now();
         let id = job.post.id;
         let state = job.state.clone();
+        let by = self.publisher_signer()?;
         self.write(|tx| {
             fence(tx, id, &state)?;
             let account = tx.account()?;
@@ -729,7 +745,7 @@ impl App {
             )?;
             tx.record(
                 now,
-                AuditNote::unsigned(action)
+                AuditNote::by_any(by.as_ref(), action)
                     .about(&p, &account)
                     .detail(json!({"reason": reason, "parts_posted": state.parts})),
             )
@@ -785,8 +801,14 @@ impl App {
             for a in &part.media {
                 let path = self.media_dir().join(media::stored_name(&a.media));
                 let bytes = std::fs::read(&path).map_err(|e| {
+                    let server = if self.is_team() {
+                        ", and the team server has no copy that matches it"
+                    } else {
+                        ""
+                    };
                     format!(
-                        "the media file of part {} ({}) cannot be read: {e}",
+                        "the media file of part {} ({}) cannot be read: {e}{server}; nothing was \
+                         sent. Attach it again and have the post approved again",
                         i + 1,
                         a.media.original_name
                     )
@@ -806,10 +828,8 @@ impl App {
     }
 }
 
-/// Moves a post whose approval does not hold to `needs_check`, audited.
-/// How long a claim holds without renewal. Longer than any one request to X (uploads included),
-/// so a live claimant never loses it mid-request; short enough that a dead laptop's post is
-/// taken over within a minute or so.
+/// How long a claim holds without renewal by default (see [`PublishOptions::lease`]): short
+/// enough that a dead laptop's post is taken over within a minute or two.
 pub const LEASE: Duration = Duration::from_secs(90);
 
 /// Whether the claim stored now is still the one this job holds (same claimant, laptop and
@@ -829,9 +849,12 @@ fn fence(tx: &Tx<'_>, id: Uuid, held: &PublishState) -> Result<()> {
     }
 }
 
+/// Moves a post whose approval does not hold to `needs_check`, audited (signed by this
+/// laptop's publisher in team mode).
 fn refuse(
     tx: &Tx<'_>,
     now: Timestamp,
+    by: Option<&Signer>,
     account: &Account,
     post: &mut Post,
     reason: &str,
@@ -848,7 +871,7 @@ fn refuse(
     }
     tx.record(
         now,
-        AuditNote::unsigned(AuditAction::PublishRefused)
+        AuditNote::by_any(by, AuditAction::PublishRefused)
             .about(post, account)
             .detail(json!({"reason": reason, "status_was": was})),
     )?;

@@ -71,8 +71,10 @@ fn workspace_tag(workspace_id: &str) -> String {
 /// How often an always-on laptop tells the team it is up.
 const HEARTBEAT: Duration = Duration::from_secs(15);
 
-/// How often an always-on laptop pulls in team mode (besides after each of its own acts).
-pub const TEAM_POLL: Duration = Duration::from_secs(1);
+/// How often an always-on laptop pulls in team mode besides when the server tells it of a
+/// change (`LISTEN`) and after each of its own acts: a safety net for a notification lost
+/// while the listener reconnected.
+pub const TEAM_POLL: Duration = Duration::from_secs(5);
 
 fn new_device() -> String {
     // Hyphenated: the server keeps it as a uuid and hands it back in this form.
@@ -89,18 +91,30 @@ impl App {
         self.team.is_some()
     }
 
+    /// The member a team laptop acts as (one laptop, one member); `None` on a solo workspace.
+    pub fn laptop_member(&self) -> Result<Option<String>> {
+        let Some(t) = &self.team else {
+            return Ok(None);
+        };
+        Ok(self
+            .read(|tx| tx.members().by_id(t.member_id))?
+            .map(|m| m.name))
+    }
+
     /// `team init`: shares the solo workspace in `data_dir` through a team server. The operator's
     /// login (`operator`: a role that owns the database and may create roles) applies the
     /// server's schema, uploads the workspace as it stands (its id, roster, audit trail and
     /// history), and makes `admin`'s own login; the operator's password is used once and kept
     /// nowhere. From then on the data dir is `admin`'s laptop: its file is the replica.
-    pub fn start_team(
-        data_dir: &Path,
-        parts: Parts,
-        operator: ServerLogin,
-        admin: &str,
-    ) -> Result<TeamStarted> {
-        let app = App::open(data_dir, parts.clone())?;
+    ///
+    /// Called on the solo workspace's handle (with `admin`'s key unlocked if it is sealed: a
+    /// workspace already connected to X announces this laptop's publishing key, signed by
+    /// them); the caller opens the data dir again for the team laptop.
+    pub fn start_team(self, operator: ServerLogin, admin: &str) -> Result<TeamStarted> {
+        let app = self;
+        let data_dir = app.data_dir.clone();
+        let data_dir = data_dir.as_path();
+        let parts = app.parts();
         if app.team.is_some() {
             return Err(Error::TeamSetup(
                 "this workspace is already shared with a team server".into(),
@@ -128,6 +142,8 @@ impl App {
                 .ok_or_else(|| Error::TeamSetup("the workspace has no signed roster yet".into()))?;
             Ok((ws, admin, genesis))
         })?;
+        let device = new_device();
+        app.announce_first_publisher_key(&admin, &device)?;
         let tag = workspace_tag(&ws);
         let password = config::new_password();
         let describe = operator.describe();
@@ -136,7 +152,6 @@ impl App {
                 crate::store::upload_workspace(&data_dir.join(DB_FILE), &operator, &tag, &genesis)?;
             server.create_login(&tag, admin.id, &config::verifier(&password))?
         };
-        let device = new_device();
         let cfg = TeamConfig {
             host: operator.host.clone(),
             port: operator.port,
@@ -158,7 +173,8 @@ impl App {
         }
         cfg.save(data_dir)?;
         drop(app);
-        App::open(data_dir, parts)?;
+        // The media the workspace already had go up with it, as the admin.
+        App::open(data_dir, parts)?.share_all_media()?;
         Ok(TeamStarted {
             server: describe,
             workspace_id: ws,
@@ -435,6 +451,16 @@ impl App {
             member,
             laptops,
         })
+    }
+
+    /// Team mode: calls `on_change` whenever another laptop (or this one) changed something
+    /// on the server, until the returned handle is dropped (`LISTEN`); `None` on a solo
+    /// workspace. What changed still comes with [`App::team_tick`]'s pull.
+    pub fn listen_for_changes(
+        &self,
+        on_change: impl Fn() + Send + 'static,
+    ) -> Option<crate::store::ChangeListener> {
+        self.store().listen(on_change)
     }
 
     /// What an always-on process does each turn in team mode: pull what others did, and now

@@ -121,8 +121,9 @@ impl App {
             tx.publishing().set_queued(id, queued)?;
             // A new countersigned time starts a new attempt; parts already on X stay recorded,
             // so a thread continues after them.
-            let parts = tx.publishing().state(id)?.parts;
-            tx.publishing().save_state(id, &PublishState::default())?;
+            let state = tx.publishing().state(id)?;
+            let parts = state.parts.clone();
+            tx.publishing().save_state(id, &state.new_attempt())?;
             let detail = json!({
                 "at": at, "zone": zone, "wall": schedule::wall_time(at, &zone),
                 "queued": queued, "parts_already_posted": parts.len(),
@@ -312,11 +313,12 @@ impl App {
                 && tx.check_not_own_edit(&post, &who.member).is_ok();
             let was = post.scheduled.take();
             tx.publishing().set_queued(id, false)?;
+            let state = tx.publishing().state(id)?.new_attempt();
             tx.publishing().save_state(
                 id,
                 &PublishState {
                     parts: Vec::new(),
-                    ..PublishState::default()
+                    ..state
                 },
             )?;
             post.status_reason = None;

@@ -1652,12 +1652,17 @@ pub(super) fn media_files(fresh: Fresh<'_>) {
             Some(m.clone())
         );
     }
+    assert_eq!(
+        store.read(|tx| tx.media().all()).unwrap(),
+        vec![image.clone(), gif.clone(), video.clone()]
+    );
     // The same bytes attached again under another name are the same file.
     let again = Media {
         original_name: "copy of box.png".into(),
         ..image.clone()
     };
     store.write(|tx| tx.media().record(&again, at(1))).unwrap();
+    assert_eq!(store.read(|tx| tx.media().all()).unwrap().len(), 3);
     assert_eq!(
         store.read(|tx| tx.media().get(&image.hash)).unwrap(),
         Some(image)

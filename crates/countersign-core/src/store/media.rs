@@ -30,4 +30,11 @@ impl MediaFiles<'_> {
             MediaFilesImpl::Sqlite(h) => h.get(hash),
         }
     }
+
+    /// Every media file recorded, oldest first.
+    pub fn all(&self) -> Result<Vec<Media>> {
+        match &self.0 {
+            MediaFilesImpl::Sqlite(h) => h.all(),
+        }
+    }
 }

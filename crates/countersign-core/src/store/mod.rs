@@ -39,6 +39,7 @@ pub use audit::AuditLog;
 pub use comments::{Comments, Reviews};
 pub use media::MediaFiles;
 pub use members::Members;
+pub use pg::listen::ChangeListener;
 pub use pg::server::ServerLogin;
 pub use posts::Posts;
 pub use publishing::Publishing;
@@ -126,6 +127,18 @@ impl Store {
         }
     }
 
+    /// Team mode: calls `on_change` whenever the server says the team changed something,
+    /// until the returned listener is dropped. `None` on a solo workspace.
+    pub fn listen(
+        &self,
+        on_change: impl Fn() + Send + 'static,
+    ) -> Option<pg::listen::ChangeListener> {
+        match &self.0 {
+            StoreImpl::Sqlite(_) => None,
+            StoreImpl::Team(t) => Some(t.listen(on_change)),
+        }
+    }
+
     /// Team mode: runs `f` on the server connection (logins, keys: acts that are not rows).
     pub(crate) fn on_server<T: Send>(
         &mut self,
@@ -139,6 +152,41 @@ impl Store {
                 if out.is_ok() {
                     // What the act changed (a login's row) comes here at once.
                     let _ = t.pull();
+                }
+                out
+            }),
+        }
+    }
+
+    /// Team mode: keeps a media file's bytes on the server, so another laptop can publish it.
+    /// A solo workspace keeps them in its media folder only: nothing to do.
+    pub fn put_media(&mut self, hash: &str, bytes: &[u8]) -> Result<()> {
+        match &mut self.0 {
+            StoreImpl::Sqlite(_) => Ok(()),
+            StoreImpl::Team(t) => off_runtime(|| {
+                let out = t.server("uploading media").and_then(|s| {
+                    s.put_media(hash, bytes)
+                        .map_err(|e| e.located("uploading media"))
+                });
+                if let Err(e) = &out {
+                    t.drop_if_broken(e);
+                }
+                out
+            }),
+        }
+    }
+
+    /// Team mode: a media file's bytes from the server (unchecked; `None` when it has none, and
+    /// always on a solo workspace).
+    pub fn get_media(&mut self, hash: &str) -> Result<Option<Vec<u8>>> {
+        match &mut self.0 {
+            StoreImpl::Sqlite(_) => Ok(None),
+            StoreImpl::Team(t) => off_runtime(|| {
+                let out = t
+                    .server("fetching media")
+                    .and_then(|s| s.get_media(hash).map_err(|e| e.located("fetching media")));
+                if let Err(e) = &out {
+                    t.drop_if_broken(e);
                 }
                 out
             }),

@@ -97,6 +97,22 @@ pub struct PublishState {
     pub lease_until: Option<Timestamp>,
 }
 
+impl PublishState {
+    /// The state a new attempt starts from (a person's "publish now", a new time): its
+    /// counters and marks afresh, the parts already on X kept. The claim's epoch is kept too:
+    /// it never goes back, or a laptop still holding an old claim of the same epoch would pass
+    /// the fence again once the post is claimed anew.
+    pub fn new_attempt(&self) -> PublishState {
+        PublishState {
+            parts: self.parts.clone(),
+            claimed_by: self.claimed_by,
+            claim_device: self.claim_device.clone(),
+            claim_epoch: self.claim_epoch,
+            ..PublishState::default()
+        }
+    }
+}
+
 /// A post on the calendar: scheduled (or missed, or waiting for a check) at its time, or
 /// posted at the time it went out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

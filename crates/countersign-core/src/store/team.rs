@@ -207,7 +207,7 @@ impl TeamStore {
     }
 
     /// Forgets a connection that failed, so the next act reconnects.
-    fn drop_if_broken(&mut self, e: &Error) {
+    pub fn drop_if_broken(&mut self, e: &Error) {
         if matches!(e, Error::ServerUnreachable { .. })
             || self.server.as_ref().is_some_and(PgServer::is_closed)
         {
@@ -313,6 +313,14 @@ impl TeamStore {
     /// The live server connection, for team acts that are not table writes (logins, keys).
     pub fn server(&mut self, what: &'static str) -> Result<&mut PgServer> {
         self.connected(what)
+    }
+
+    /// Starts listening for the team's changes on a connection of its own.
+    pub fn listen(
+        &self,
+        on_change: impl Fn() + Send + 'static,
+    ) -> super::pg::listen::ChangeListener {
+        super::pg::listen::ChangeListener::start(self.login.clone(), on_change)
     }
 }
 

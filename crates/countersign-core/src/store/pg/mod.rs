@@ -38,6 +38,7 @@
 //! protect against the server's operator or a superuser, who bypass all of it: that is why every
 //! laptop still verifies every signature, the roster from its pinned genesis, and the chains.
 
+pub(crate) mod listen;
 mod migrations;
 pub(crate) mod server;
 

@@ -105,6 +105,14 @@ impl PgServer {
         })
     }
 
+    /// This connection, listening for the team's changes from now on (see [`super::listen`]).
+    pub fn listen_for_changes(mut self) -> Result<postgres::Client> {
+        self.client
+            .batch_execute("LISTEN cs_changes")
+            .map_err(|e| self.fail(e))?;
+        Ok(self.client)
+    }
+
     pub fn is_closed(&self) -> bool {
         self.client.is_closed()
     }
@@ -448,6 +456,47 @@ impl PgServer {
             .map_err(|e| self.fail(e))
     }
 
+    /// Keeps a media file's bytes on the server, in chunks under its content hash, in one
+    /// transaction; chunks already there are kept as they are (the same hash, the same bytes).
+    pub fn put_media(&mut self, hash: &str, bytes: &[u8]) -> Result<()> {
+        let mut tx = self
+            .client
+            .transaction()
+            .map_err(|e| server_error(&self.describe, e))?;
+        let insert = tx
+            .prepare(
+                "INSERT INTO cs.media_chunks (hash, n, data) VALUES ($1, $2, $3)
+                 ON CONFLICT (hash, n) DO NOTHING",
+            )
+            .map_err(|e| server_error(&self.describe, e))?;
+        for (n, chunk) in bytes.chunks(MEDIA_CHUNK).enumerate() {
+            let n = i32::try_from(n).map_err(|_| Error::Internal("a media file too big".into()))?;
+            tx.execute(&insert, &[&hash, &n, &chunk])
+                .map_err(|e| server_error(&self.describe, e))?;
+        }
+        tx.commit().map_err(|e| server_error(&self.describe, e))
+    }
+
+    /// A media file's bytes as the server keeps them (`None`: it has none under `hash`). The
+    /// caller checks the hash: the server is not trusted with content either.
+    pub fn get_media(&mut self, hash: &str) -> Result<Option<Vec<u8>>> {
+        let rows = self
+            .client
+            .query(
+                "SELECT data FROM cs.media_chunks WHERE hash = $1 ORDER BY n",
+                &[&hash],
+            )
+            .map_err(|e| self.fail(e))?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut out = Vec::new();
+        for r in rows {
+            out.extend_from_slice(r.get::<_, &[u8]>(0));
+        }
+        Ok(Some(out))
+    }
+
     /// This login's member id (`cs.me()`), if the server counts it as an active member.
     pub fn me(&mut self) -> Result<Option<Uuid>> {
         let row = self
@@ -457,6 +506,9 @@ impl PgServer {
         Ok(row.get(0))
     }
 }
+
+/// How media bytes are cut for the server: rows of 1 MiB.
+const MEDIA_CHUNK: usize = 1 << 20;
 
 /// The clock row every pull and write begins with.
 const NOW: &str = "SELECT 'n', cs.now_ms()::text, NULL";

@@ -36,18 +36,27 @@ impl MediaFiles<'_> {
             .query_row(
                 "SELECT hash, kind, mime, bytes, original_name FROM media WHERE hash = ?1",
                 [hash],
-                |r| {
-                    let kind: String = r.get(1)?;
-                    Ok(Media {
-                        hash: r.get(0)?,
-                        kind: MediaKind::parse(&kind)
-                            .ok_or_else(|| bad_value("media kind", &kind))?,
-                        mime: r.get(2)?,
-                        bytes: r.get::<_, i64>(3)? as u64,
-                        original_name: r.get(4)?,
-                    })
-                },
+                row,
             )
             .optional()?)
     }
+
+    pub fn all(&self) -> Result<Vec<Media>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT hash, kind, mime, bytes, original_name FROM media ORDER BY created_at, hash",
+        )?;
+        let rows = stmt.query_map([], row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Media> {
+    let kind: String = r.get(1)?;
+    Ok(Media {
+        hash: r.get(0)?,
+        kind: MediaKind::parse(&kind).ok_or_else(|| bad_value("media kind", &kind))?,
+        mime: r.get(2)?,
+        bytes: r.get::<_, i64>(3)? as u64,
+        original_name: r.get(4)?,
+    })
 }
