@@ -319,12 +319,41 @@ fn laptops_share_one_workspace_through_the_team_server() {
             .unwrap()
             .unwrap();
         secrets.push(login.expose().to_string());
+        // The laptop's publishing key: its private half, as hex.
+        let publishing = keychain
+            .get(&format!("publisher-key/{ws}/{device}"))
+            .unwrap()
+            .expect("a reviewer's laptop that connected X has a publishing key");
+        let k: Value = serde_json::from_str(publishing.expose()).unwrap();
+        secrets.push(k["secret_key"].as_str().unwrap().to_string());
     }
+    // Cleo's key is kept plain (a contributor's): its private half, as hex.
+    let cleo_id = team_config(&cleo)["member_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cleo_key = keychain
+        .get(&format!("member-key/{ws}/{cleo_id}"))
+        .unwrap()
+        .unwrap();
+    let k: Value = serde_json::from_str(cleo_key.expose()).unwrap();
+    secrets.push(k["secret_key"].as_str().unwrap().to_string());
     secrets.push(password.clone());
-    assert!(secrets.len() >= 5, "{} secrets to look for", secrets.len());
+    assert!(secrets.len() >= 8, "{} secrets to look for", secrets.len());
     let server = server_text(&db);
+    let dump = db.pg_dump();
+    assert!(
+        dump.contains("publisher_key_added"),
+        "the dump holds the trail"
+    );
+    let server_log = db.server_log();
     for s in &secrets {
         assert!(!server.contains(s.as_str()), "a secret is on the server");
+        assert!(!dump.contains(s.as_str()), "a secret is in pg_dump");
+        assert!(
+            !server_log.contains(s.as_str()),
+            "a secret is in the server's log"
+        );
         for w in [&ada, &ben, &cleo, &dan] {
             assert!(
                 !laptop_bytes(w).contains(s.as_str()),

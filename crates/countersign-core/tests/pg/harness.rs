@@ -96,6 +96,27 @@ impl TestDb {
     pub fn connect_as(&self, user: &str, password: &str) -> Result<Client, postgres::Error> {
         Client::connect(&self.url_as(user, password), NoTls)
     }
+
+    /// What the real `pg_dump` of this database prints (schema and data), as the superuser.
+    pub fn pg_dump(&self) -> String {
+        let out = Command::new(self.cluster.bin.join("pg_dump"))
+            .args(["-h", "127.0.0.1", "-p", &self.cluster.port.to_string()])
+            .args(["-U", SUPERUSER, "-d", &self.name])
+            .env("PGPASSWORD", &self.cluster.password)
+            .output()
+            .unwrap_or_else(|e| panic!("run pg_dump: {e}"));
+        assert!(
+            out.status.success(),
+            "pg_dump failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The cluster's server log so far.
+    pub fn server_log(&self) -> String {
+        fs::read_to_string(self.cluster.dir.join("log")).unwrap_or_default()
+    }
 }
 
 impl TestDb {
