@@ -93,8 +93,9 @@ impl Workspace {
         let out = self.run(&full);
         assert!(
             out.status.success(),
-            "countersign {args:?} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
+            "countersign {args:?} failed:\n{}{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
         );
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
             panic!(

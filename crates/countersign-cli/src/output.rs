@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use countersign_core::app::{PostView, ReviewDiff};
-use countersign_core::audit::{AuditEntry, AuditReport};
+use countersign_core::audit::{AuditEntry, AuditReport, ServerCopy};
 use countersign_core::connection::{Connection, ConnectionState};
 use countersign_core::diff::Change;
 use countersign_core::model::{Account, Comment, Member, Post, Version};
@@ -509,6 +509,24 @@ impl Out {
         }
         if let Some(b) = &r.roster_broken {
             println!("ROSTER BROKEN at entry {}: {}", b.seq, b.reason);
+        }
+        if let Some(p) = &r.post_broken {
+            println!(
+                "APPROVAL DOES NOT HOLD for post {}: {}",
+                p.post_id, p.reason
+            );
+        }
+        match &r.server_copy {
+            None => {}
+            Some(ServerCopy::Matches) => {
+                println!(
+                    "The team server's copy of the trail and the roster matches this laptop's."
+                )
+            }
+            Some(ServerCopy::Unreachable(why)) => {
+                println!("The team server's copy was not compared: {why}")
+            }
+            Some(ServerCopy::Differs(why)) => println!("TEAM SERVER'S COPY DIFFERS: {why}"),
         }
     }
 

@@ -311,7 +311,7 @@ pub fn verify_export(text: &str) -> AuditReport {
                         seq: i as i64 + 1,
                         reason: format!("line {} is not an audit entry", i + 1),
                     }),
-                    roster_broken: None,
+                    ..AuditReport::default()
                 };
             }
         }
@@ -329,6 +329,32 @@ pub struct AuditReport {
     /// The first roster entry that does not hold (a workspace's trail only; `seq` is the
     /// roster's).
     pub roster_broken: Option<BrokenEntry>,
+    /// The first post waiting to go out whose approval does not hold (forged, re-pointed to
+    /// another version, its author changed, its approver never counted by the roster): a
+    /// workspace's check only. Reported beside the trail; `ok` speaks of the trail, the
+    /// roster and the server's copy. Such a post is never published: the claim refuses it.
+    pub post_broken: Option<BrokenPost>,
+    /// Team mode: how the server's copy of the trail and the roster compares with this
+    /// laptop's (`None` on a solo workspace or an export).
+    pub server_copy: Option<ServerCopy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BrokenPost {
+    pub post_id: Uuid,
+    pub reason: String,
+}
+
+/// How a team server's copy of the trail and the roster compares with this laptop's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", content = "detail", rename_all = "snake_case")]
+pub enum ServerCopy {
+    /// Every entry this laptop holds is on the server, unchanged.
+    Matches,
+    /// Not compared: the server could not be reached (why).
+    Unreachable(String),
+    /// The server lost, changed or rewrote entries this laptop holds (which, how).
+    Differs(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -370,7 +396,7 @@ pub fn verify(entries: impl IntoIterator<Item = AuditEntry>) -> AuditReport {
                 entries: count,
                 ok: false,
                 first_broken: Some(BrokenEntry { seq: e.seq, reason }),
-                roster_broken: None,
+                ..AuditReport::default()
             };
         }
         signing |= e.signature.is_some();
@@ -381,8 +407,7 @@ pub fn verify(entries: impl IntoIterator<Item = AuditEntry>) -> AuditReport {
     AuditReport {
         entries: count,
         ok: true,
-        first_broken: None,
-        roster_broken: None,
+        ..AuditReport::default()
     }
 }
 

@@ -11,6 +11,7 @@ mod pg;
 use std::sync::Arc;
 use std::time::Duration;
 
+use countersign_core::audit::ServerCopy;
 use countersign_core::clock::Clock;
 use countersign_core::secrets::SecretString;
 use countersign_core::store::ServerLogin;
@@ -317,12 +318,57 @@ fn the_superusers_forgeries_are_refused_by_every_laptop() {
              WHERE id = '{own}'"
         ),
     );
+    // A real approval of Cleo's next post, re-pointed to a version nobody approved.
+    let moved = in_review(&cleo.app, "Cleo", "Approved as version 1");
+    ben.app.sync().unwrap();
+    ben.app.approve(moved, "Ben", None).unwrap();
+    forge(
+        &db,
+        &format!(
+            "INSERT INTO cs.post_versions (post_id, version, editor_id, at, signature,
+                 reply_settings, author_id, row_seq)
+             SELECT post_id, 2, editor_id, at, signature, reply_settings, author_id,
+                 nextval('cs.change_seq') FROM cs.post_versions WHERE post_id = '{moved}';
+             INSERT INTO cs.parts SELECT post_id, 2, idx, 'Something nobody approved'
+                 FROM cs.parts WHERE post_id = '{moved}' AND version = 1;
+             UPDATE cs.approvals SET version = 2, row_seq = nextval('cs.change_seq')
+                 WHERE post_id = '{moved}';
+             UPDATE cs.posts SET version = 2, row_seq = nextval('cs.change_seq')
+                 WHERE id = '{moved}'"
+        ),
+    );
     for app in [&ada, &cleo.app, &ben.app] {
         app.sync().unwrap();
         assert!(
             app.verify_for_publish(id).is_err(),
             "a forged approval never counts"
         );
+        assert!(
+            app.verify_for_publish(moved).is_err(),
+            "an approval re-pointed to another version never counts"
+        );
+        // Every laptop's audit verify reports a post on its way out whose approval fails.
+        let report = app.audit_verify().unwrap();
+        let broken = report.post_broken.expect("a post whose approval fails");
+        assert!([id, moved].contains(&broken.post_id), "{broken:?}");
+    }
+    // Ben's laptop, about to publish them, refuses both: needs a check, audited.
+    for post in [id, moved] {
+        let e = ben.app.check_before_publish(post).unwrap_err();
+        assert_eq!(e.code(), "approval_invalid", "{e}");
+    }
+    for app in [&ada, &cleo.app, &ben.app] {
+        app.sync().unwrap();
+        for post in [id, moved] {
+            assert_eq!(app.post(post).unwrap().post.status, Status::NeedsCheck);
+            assert!(
+                app.audit_trail(Some(post))
+                    .unwrap()
+                    .iter()
+                    .any(|e| e.action == "publish_refused"),
+                "the refusal is in the trail every laptop holds"
+            );
+        }
     }
     let e = ben.app.approve(own, "Ben", None).unwrap_err();
     assert!(
@@ -338,9 +384,14 @@ fn the_superusers_forgeries_are_refused_by_every_laptop() {
     );
     for app in [&ada, &cleo.app, &ben.app] {
         assert_eq!(app.sync().unwrap_err().code(), "server_untrusted");
+        let report = app.audit_verify().unwrap();
         assert!(
-            app.audit_verify().unwrap().ok,
-            "each laptop's own copy still verifies"
+            report.first_broken.is_none() && report.roster_broken.is_none(),
+            "each laptop's own copy still verifies: {report:?}"
+        );
+        assert!(
+            matches!(report.server_copy, Some(ServerCopy::Differs(_))),
+            "and the server's is reported: {report:?}"
         );
     }
     // Nothing more is written through that server from these laptops.
@@ -348,4 +399,73 @@ fn the_superusers_forgeries_are_refused_by_every_laptop() {
         .invite("Ada", "Dan", Role::Contributor, Duration::from_secs(60))
         .unwrap_err();
     assert_eq!(e.code(), "server_untrusted", "{e}");
+}
+
+/// The superuser's rewrites of history, each on a server of its own: every laptop's audit
+/// verify reports the server's copy as differing, and nothing more is written through it.
+#[test]
+#[ignore = "needs PostgreSQL (the Debian package): scripts/test.sh runs it"]
+fn the_superusers_rewritten_or_cut_history_is_reported_by_every_laptop() {
+    let forgeries = [
+        (
+            "audit rows removed",
+            "DELETE FROM cs.audit WHERE seq IN (SELECT seq FROM cs.audit ORDER BY seq LIMIT 2 OFFSET 3)",
+        ),
+        (
+            "the audit trail's tail cut off",
+            "DELETE FROM cs.audit WHERE seq > (SELECT max(seq) - 2 FROM cs.audit)",
+        ),
+        (
+            "an audit row rewritten",
+            "UPDATE cs.audit SET detail = '{\"forged\":true}', row_seq = nextval('cs.change_seq')
+             WHERE seq = 2",
+        ),
+        (
+            "the roster's tail cut off",
+            "DELETE FROM cs.roster WHERE seq = (SELECT max(seq) FROM cs.roster)",
+        ),
+        (
+            "the roster rewritten from a new genesis",
+            "UPDATE cs.roster SET prev_hash = md5(prev_hash) || md5(prev_hash),
+                 hash = md5(hash) || md5(hash), row_seq = nextval('cs.change_seq')",
+        ),
+    ];
+    for (what, sql) in forgeries {
+        let (db, _ada, ada, _) = started();
+        let cleo = join(&ada, "Cleo", Role::Contributor);
+        let ben = join(&ada, "Ben", Role::Approver);
+        let id = in_review(&cleo.app, "Cleo", "Written before the forgery");
+        for app in [&ada, &cleo.app, &ben.app] {
+            app.sync().unwrap();
+            let report = app.audit_verify().unwrap();
+            assert!(report.ok, "{what}: before: {report:?}");
+            assert_eq!(report.server_copy, Some(ServerCopy::Matches), "{what}");
+        }
+        forge(&db, sql);
+        for app in [&ada, &cleo.app, &ben.app] {
+            let report = app.audit_verify().unwrap();
+            assert!(!report.ok, "{what}: {report:?}");
+            assert!(
+                matches!(report.server_copy, Some(ServerCopy::Differs(_))),
+                "{what}: {report:?}"
+            );
+        }
+        // A laptop writes nothing more through a server that rewrote or cut what it holds.
+        // Entries removed from the middle leave both heads as they were: only the comparison
+        // in audit verify finds them.
+        let approve = ben.app.approve(id, "Ben", None);
+        if what == "audit rows removed" {
+            println!("{what}: reported by every laptop's audit verify");
+            continue;
+        }
+        let e = approve.unwrap_err();
+        assert!(
+            ["server_untrusted", "server_refused", "roster_altered"].contains(&e.code()),
+            "{what}: {e}"
+        );
+        println!(
+            "{what}: reported by every laptop's audit verify; Ben's approve refused: {}",
+            e.code()
+        );
+    }
 }

@@ -40,7 +40,7 @@ pub use comments::{Comments, Reviews};
 pub use media::MediaFiles;
 pub use members::Members;
 pub use pg::listen::ChangeListener;
-pub use pg::server::ServerLogin;
+pub use pg::server::{Chains, ServerLogin};
 pub use posts::Posts;
 pub use publishing::Publishing;
 pub use roster::RosterLog;
@@ -125,6 +125,11 @@ impl Store {
             }),
             StoreImpl::Team(t) => Ok(off_runtime(|| t.state())),
         }
+    }
+
+    /// Team mode: the audit trail's and the roster's entries as the server holds them.
+    pub fn server_chains(&mut self) -> Result<pg::server::Chains> {
+        self.on_server("comparing the trail", |s| s.chains())
     }
 
     /// Team mode: calls `on_change` whenever the server says the team changed something,

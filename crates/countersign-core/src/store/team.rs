@@ -29,7 +29,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::pg::server::{PgServer, ServerLogin};
+use super::pg::server::{Heads, PgServer, ServerLogin};
 use super::sqlite::SqliteStore;
 use super::sqlite::replica::Columns;
 use crate::clock::ServerClock;
@@ -223,13 +223,14 @@ impl TeamStore {
         let pulled = self
             .connected("pulling")
             .and_then(|s| s.pull(hw, &clock).map_err(|e| e.located("pulling")));
-        let rows = match pulled {
-            Ok(rows) => rows,
+        let (rows, heads) = match pulled {
+            Ok(pulled) => pulled,
             Err(e) => {
                 self.drop_if_broken(&e);
                 return Err(e);
             }
         };
+        self.check_heads(heads)?;
         self.replica.apply_pulled(&self.columns, &rows)?;
         Ok(rows.len())
     }
@@ -252,9 +253,15 @@ impl TeamStore {
         let hw = self.replica.high_water()?;
         let clock = self.clock.clone();
         let server = self.connected("this change")?;
-        let rows = server
+        let (rows, heads) = server
             .begin_write(hw, &clock)
             .map_err(|e| e.located("this change"))?;
+        if let Err(e) = self.check_heads(heads) {
+            if let Some(s) = self.server.as_mut() {
+                s.rollback();
+            }
+            return Err(e);
+        }
         let TeamStore {
             replica,
             columns,
@@ -288,6 +295,26 @@ impl TeamStore {
                 Err(e)
             }
         }
+    }
+
+    /// Refuses a server whose audit trail or roster ends before this file's: it lost entries
+    /// this laptop holds (a cut tail). Nothing that server says is trusted from then on.
+    fn check_heads(&self, server: Heads) -> Result<()> {
+        let here = self.replica.chain_heads()?;
+        for (what, ours, theirs) in [
+            ("audit trail", here.audit, server.audit),
+            ("roster", here.roster, server.roster),
+        ] {
+            if theirs < ours {
+                return Err(Error::ServerUntrusted {
+                    reason: format!(
+                        "its {what} ends at entry {theirs}, but this laptop holds it up to \
+                         entry {ours}: entries were removed on the server"
+                    ),
+                });
+            }
+        }
+        Ok(())
     }
 
     pub fn state(&mut self) -> ReplicaState {

@@ -209,11 +209,12 @@ impl PgServer {
         Ok(out)
     }
 
-    /// Pulls every change after `hw`, outside any write.
-    pub fn pull(&mut self, hw: i64, clock: &ServerClock) -> Result<Vec<Pulled>> {
+    /// Pulls every change after `hw`, outside any write; with the chains' heads.
+    pub fn pull(&mut self, hw: i64, clock: &ServerClock) -> Result<(Vec<Pulled>, Heads)> {
         let sent = clock.local_now();
-        let rows = self.batch(&format!("{NOW}; {}", changes_since(hw)))?;
-        self.clock_and_changes(rows, Some((clock, sent)))
+        let rows = self.batch(&format!("{NOW}; {HEADS}; {}", changes_since(hw)))?;
+        let heads = heads(&rows)?;
+        Ok((self.clock_and_changes(rows, Some((clock, sent)))?, heads))
     }
 
     /// How many changes the server has after `hw`.
@@ -228,20 +229,23 @@ impl PgServer {
         Ok(row.get(0))
     }
 
-    /// Begins a write: the workspace lock, the server's clock, and what changed after `hw`.
-    pub fn begin_write(&mut self, hw: i64, clock: &ServerClock) -> Result<Vec<Pulled>> {
+    /// Begins a write: the workspace lock, the server's clock, the chains' heads, and what
+    /// changed after `hw`.
+    pub fn begin_write(&mut self, hw: i64, clock: &ServerClock) -> Result<(Vec<Pulled>, Heads)> {
         let sent = clock.local_now();
-        let rows = self.batch(&format!(
-            "BEGIN; SELECT pg_advisory_xact_lock(7262); {NOW}; {}",
-            changes_since(hw)
-        ));
-        match rows {
-            Ok(rows) => self.clock_and_changes(rows, Some((clock, sent))),
-            Err(e) => {
-                self.rollback();
-                Err(e)
-            }
+        let rows = self
+            .batch(&format!(
+                "BEGIN; SELECT pg_advisory_xact_lock(7262); {NOW}; {HEADS}; {}",
+                changes_since(hw)
+            ))
+            .and_then(|rows| {
+                let heads = heads(&rows)?;
+                Ok((self.clock_and_changes(rows, Some((clock, sent)))?, heads))
+            });
+        if rows.is_err() {
+            self.rollback();
         }
+        rows
     }
 
     /// Applies a write's changes, pulls what the server stamped on them, and commits.
@@ -497,6 +501,27 @@ impl PgServer {
         Ok(Some(out))
     }
 
+    /// Every audit and roster entry on the server, as (`seq`, `hash`), each in `seq` order.
+    pub fn chains(&mut self) -> Result<Chains> {
+        let rows = self
+            .client
+            .query(
+                "SELECT 'audit', seq, hash FROM cs.audit
+                 UNION ALL SELECT 'roster', seq, hash FROM cs.roster ORDER BY 1, 2",
+                &[],
+            )
+            .map_err(|e| self.fail(e))?;
+        let mut chains = Chains::default();
+        for r in rows {
+            let entry = (r.get::<_, i64>(1), r.get::<_, String>(2));
+            match r.get::<_, &str>(0) {
+                "audit" => chains.audit.push(entry),
+                _ => chains.roster.push(entry),
+            }
+        }
+        Ok(chains)
+    }
+
     /// This login's member id (`cs.me()`), if the server counts it as an active member.
     pub fn me(&mut self) -> Result<Option<Uuid>> {
         let row = self
@@ -507,8 +532,45 @@ impl PgServer {
     }
 }
 
+/// The audit trail's and the roster's entries as the server holds them: (`seq`, `hash`).
+#[derive(Debug, Clone, Default)]
+pub struct Chains {
+    pub audit: Vec<(i64, String)>,
+    pub roster: Vec<(i64, String)>,
+}
+
 /// How media bytes are cut for the server: rows of 1 MiB.
 const MEDIA_CHUNK: usize = 1 << 20;
+
+/// The last `seq` of the audit trail and of the roster on the server: a laptop that holds
+/// more than the server does knows the server lost entries (a cut tail).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Heads {
+    pub audit: i64,
+    pub roster: i64,
+}
+
+/// The heads row every pull and write reads.
+const HEADS: &str = "SELECT 'h', (SELECT coalesce(max(seq), 0) FROM cs.audit)::text, \
+                     (SELECT coalesce(max(seq), 0) FROM cs.roster)::text";
+
+fn heads(rows: &[Vec<Option<String>>]) -> Result<Heads> {
+    let row = rows
+        .iter()
+        .find(|r| r.first().cloned().flatten().as_deref() == Some("h"))
+        .ok_or_else(|| Error::Storage("the server sent no chain heads".into()))?;
+    let num = |i: usize| {
+        row.get(i)
+            .cloned()
+            .flatten()
+            .and_then(|v| v.parse::<i64>().ok())
+            .ok_or_else(|| Error::Storage("the server sent unreadable chain heads".into()))
+    };
+    Ok(Heads {
+        audit: num(1)?,
+        roster: num(2)?,
+    })
+}
 
 /// The clock row every pull and write begins with.
 const NOW: &str = "SELECT 'n', cs.now_ms()::text, NULL";

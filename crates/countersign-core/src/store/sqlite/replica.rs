@@ -20,6 +20,7 @@ use serde_json::{Map, Value};
 
 use super::SqliteStore;
 use crate::error::{Error, Result};
+use crate::store::pg::server::Heads;
 use crate::store::team::{Change, Op, TABLES, Table};
 
 /// The columns of each shared table in this file, in declaration order.
@@ -74,6 +75,21 @@ impl SqliteStore {
         }
         self.conn.execute_batch(&sql)?;
         Ok(columns)
+    }
+
+    /// The last `seq` of this file's audit trail and of its roster.
+    pub(crate) fn chain_heads(&self) -> Result<Heads> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT coalesce(max(seq), 0) FROM audit),
+                    (SELECT coalesce(max(seq), 0) FROM roster)",
+            [],
+            |r| {
+                Ok(Heads {
+                    audit: r.get(0)?,
+                    roster: r.get(1)?,
+                })
+            },
+        )?)
     }
 
     /// The last server change this file has applied (0: none yet).
