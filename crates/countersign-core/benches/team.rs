@@ -1,0 +1,442 @@
+//! Team mode's figures, through a latency-injecting TCP proxy in front of a real PostgreSQL
+//! (the test harness's throwaway cluster, from the Debian package) at 0, 20, 50 and 100 ms
+//! round trip:
+//!
+//! - each act (draft, submit, approve, schedule): round trips (the laptop's sends through the
+//!   proxy) and milliseconds, median of 10;
+//! - replica lag: from the end of a contributor's act to another laptop that listens having it
+//!   in its replica, median of 10;
+//! - publish lateness p50 / p99 with three publishing laptops (in-process `Publisher`s, each
+//!   with its own sandbox grant) on an x-sandbox: by default 120 posts over 60 s per round
+//!   trip; `TEAM_BENCH_POSTS=1000 TEAM_BENCH_SECS=600` runs the full figure (about 10 minutes
+//!   per round trip), `TEAM_BENCH_RTTS=50` only the round trips listed.
+//!
+//! Targets (issue 12): approve < 500 ms and publish lateness p99 < 1 s at 50 ms.
+//!
+//! Run: `cargo bench -p countersign-core --bench team` (needs the `postgresql` package, which
+//! `scripts/test.sh` installs). The members' keys and grants are in memory here: the keychain
+//! is not what is measured.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../tests/pg/harness.rs"]
+mod pg;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use countersign_core::publish::PublishOptions;
+use countersign_core::publisher::Publisher;
+use countersign_core::secrets::{MemorySecrets, SecretString};
+use countersign_core::store::ServerLogin;
+use countersign_core::{
+    App, DraftInput, InitOptions, NewMember, PartInput, Parts, Role, Status, SystemClock, When,
+};
+use jiff::{SignedDuration, Timestamp};
+use uuid::Uuid;
+use x_sandbox::{Sandbox, SandboxConfig};
+
+const PASS: &str = "a bench passphrase";
+
+fn pass() -> SecretString {
+    SecretString::new(PASS)
+}
+
+/// A TCP proxy that delays every chunk by half the round trip, each way, keeping order.
+struct Proxy {
+    port: u16,
+    /// Chunks the laptops sent towards the server: one per round trip of the protocol.
+    sends: Arc<AtomicU64>,
+}
+
+impl Proxy {
+    fn start(upstream: u16, rtt: Duration) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let sends = Arc::new(AtomicU64::new(0));
+        let counted = sends.clone();
+        let one_way = rtt / 2;
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                    continue;
+                };
+                let _ = client.set_nodelay(true);
+                let _ = server.set_nodelay(true);
+                pipe(
+                    client.try_clone().unwrap(),
+                    server.try_clone().unwrap(),
+                    one_way,
+                    Some(counted.clone()),
+                );
+                pipe(server, client, one_way, None);
+            }
+        });
+        Proxy { port, sends }
+    }
+
+    fn sends(&self) -> u64 {
+        self.sends.load(Ordering::SeqCst)
+    }
+}
+
+/// Copies `from` to `to`, each chunk `delay` after it was read.
+fn pipe(mut from: TcpStream, mut to: TcpStream, delay: Duration, count: Option<Arc<AtomicU64>>) {
+    let (tx, rx) = mpsc::channel::<(Instant, Vec<u8>)>();
+    std::thread::spawn(move || {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match from.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if let Some(c) = &count {
+                        c.fetch_add(1, Ordering::SeqCst);
+                    }
+                    if tx.send((Instant::now() + delay, buf[..n].to_vec())).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    std::thread::spawn(move || {
+        for (due, bytes) in rx {
+            let now = Instant::now();
+            if due > now {
+                std::thread::sleep(due - now);
+            }
+            if to.write_all(&bytes).is_err() {
+                break;
+            }
+        }
+        let _ = to.shutdown(std::net::Shutdown::Both);
+    });
+}
+
+fn parts() -> Parts {
+    Parts {
+        secrets: Arc::new(MemorySecrets::new()),
+        ..Parts::in_memory(Arc::new(SystemClock))
+    }
+    .with_unlock_for(Duration::from_secs(24 * 3600))
+}
+
+struct Laptop {
+    _dir: tempfile::TempDir,
+    app: Arc<App>,
+}
+
+/// Ada's workspace, shared through the proxy; then Cleo (contributor), Ben and Dan (approvers)
+/// joined and admitted, each on a laptop of their own.
+fn team(db: &pg::TestDb, proxy: &Proxy) -> (Laptop, Laptop, Laptop, Laptop) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = parts();
+    let solo = App::init(
+        dir.path(),
+        InitOptions {
+            handle: "acme".into(),
+            timezone: Some("UTC".into()),
+            ..Default::default()
+        },
+        p.clone(),
+    )
+    .unwrap();
+    solo.add_member(
+        None,
+        NewMember {
+            name: "Ada".into(),
+            role: Role::Admin,
+            initials: None,
+            passphrase: Some(pass()),
+        },
+    )
+    .unwrap();
+    solo.unlock("Ada", &pass()).unwrap();
+    let (user, password) = db.operator();
+    solo.start_team(
+        ServerLogin {
+            host: "127.0.0.1".into(),
+            port: proxy.port,
+            database: db.name.clone(),
+            user,
+            password: SecretString::new(password),
+        },
+        "Ada",
+    )
+    .unwrap();
+    let ada = App::open(dir.path(), p).unwrap();
+    ada.unlock("Ada", &pass()).unwrap();
+    let join = |name: &str, role: Role| {
+        let bundle = ada
+            .invite("Ada", name, role, Duration::from_secs(3600))
+            .unwrap()
+            .encode()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let p = parts();
+        let joined = App::join(
+            dir.path(),
+            p.clone(),
+            bundle.expose(),
+            name,
+            role.reviews().then(pass),
+        )
+        .unwrap();
+        ada.sync().unwrap();
+        ada.admit("Ada", name, &joined.fingerprint).unwrap();
+        let app = App::open(dir.path(), p).unwrap();
+        if role.reviews() {
+            app.unlock(name, &pass()).unwrap();
+        }
+        Laptop {
+            _dir: dir,
+            app: Arc::new(app),
+        }
+    };
+    let cleo = join("Cleo", Role::Contributor);
+    let ben = join("Ben", Role::Approver);
+    let dan = join("Dan", Role::Approver);
+    (
+        Laptop {
+            _dir: dir,
+            app: Arc::new(ada),
+        },
+        cleo,
+        ben,
+        dan,
+    )
+}
+
+fn text(t: &str) -> DraftInput {
+    DraftInput {
+        parts: vec![PartInput {
+            text: t.into(),
+            media: vec![],
+        }],
+        ..DraftInput::default()
+    }
+}
+
+fn wall(at: Timestamp) -> When {
+    When {
+        wall: at
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .strftime("%Y-%m-%d %H:%M:%S")
+            .to_string(),
+        zone: None,
+        fold: None,
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn percentile(mut v: Vec<f64>, p: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let i = ((v.len() as f64 * p).ceil() as usize).clamp(1, v.len()) - 1;
+    v[i]
+}
+
+/// Times `act` and counts the sends it made through the proxy.
+fn measure<T>(proxy: &Proxy, act: impl FnOnce() -> T) -> (T, f64, u64) {
+    let sends = proxy.sends();
+    let t = Instant::now();
+    let out = act();
+    (out, ms(t.elapsed()), proxy.sends() - sends)
+}
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else is taken.
+    let rtts: Vec<u64> = std::env::var("TEAM_BENCH_RTTS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![0, 20, 50, 100]);
+    let posts = env_u64("TEAM_BENCH_POSTS", 120) as usize;
+    let secs = env_u64("TEAM_BENCH_SECS", 60);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut config = SandboxConfig::default();
+    config.limits.posts_per_window = 1_000_000;
+    config.limits.reads_per_window = 1_000_000;
+    config.limits.posts_per_24h_user = 1_000_000;
+    config.limits.posts_per_24h_app = 1_000_000;
+    let sandbox = Sandbox::start_blocking(config).unwrap();
+    let url = sandbox.base_url();
+    println!(
+        "team mode through a latency proxy (PostgreSQL {}), acts: median of 10; lateness: {posts} posts over {secs} s, 3 publishing laptops",
+        pg::cluster().port()
+    );
+    for rtt in rtts {
+        let db = pg::database();
+        let proxy = Proxy::start(pg::cluster().port(), Duration::from_millis(rtt));
+        let began = Instant::now();
+        let (ada, cleo, ben, dan) = team(&db, &proxy);
+        let setup = began.elapsed();
+
+        // Ada's laptop listens and pulls when told, as a running app does.
+        let (tx, rx) = mpsc::channel::<()>();
+        let _listener = ada.app.listen_for_changes(move || {
+            let _ = tx.send(());
+        });
+        let seen: Arc<Mutex<Vec<(Uuid, Instant)>>> = Arc::default();
+        {
+            let ada = ada.app.clone();
+            let seen = seen.clone();
+            std::thread::spawn(move || {
+                let mut known: std::collections::HashSet<Uuid> = Default::default();
+                while rx.recv().is_ok() {
+                    while rx.try_recv().is_ok() {}
+                    if ada.sync().is_err() {
+                        continue;
+                    }
+                    for p in ada.posts(None).unwrap_or_default() {
+                        if known.insert(p.id) {
+                            seen.lock().unwrap().push((p.id, Instant::now()));
+                        }
+                    }
+                }
+            });
+        }
+        std::thread::sleep(Duration::from_millis(500));
+
+        let tomorrow = Timestamp::now() + SignedDuration::from_hours(24);
+        let (mut draft, mut submit, mut approve, mut schedule, mut lag) =
+            (vec![], vec![], vec![], vec![], vec![]);
+        let mut trips = [0u64; 4];
+        for i in 0..10 {
+            let (post, t, n) = measure(&proxy, || {
+                cleo.app
+                    .create_draft("Cleo", text(&format!("Bench {rtt} ms, {i}")))
+                    .unwrap()
+            });
+            let done = Instant::now();
+            draft.push(t);
+            trips[0] = n;
+            let (_, t, n) = measure(&proxy, || cleo.app.submit(post.id, "Cleo").unwrap());
+            submit.push(t);
+            trips[1] = n;
+            let (_, t, n) = measure(&proxy, || ben.app.approve(post.id, "Ben", None).unwrap());
+            approve.push(t);
+            trips[2] = n;
+            let at = tomorrow + SignedDuration::from_mins(i);
+            let (_, t, n) = measure(&proxy, || {
+                ben.app.schedule(post.id, "Ben", wall(at)).unwrap()
+            });
+            schedule.push(t);
+            trips[3] = n;
+            // Ada's replica had the draft when?
+            let until = Instant::now() + Duration::from_secs(10);
+            loop {
+                let at = seen
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .find(|(id, _)| *id == post.id)
+                    .map(|s| s.1);
+                if let Some(at) = at {
+                    lag.push(ms(at.saturating_duration_since(done)));
+                    break;
+                }
+                assert!(Instant::now() < until, "Ada's laptop never saw the draft");
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        }
+        println!("rtt {rtt:>3} ms (team set up in {:.1} s):", setup.as_secs_f64());
+        for (name, v, n) in [
+            ("draft", draft, trips[0]),
+            ("submit", submit, trips[1]),
+            ("approve", approve, trips[2]),
+            ("schedule", schedule, trips[3]),
+        ] {
+            println!("  {name:<9} {n} round trips, {:>7.1} ms", median(v));
+        }
+        println!("  replica lag after a remote act: {:.1} ms", median(lag));
+
+        // Publish lateness: three reviewer laptops publish what Cleo wrote and Ben approved.
+        let mut ids = Vec::with_capacity(posts);
+        for i in 0..posts {
+            let post = cleo
+                .app
+                .create_draft("Cleo", text(&format!("Lateness {rtt} ms, post {i}")))
+                .unwrap();
+            cleo.app.submit(post.id, "Cleo").unwrap();
+            ben.app.approve(post.id, "Ben", None).unwrap();
+            ids.push(post.id);
+        }
+        let per_schedule = Duration::from_millis(150 + 3 * rtt);
+        let first = Timestamp::now()
+            + SignedDuration::try_from(per_schedule * posts as u32).unwrap()
+            + SignedDuration::from_secs(5);
+        let spacing = Duration::from_millis(secs * 1000 / posts.max(1) as u64);
+        for (i, id) in ids.iter().enumerate() {
+            let at = first + SignedDuration::try_from(spacing * i as u32).unwrap();
+            ben.app.schedule(*id, "Ben", wall(at)).unwrap();
+        }
+        let publishers: Vec<Publisher> = runtime.block_on(async {
+            let mut out = Vec::new();
+            for l in [&ada, &ben, &dan] {
+                l.app
+                    .connect(None, countersign_core::x_account::Target::Sandbox(url.clone()), |_| {
+                        Ok(())
+                    })
+                    .await
+                    .unwrap();
+                out.push(
+                    Publisher::start(l.app.clone(), PublishOptions::default(), |_| {})
+                        .await
+                        .unwrap(),
+                );
+            }
+            out
+        });
+        let deadline = Instant::now() + Duration::from_secs(secs + 120);
+        loop {
+            ada.app.sync().unwrap();
+            let left = ids
+                .iter()
+                .filter(|id| ada.app.post(**id).unwrap().post.status != Status::Posted)
+                .count();
+            if left == 0 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{left} posts not posted in time");
+            std::thread::sleep(Duration::from_secs(1));
+        }
+        runtime.block_on(async {
+            for p in publishers {
+                p.stop(Duration::from_secs(10)).await;
+            }
+        });
+        let late: Vec<f64> = ids
+            .iter()
+            .map(|id| {
+                let p = ada.app.post(*id).unwrap().post;
+                let due = p.scheduled.as_ref().unwrap().at;
+                let posted = p.posted_at.unwrap();
+                posted.duration_since(due).as_secs_f64() * 1000.0
+            })
+            .collect();
+        println!(
+            "  publish lateness over {posts} posts: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+            percentile(late.clone(), 0.5),
+            percentile(late.clone(), 0.99),
+            percentile(late, 1.0)
+        );
+    }
+}
