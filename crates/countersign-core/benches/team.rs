@@ -96,7 +96,10 @@ fn pipe(mut from: TcpStream, mut to: TcpStream, delay: Duration, count: Option<A
                     if let Some(c) = &count {
                         c.fetch_add(1, Ordering::SeqCst);
                     }
-                    if tx.send((Instant::now() + delay, buf[..n].to_vec())).is_err() {
+                    if tx
+                        .send((Instant::now() + delay, buf[..n].to_vec()))
+                        .is_err()
+                    {
                         break;
                     }
                 }
@@ -357,7 +360,10 @@ fn main() {
                 std::thread::sleep(Duration::from_millis(2));
             }
         }
-        println!("rtt {rtt:>3} ms (team set up in {:.1} s):", setup.as_secs_f64());
+        println!(
+            "rtt {rtt:>3} ms (team set up in {:.1} s):",
+            setup.as_secs_f64()
+        );
         for (name, v, n) in [
             ("draft", draft, trips[0]),
             ("submit", submit, trips[1]),
@@ -392,9 +398,11 @@ fn main() {
             let mut out = Vec::new();
             for l in [&ada, &ben, &dan] {
                 l.app
-                    .connect(None, countersign_core::x_account::Target::Sandbox(url.clone()), |_| {
-                        Ok(())
-                    })
+                    .connect(
+                        None,
+                        countersign_core::x_account::Target::Sandbox(url.clone()),
+                        |_| Ok(()),
+                    )
                     .await
                     .unwrap();
                 out.push(

@@ -34,6 +34,9 @@ const MAX_NAP: Duration = Duration::from_secs(60);
 /// wake from sleep (or a clock change).
 const JUMP: Duration = Duration::from_secs(5);
 
+/// How soon to look again at a post that a pass left due (it skipped it).
+const RETRY_DUE: Duration = Duration::from_millis(200);
+
 /// After a pass fails (the database busy in another process, ...), try again this soon.
 const AFTER_ERROR: Duration = Duration::from_secs(5);
 
@@ -162,18 +165,30 @@ async fn run(
             nap = nap.min(crate::app::team::TEAM_POLL);
         }
         if !paused.load(Ordering::SeqCst) {
-            match app.publish_due(&opts).await {
-                Ok(report) => on_pass(&report),
+            let failed = match app.publish_due(&opts).await {
+                Ok(report) => {
+                    on_pass(&report);
+                    false
+                }
                 Err(e) => {
                     tracing::warn!(code = e.code(), "publish pass failed: {e}");
                     nap = AFTER_ERROR;
+                    true
                 }
-            }
+            };
             if stop.load(Ordering::SeqCst) {
                 break;
             }
             match app.next_due() {
-                Ok(Some(due)) => nap = nap.min(until(due, app.now())),
+                // After a failed pass a post still due must not make the next try immediate:
+                // with the team server away (or the file busy) that would spin.
+                // A post due already after a pass was skipped by it (another laptop's claim,
+                // the server refusing a step): look again shortly, never in a tight loop.
+                Ok(Some(due)) if !failed => {
+                    let wait = until(due, app.now());
+                    nap = nap.min(if wait.is_zero() { RETRY_DUE } else { wait });
+                }
+                Ok(Some(_)) => {}
                 Ok(None) => {}
                 Err(e) => {
                     tracing::warn!(code = e.code(), "cannot read the schedule: {e}");
