@@ -26,7 +26,7 @@ use sandbox_admin::{Admin, Dice};
 use serde_json::json;
 use support::{PASSPHRASE, Workspace, require_keychain};
 use uuid::Uuid;
-use x_sandbox::{Sandbox, SandboxConfig, SandboxPost, SandboxThread};
+use x_sandbox::{Sandbox, SandboxConfig, SandboxThread};
 
 const ZONE: &str = "Europe/Berlin";
 /// Every third post is a thread of 3: 160 single posts and 80 threads.
@@ -168,50 +168,24 @@ fn decide_waiting(
     plan: &HashMap<Uuid, Vec<String>>,
     tally: &mut Tally,
 ) {
-    let waiting: Vec<_> = app
-        .posts(None)
-        .unwrap()
-        .into_iter()
-        .filter(|p| {
-            matches!(
-                p.status,
-                Status::NeedsCheck | Status::Failed | Status::Missed
-            )
-        })
-        .collect();
-    if waiting.is_empty() {
-        return;
-    }
-    let on_x = sandbox.posts();
-    for p in waiting {
-        let view = app.post(p.id).unwrap().post;
-        let reason = view.status_reason.clone().unwrap_or_default();
-        assert!(
-            !reason.trim().is_empty(),
-            "a post in {} must say why",
-            p.status
-        );
+    for p in support::waiting::waiting(app, sandbox, plan) {
         match p.status {
             Status::NeedsCheck => tally.needs_check_seen += 1,
             Status::Failed => tally.failed_seen += 1,
             _ => {}
         }
-        let parts = &plan[&p.id];
-        let found: Vec<Option<&SandboxPost>> = parts
-            .iter()
-            .map(|t| on_x.iter().find(|s| &s.text == t))
-            .collect();
         let id = p.id.to_string();
-        if found.iter().all(Option::is_some) {
-            let first = found[0].unwrap();
-            let url = format!("https://x.com/sandbox_brand/status/{}", first.id);
+        if let (true, Some(url)) = (p.whole_on_x(), p.url()) {
             tally.decided_mark_posted += 1;
             tally.decided_but_on_x += 1;
-            println!("person: {id} is on the sandbox after all ({reason}); marking it posted");
+            println!(
+                "person: {id} is on the sandbox after all ({}); marking it posted",
+                p.reason
+            );
             w.ok(&["decide", &id, "--as", "Bob", "--mark-posted", &url]);
         } else {
             let recorded = published_parts(w, p.id).len();
-            if found.get(recorded).is_some_and(Option::is_some) {
+            if p.on_x.get(recorded).is_some_and(Option::is_some) {
                 tally.decided_but_on_x += 1;
                 println!(
                     "person: part {} of {id} is on the sandbox but was not confirmed",
@@ -374,43 +348,10 @@ fn publisher_killed_at_random_publishes_every_post_exactly_once() {
 
     // Exactly once, on the sandbox's own record.
     let on_x = sandbox.posts();
-    assert!(on_x.iter().all(|p| !p.deleted), "nothing was deleted");
-    let mut by_text: HashMap<&str, Vec<&SandboxPost>> = HashMap::new();
-    for p in &on_x {
-        by_text.entry(p.text.as_str()).or_default().push(p);
-    }
-    let twice: Vec<_> = by_text.iter().filter(|(_, v)| v.len() > 1).collect();
-    assert!(twice.is_empty(), "posted more than once: {twice:?}");
-    let expected_parts: usize = planned.iter().map(|p| p.parts.len()).sum();
-    assert_eq!(
-        on_x.len(),
-        expected_parts,
-        "the sandbox holds exactly the approved parts"
-    );
+    let found_all =
+        support::waiting::exactly_once(&on_x, planned.iter().map(|p| p.parts.as_slice()));
     let mut publisher_recorded = 0;
-    for p in &planned {
-        let found: Vec<&SandboxPost> = p
-            .parts
-            .iter()
-            .map(|t| {
-                by_text
-                    .get(t.as_str())
-                    .unwrap_or_else(|| panic!("lost: {t:?} is not on the sandbox"))[0]
-            })
-            .collect();
-        assert_eq!(
-            found[0].reply_to, None,
-            "{:?} starts its own post",
-            p.parts[0]
-        );
-        for pair in found.windows(2) {
-            assert_eq!(
-                pair[1].reply_to.as_deref(),
-                Some(pair[0].id.as_str()),
-                "{:?} replies to the part before it",
-                pair[1].text
-            );
-        }
+    for (p, found) in planned.iter().zip(&found_all) {
         let view = app.post(p.id).unwrap().post;
         assert_eq!(
             view.status,

@@ -20,7 +20,7 @@ use base64::Engine as _;
 use countersign_core::secrets::SecretStore;
 use serde_json::Value;
 use support::{PNG_1X1, Workspace};
-use team::{config as team_config, invite, join, operator};
+use team::{config as team_config, invite, join};
 use x_sandbox::{Sandbox, SandboxConfig};
 
 /// Everything on the server, as text (what a `pg_dump` of the data would show).
@@ -68,20 +68,7 @@ fn laptops_share_one_workspace_through_the_team_server() {
     let url = sandbox.base_url();
 
     // Ada's laptop: her solo workspace, connected to the brand's (sandbox) account, goes up.
-    let ada = Workspace::new();
-    ada.ok(&["member", "add", "Ada", "--role", "admin"]);
-    ada.ok(&["account", "connect", "--sandbox", &url, "--as", "Ada"]);
-    let (server, password) = operator(&db);
-    let out = ada.run_env(
-        &["--json", "team", "init", "--server", &server, "--as", "Ada"],
-        &[("PGPASSWORD", &password)],
-    );
-    assert!(
-        out.status.success(),
-        "team init: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let started: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (ada, started, password) = team::start_with(&db, &url);
     let genesis = started["genesis_hash"].as_str().unwrap().to_string();
     assert_eq!(genesis.len(), 64);
     let ws = started["workspace_id"].as_str().unwrap().to_string();

@@ -34,7 +34,7 @@ use sandbox_admin::{Admin, Dice};
 use serde_json::{Value, json};
 use support::{PASSPHRASE, Workspace};
 use uuid::Uuid;
-use x_sandbox::{Sandbox, SandboxConfig, SandboxPost, SandboxThread};
+use x_sandbox::{Sandbox, SandboxConfig, SandboxThread};
 
 const ZONE: &str = "Europe/Berlin";
 const POSTS: usize = 240;
@@ -199,61 +199,23 @@ fn decide_waiting(
     tally: &mut Tally,
 ) {
     app.sync().unwrap();
-    let waiting: Vec<_> = app
-        .posts(None)
-        .unwrap()
-        .into_iter()
-        .filter(|p| {
-            matches!(
-                p.status,
-                Status::NeedsCheck | Status::Failed | Status::Missed
-            )
-        })
-        .collect();
-    if waiting.is_empty() {
-        return;
-    }
-    let on_x = sandbox.posts();
-    for p in waiting {
-        let view = app.post(p.id).unwrap().post;
-        assert!(
-            !view.status_reason.clone().unwrap_or_default().is_empty(),
-            "a post in {} must say why",
-            p.status
-        );
+    for p in support::waiting::waiting(app, sandbox, plan) {
         match p.status {
             Status::NeedsCheck => tally.needs_check_seen += 1,
             Status::Failed => tally.failed_seen += 1,
             _ => {}
         }
-        let found: Vec<Option<&SandboxPost>> = plan[&p.id]
-            .iter()
-            .map(|t| on_x.iter().find(|s| &s.text == t))
-            .collect();
         let id = p.id.to_string();
-        let on_x_whole = found.iter().all(Option::is_some);
-        let decided = if on_x_whole {
-            let url = format!(
-                "https://x.com/sandbox_brand/status/{}",
-                found[0].unwrap().id
-            );
-            ben.run(&[
-                "--json",
-                "decide",
-                &id,
-                "--as",
-                "Ben",
-                "--mark-posted",
-                &url,
-            ])
-        } else {
-            ben.run(&["--json", "decide", &id, "--as", "Ben", "--publish-now"])
+        let url = p.url().filter(|_| p.whole_on_x());
+        let decided = match &url {
+            Some(url) => ben.run(&["--json", "decide", &id, "--as", "Ben", "--mark-posted", url]),
+            None => ben.run(&["--json", "decide", &id, "--as", "Ben", "--publish-now"]),
         };
         // A publisher may have settled it meanwhile (the decision is then refused as stale).
         if !decided.status.success() {
             let why = String::from_utf8_lossy(&decided.stderr);
             println!("person: {id} changed before the decision landed: {why}");
-        } else if on_x_whole {
+        } else if url.is_some() {
             tally.decided_mark_posted += 1;
         } else {
             tally.decided_publish_now += 1;
@@ -439,28 +401,7 @@ fn six_publishing_laptops_killed_at_random_publish_every_post_once() {
 
     // Exactly once, on the sandbox's own record, threads in order.
     let on_x = sandbox.posts();
-    let mut by_text: HashMap<&str, Vec<&SandboxPost>> = HashMap::new();
-    for p in &on_x {
-        by_text.entry(p.text.as_str()).or_default().push(p);
-    }
-    let twice: Vec<_> = by_text.iter().filter(|(_, v)| v.len() > 1).collect();
-    assert!(twice.is_empty(), "posted more than once: {twice:?}");
-    let expected: usize = plan.values().map(Vec::len).sum();
-    assert_eq!(on_x.len(), expected, "the sandbox holds exactly the parts");
-    for texts in plan.values() {
-        let found: Vec<&SandboxPost> = texts
-            .iter()
-            .map(|t| {
-                by_text
-                    .get(t.as_str())
-                    .unwrap_or_else(|| panic!("lost: {t:?}"))[0]
-            })
-            .collect();
-        assert_eq!(found[0].reply_to, None);
-        for pair in found.windows(2) {
-            assert_eq!(pair[1].reply_to.as_deref(), Some(pair[0].id.as_str()));
-        }
-    }
+    support::waiting::exactly_once(&on_x, plan.values().map(Vec::as_slice));
 
     // Every laptop sees every post posted and verifies the whole trail.
     for (_, w) in t.reviewers.iter().chain(&t.contributors) {

@@ -1,6 +1,8 @@
 //! Running the real `countersign` binary against a workspace in a temp dir.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod waiting;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -25,6 +25,13 @@ pub fn operator(db: &pg::TestDb) -> (String, String) {
 /// Ada's laptop: a Berlin workspace with Ada as its admin, connected to the sandbox at
 /// `sandbox_url`, shared on `db`. Returns it and the workspace id.
 pub fn start(db: &pg::TestDb, sandbox_url: &str) -> (Workspace, String) {
+    let (ada, started, _) = start_with(db, sandbox_url);
+    let ws = started["workspace_id"].as_str().unwrap().to_string();
+    (ada, ws)
+}
+
+/// [`start`], returning what `team init` printed and the operator's password too.
+pub fn start_with(db: &pg::TestDb, sandbox_url: &str) -> (Workspace, Value, String) {
     let ada = Workspace::new();
     ada.ok(&["member", "add", "Ada", "--role", "admin"]);
     ada.ok(&[
@@ -46,8 +53,7 @@ pub fn start(db: &pg::TestDb, sandbox_url: &str) -> (Workspace, String) {
         String::from_utf8_lossy(&out.stderr)
     );
     let started: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let ws = started["workspace_id"].as_str().unwrap().to_string();
-    (ada, ws)
+    (ada, started, password)
 }
 
 /// Ada invites `name` as `role`; the invite bundle.
