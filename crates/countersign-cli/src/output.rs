@@ -512,7 +512,8 @@ impl Out {
         }
         if let Some(p) = &r.post_broken {
             println!(
-                "APPROVAL DOES NOT HOLD for post {}: {}",
+                "Post {} will not be published: its approval does not hold ({}). An approver \
+                 decides.",
                 p.post_id, p.reason
             );
         }

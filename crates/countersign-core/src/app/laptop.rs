@@ -67,17 +67,8 @@ impl App {
         let key = match cached {
             Some(k) => k,
             None => {
-                let Some(stored) = self
-                    .keys
-                    .secrets()
-                    .get(&entry(&team.workspace_id, &team.device))?
-                else {
+                let Some(key) = self.stored_publisher_key(&team.workspace_id, &team.device)? else {
                     return Ok(None);
-                };
-                let KeySecret::Plain(key) = keys::read("this laptop's publisher", &stored)? else {
-                    return Err(Error::MemberKeyUnreadable {
-                        name: "this laptop's publisher".into(),
-                    });
                 };
                 // Only a key the trail announced signs: anything else would break every
                 // laptop's `audit verify`.
@@ -127,22 +118,9 @@ impl App {
         if self.needs_passphrase(&member.name)? {
             return Err(Error::PassphraseRequired { name: member.name });
         }
-        let name = entry(&ws, &team.device);
-        let secrets = self.keys.secrets();
-        let key = match secrets.get(&name)? {
-            Some(stored) => match keys::read("this laptop's publisher", &stored)? {
-                KeySecret::Plain(k) => k,
-                KeySecret::Sealed(_) => {
-                    return Err(Error::MemberKeyUnreadable {
-                        name: "this laptop's publisher".into(),
-                    });
-                }
-            },
-            None => {
-                let key = MemberKey::generate();
-                secrets.set(&name, &keys::keep_plain(&key))?;
-                key
-            }
+        let key = match self.stored_publisher_key(&ws, &team.device)? {
+            Some(k) => k,
+            None => self.new_publisher_key(&ws, &team.device)?,
         };
         let pk = key.public_hex();
         if self.read(|tx| announced(tx, team.member_id, &pk))? {
@@ -155,9 +133,7 @@ impl App {
             member,
         }))
     }
-}
 
-impl App {
     /// `team init` on a workspace already connected to X: the admin's laptop keeps its grant,
     /// so it gets its publishing key now, announced in the trail before it is uploaded.
     pub(crate) fn announce_first_publisher_key(
@@ -170,9 +146,8 @@ impl App {
             return Ok(());
         }
         let ws = self.read(|tx| tx.workspace().id())?;
-        let key = MemberKey::generate();
+        let key = self.new_publisher_key(&ws, device)?;
         let name = entry(&ws, device);
-        self.keys.secrets().set(&name, &keys::keep_plain(&key))?;
         let a = Announcement {
             key,
             device: device.to_string(),
@@ -183,6 +158,30 @@ impl App {
             .inspect_err(|_| {
                 let _ = self.keys.secrets().delete(&name);
             })
+    }
+}
+
+impl App {
+    /// The laptop's publishing key as its keychain keeps it, if it has one.
+    fn stored_publisher_key(&self, workspace_id: &str, device: &str) -> Result<Option<MemberKey>> {
+        let Some(stored) = self.keys.secrets().get(&entry(workspace_id, device))? else {
+            return Ok(None);
+        };
+        match keys::read("this laptop's publisher", &stored)? {
+            KeySecret::Plain(k) => Ok(Some(k)),
+            KeySecret::Sealed(_) => Err(Error::MemberKeyUnreadable {
+                name: "this laptop's publisher".into(),
+            }),
+        }
+    }
+
+    /// Makes the laptop's publishing key and keeps it in its keychain.
+    fn new_publisher_key(&self, workspace_id: &str, device: &str) -> Result<MemberKey> {
+        let key = MemberKey::generate();
+        self.keys
+            .secrets()
+            .set(&entry(workspace_id, device), &keys::keep_plain(&key))?;
+        Ok(key)
     }
 }
 
