@@ -11,8 +11,14 @@
 //! 2. A claimant suspended with SIGSTOP while its create is on its way: its lease runs out,
 //!    another laptop takes the post over and finishes it, and after SIGCONT the old claimant
 //!    writes nothing and sends nothing.
+//!
+//! And acceptance 5: a laptop cut off from the server drafts, comments, edits and submits into
+//! its outbox; within 2 s of its network coming back every running laptop has it, and its edit
+//! of a post changed meanwhile is a conflict copy.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/gate.rs"]
+mod gate;
 #[path = "../crates/countersign-core/tests/pg/harness.rs"]
 mod pg;
 #[path = "support/sandbox_admin.rs"]
@@ -825,4 +831,214 @@ fn a_publisher_whose_server_is_away_waits_instead_of_spinning() {
     // tries uses next to nothing.
     assert!(used < 1.0, "{used:.2} s of CPU in 10 s: it spins");
     stop_cleanly(&mut run);
+}
+
+/// Whether `sql` (a count) finds anything in the laptop's replica file.
+fn replica_has(replica: &rusqlite::Connection, sql: &str, arg: &str) -> bool {
+    replica
+        .query_row(sql, [arg], |r| r.get::<_, i64>(0))
+        .unwrap_or(0)
+        > 0
+}
+
+#[test]
+#[ignore = "needs PostgreSQL (the Debian package) and the OS keychain: scripts/test.sh runs it"]
+fn acts_made_offline_reach_every_laptop_within_2s_of_reconnecting() {
+    require_test_channel();
+    let db = pg::database();
+    let sandbox = Sandbox::start_blocking(SandboxConfig::default()).unwrap();
+    let url = sandbox.base_url();
+    let (ada, _ws) = team::start(&db, &url);
+    let ben = team::member(&ada, "Ben", "approver");
+    let cleo = team::member(&ada, "Cleo", "contributor");
+    cleo.ok(&["team", "sync"]);
+    let menu = cleo.draft("Cleo", &["Our autumn menu, first wording"]);
+
+    // Cleo's laptop reaches the server through a gate, as through her network.
+    let gate = gate::Gate::start(pg::cluster().port());
+    let mut cfg = team::config(&cleo);
+    cfg["port"] = json!(gate.port());
+    std::fs::write(
+        cleo.data_dir().join("team.json"),
+        serde_json::to_vec_pretty(&cfg).unwrap(),
+    )
+    .unwrap();
+    cleo.ok(&["team", "sync"]);
+
+    // Every laptop runs, as the app would: Ada's and Ben's listen to the server, Cleo's sends
+    // her outbox when the server is back.
+    let logs = tempfile::tempdir().unwrap();
+    let mut running = Vec::new();
+    for (name, w) in [("ada", &ada), ("ben", &ben), ("cleo", &cleo)] {
+        let log = logs.path().join(format!("{name}.log"));
+        running.push(start_publisher(w, &log, "90", "30"));
+        wait_started(&log);
+    }
+
+    // Cleo goes offline, and goes on working.
+    gate.shut();
+    let train = cleo.draft("Cleo", &["Written on the train, offline"]);
+    let said = cleo.ok(&[
+        "comment",
+        &menu,
+        "--as",
+        "Cleo",
+        "--text",
+        "Photo to follow",
+    ]);
+    cleo.ok(&[
+        "draft",
+        "edit",
+        &menu,
+        "--as",
+        "Cleo",
+        "--text",
+        "Our autumn menu, Cleo's offline wording",
+    ]);
+    let submitted = cleo.ok(&["submit", &train, "--as", "Cleo"]);
+    assert_eq!(submitted["status"], "in_review", "{submitted}");
+    let status = cleo.ok(&["team", "status"]);
+    assert_eq!(status["online"], false, "{status}");
+    assert_eq!(status["waiting"], 4, "{status}");
+    // Her own laptop shows what she did, waiting to be sent.
+    let mine = cleo.show(&train);
+    assert_eq!(mine["status"], "in_review", "{mine}");
+    let menu_here = cleo.show(&menu);
+    assert_eq!(
+        menu_here["parts"][0]["text"], "Our autumn menu, Cleo's offline wording",
+        "{menu_here}"
+    );
+    assert!(
+        menu_here["comments"]
+            .to_string()
+            .contains("Photo to follow"),
+        "{menu_here}"
+    );
+    let listed = cleo.ok(&["draft", "list"]);
+    assert!(listed.to_string().contains(&train), "{listed}");
+    // Nobody else has any of it.
+    assert_eq!(ada.run(&["draft", "show", &train]).status.code(), Some(1));
+
+    // Meanwhile Ben, online, rewords the same post.
+    ben.ok(&[
+        "draft",
+        "edit",
+        &menu,
+        "--as",
+        "Ben",
+        "--text",
+        "Our autumn menu, Ben's wording",
+    ]);
+    // Long enough for Cleo's laptop to try the server a few times while the gate is shut.
+    std::thread::sleep(Duration::from_millis(2500));
+
+    let replicas: Vec<(&str, rusqlite::Connection)> = [("Ada", &ada), ("Ben", &ben)]
+        .into_iter()
+        .map(|(n, w)| {
+            (
+                n,
+                rusqlite::Connection::open_with_flags(
+                    w.data_dir().join("countersign.sqlite"),
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+                )
+                .unwrap(),
+            )
+        })
+        .collect();
+    let copy_reason = format!("Conflict copy of post {menu}%");
+    let back = Instant::now();
+    gate.open();
+    let mut arrived = Vec::new();
+    for (name, replica) in &replicas {
+        loop {
+            let all = replica_has(
+                replica,
+                "SELECT count(*) FROM posts WHERE id = ?1 AND status = 'in_review'",
+                &train,
+            ) && replica_has(
+                replica,
+                "SELECT count(*) FROM comments WHERE id = ?1",
+                said["id"].as_str().unwrap(),
+            ) && replica_has(
+                replica,
+                "SELECT count(*) FROM posts WHERE status = 'draft' AND status_reason LIKE ?1",
+                &copy_reason,
+            );
+            if all {
+                arrived.push((*name, back.elapsed()));
+                break;
+            }
+            assert!(
+                back.elapsed() < Duration::from_secs(30),
+                "{name}'s laptop never had Cleo's offline acts; Cleo's log:\n{}",
+                std::fs::read_to_string(logs.path().join("cleo.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    println!("acts made offline, on each laptop after the network came back: {arrived:?}");
+    for (name, after) in &arrived {
+        assert!(
+            *after < Duration::from_secs(2),
+            "{name}'s laptop had them {after:?} after"
+        );
+    }
+    for r in &mut running {
+        stop_cleanly(r);
+    }
+
+    // Nothing waits; Ben's wording stands, and Cleo's is hers, in a draft of its own.
+    let status = cleo.ok(&["team", "status"]);
+    assert_eq!(status["waiting"], 0, "{status}");
+    assert_eq!(status["refused"], 0, "{status}");
+    for w in [&ada, &ben, &cleo] {
+        w.ok(&["team", "sync"]);
+        let menu_now = w.show(&menu);
+        assert_eq!(
+            menu_now["parts"][0]["text"], "Our autumn menu, Ben's wording",
+            "{menu_now}"
+        );
+        let drafts = w.ok(&["draft", "list", "--status", "draft"]);
+        let copies: Vec<&Value> = drafts
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["text"] == "Our autumn menu, Cleo's offline wording")
+            .collect();
+        assert_eq!(copies.len(), 1, "{drafts}");
+        assert_eq!(copies[0]["author"], "Cleo", "{drafts}");
+        let copy = w.show(copies[0]["id"].as_str().unwrap());
+        assert!(
+            copy["status_reason"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("Conflict copy of post {menu}")),
+            "{copy}"
+        );
+        let report = w.ok(&["audit", "verify"]);
+        assert_eq!(report["ok"], true, "{report}");
+    }
+    // Both edits are in the trail: Ben's of the post, and Cleo's as the copy's first words.
+    let trail = ada.ok(&["audit", "list"]);
+    let entries = trail.as_array().unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["action"] == "edited" && e["actor_name"] == "Ben"),
+        "{trail}"
+    );
+    let copied = entries
+        .iter()
+        .find(|e| {
+            e["action"] == "draft_created" && e["detail"].to_string().contains("conflict_copy_of")
+        })
+        .expect("the conflict copy is in the trail");
+    assert_eq!(copied["actor_name"], "Cleo", "{copied}");
+    assert!(copied["detail"].to_string().contains(&menu), "{copied}");
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["action"] == "commented" && e["actor_name"] == "Cleo"),
+        "{trail}"
+    );
 }

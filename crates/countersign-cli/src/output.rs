@@ -106,6 +106,20 @@ impl Out {
     }
 
     /// Advice after a success, on stderr so stdout stays the result; not in JSON mode.
+    /// In team mode, says what waits in this laptop's outbox (acts made offline), if anything.
+    pub fn waiting(&self, app: &countersign_core::App) {
+        if !app.is_team() {
+            return;
+        }
+        if let Ok(n @ 1..) = app.waiting_to_send() {
+            self.notes(&[format!(
+                "the team server cannot be reached: {n} change(s) from this laptop wait to be \
+                 sent, and go when it is back (`countersign team sync`, or a running \
+                 `countersign run`); `countersign team outbox` lists them"
+            )]);
+        }
+    }
+
     pub fn notes(&self, notes: &[String]) {
         if !self.json {
             for n in notes {

@@ -28,6 +28,7 @@ pub mod history;
 mod laptop;
 mod media;
 pub mod members;
+pub mod outbox;
 pub mod publishing;
 pub mod review;
 pub mod team;
@@ -152,6 +153,8 @@ pub struct App {
     pub(crate) heartbeat: Mutex<Option<std::time::Instant>>,
     /// Team mode: this laptop's publishing key, once read and found announced in the trail.
     pub(crate) publisher_key: Mutex<Option<crate::keys::MemberKey>>,
+    /// Held while this process replays its outbox, so two threads never send one act twice.
+    pub(crate) replaying: Mutex<()>,
 }
 
 impl App {
@@ -257,6 +260,7 @@ impl App {
             team,
             heartbeat: Mutex::new(None),
             publisher_key: Mutex::new(None),
+            replaying: Mutex::new(()),
         };
         app.account()?;
         // Pin the roster as this machine first sees it; a machine without a usable keychain

@@ -157,6 +157,12 @@ pub enum Error {
     // --- posts and the workflow -----------------------------------------------------------------
     #[error("no post with id {id}; it may have been removed, or the id is mistyped")]
     UnknownPost { id: String },
+    /// An act made offline meets a post that changed on the team server meanwhile.
+    #[error(
+        "post {id} changed on the team server while this laptop was offline (it is at version \
+         {version} now)"
+    )]
+    EditConflict { id: String, version: u32 },
     #[error("cannot {action} a post that is {}", status.describe())]
     InvalidTransition {
         action: &'static str,
@@ -394,6 +400,7 @@ impl Error {
             Error::OwnEdit { .. } => "self_approval",
             Error::InvalidInput { .. } => "invalid_input",
             Error::UnknownPost { .. } => "unknown_post",
+            Error::EditConflict { .. } => "edit_conflict",
             Error::InvalidTransition { .. } => "invalid_transition",
             Error::NotAuthor { .. } => "not_author",
             Error::SelfApproval { .. } => "self_approval",

@@ -69,6 +69,17 @@ pub enum Event {
         post_id: Uuid,
         reason: String,
     },
+    /// An edit made offline met a post that changed meanwhile: it is kept as a new draft.
+    ConflictCopy {
+        post_id: Uuid,
+        copy_id: Uuid,
+    },
+    /// The team server would not take an act made offline: it stays in the outbox, with why.
+    OutboxRefused {
+        post_id: Uuid,
+        act: crate::store::OutboxAct,
+        reason: String,
+    },
 }
 
 #[derive(Debug, Default)]

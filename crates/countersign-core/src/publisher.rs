@@ -158,11 +158,14 @@ async fn run(
             break;
         }
         let mut nap = MAX_NAP;
+        // Team mode: how soon to pull (and send what waits offline) again.
+        let mut next_tick = MAX_NAP;
         if app.is_team() {
             // Other laptops' acts arrive by pulling; the blocking client runs off this worker.
             let a = app.clone();
-            let _ = tokio::task::spawn_blocking(move || a.team_tick()).await;
-            nap = nap.min(crate::app::team::TEAM_POLL);
+            next_tick = tokio::task::spawn_blocking(move || a.team_tick())
+                .await
+                .unwrap_or(crate::app::team::TEAM_POLL);
         }
         if !paused.load(Ordering::SeqCst) {
             let failed = match app.publish_due(&opts).await {
@@ -196,6 +199,7 @@ async fn run(
                 }
             }
         }
+        nap = nap.min(next_tick);
         let wall_before = Timestamp::now();
         let mono_before = Instant::now();
         tokio::select! {

@@ -78,6 +78,7 @@ pub fn run(session: &Session, out: &Out, cmd: &DraftCommand) -> Result<(), Error
             let view = app.post(post.id)?;
             out.created(&view);
             out.notes(&notes);
+            out.waiting(&app);
         }
         DraftCommand::Edit {
             id,
@@ -95,9 +96,13 @@ pub fn run(session: &Session, out: &Out, cmd: &DraftCommand) -> Result<(), Error
                 },
             )?;
             out.moved(&post, "saved");
+            out.waiting(&app);
         }
         DraftCommand::Show { id } => out.post(&app.post(post_id(id)?)?),
-        DraftCommand::List { status } => out.posts(&app.posts(*status)?),
+        DraftCommand::List { status } => {
+            out.posts(&app.posts(*status)?);
+            out.waiting(&app);
+        }
         DraftCommand::Diff { id, actor } => {
             let d: ReviewDiff = app.diff_since_review(post_id(id)?, actor)?;
             out.diff(&d);

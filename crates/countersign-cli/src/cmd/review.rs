@@ -78,6 +78,7 @@ pub fn run(session: &Session, out: &Out, cmd: &ReviewCommand) -> Result<(), Erro
     match cmd {
         ReviewCommand::Submit { id, .. } => {
             out.moved(&app.submit(post_id(id)?, actor)?, "submitted for review");
+            out.waiting(&app);
         }
         ReviewCommand::Approve { id, part, text, .. } => {
             let edit = match (part, text) {
@@ -100,6 +101,7 @@ pub fn run(session: &Session, out: &Out, cmd: &ReviewCommand) -> Result<(), Erro
         }
         ReviewCommand::Comment { id, text, .. } => {
             out.comment(&app.comment(post_id(id)?, actor, text)?);
+            out.waiting(&app);
         }
     }
     Ok(())

@@ -59,8 +59,15 @@ pub enum TeamCommand {
     },
     /// The server, online or offline, how far behind this laptop is, and the team's laptops.
     Status,
-    /// Pull what changed on the server now.
+    /// Pull what changed on the server now, and send what waits in this laptop's outbox.
     Sync,
+    /// What this laptop did offline that waits to be sent, and what the server refused.
+    Outbox {
+        /// Drop this act (its number in the list): one the server refused, or one you no
+        /// longer want sent.
+        #[arg(long, value_name = "N")]
+        drop: Option<i64>,
+    },
 }
 
 /// The top-level entry point for `countersign team …`.
@@ -181,6 +188,13 @@ pub fn run(session: &Session, out: &Out, cmd: &TeamCommand) -> Result<(), Error>
             if let Some(why) = &s.offline_because {
                 human.push_str(&format!("\noffline: {why}"));
             }
+            human.push_str(&format!("\noutbox: {} waiting to send", s.waiting));
+            if s.refused > 0 {
+                human.push_str(&format!(
+                    ", {} refused by the server (see `countersign team outbox`)",
+                    s.refused
+                ));
+            }
             for l in &s.laptops {
                 human.push_str(&format!(
                     "\nlaptop {} ({}){}: last seen {}",
@@ -194,8 +208,69 @@ pub fn run(session: &Session, out: &Out, cmd: &TeamCommand) -> Result<(), Error>
         }
         TeamCommand::Sync => {
             let app = session.open()?;
-            let n = app.sync()?;
-            out.done(&format!("pulled {n} changes"), &json!({"pulled": n}));
+            let (n, sent) = app.sync_and_send()?;
+            let mut human = format!("pulled {n} changes");
+            if sent.sent > 0 {
+                human.push_str(&format!("\nsent {} change(s) made offline", sent.sent));
+            }
+            for c in &sent.conflict_copies {
+                human.push_str(&format!(
+                    "\npost {} changed on the server while you were offline: your edit is kept \
+                     as draft {} (a conflict copy)",
+                    c.post_id, c.copy_id
+                ));
+            }
+            for r in &sent.refused {
+                human.push_str(&format!(
+                    "\nnot sent: {} {} on post {}: {} (it stays in `countersign team outbox`)",
+                    r.actor,
+                    r.act.as_str(),
+                    r.post_id,
+                    r.refused.as_deref().unwrap_or_default()
+                ));
+            }
+            out.done(&human, &json!({"pulled": n, "outbox": sent}));
+        }
+        TeamCommand::Outbox { drop } => {
+            let app = session.open()?;
+            if let Some(seq) = drop {
+                let w = app.drop_waiting(*seq)?;
+                out.done(
+                    &format!(
+                        "Dropped {} {} by {}; it will not be sent. Its text was:\n{}",
+                        w.act.as_str(),
+                        w.seq,
+                        w.actor,
+                        w.text
+                    ),
+                    &json!(w),
+                );
+                return Ok(());
+            }
+            let list = app.outbox()?;
+            let mut human = if list.is_empty() {
+                "Nothing waits to be sent.".to_string()
+            } else {
+                String::new()
+            };
+            for w in &list {
+                human.push_str(&format!(
+                    "{:>3}  {:<8} {:<10} post {}  {}  {}\n",
+                    w.seq,
+                    w.act.as_str(),
+                    w.actor,
+                    w.post_id,
+                    w.made_at,
+                    w.text.lines().next().unwrap_or_default()
+                ));
+                if let Some(why) = &w.refused {
+                    human.push_str(&format!(
+                        "     refused by the server: {why}\n     (drop it with: countersign team outbox --drop {})\n",
+                        w.seq
+                    ));
+                }
+            }
+            out.done(human.trim_end(), &json!(list));
         }
     }
     Ok(())

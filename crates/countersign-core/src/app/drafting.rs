@@ -12,6 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::App;
+use super::outbox::CopyOf;
 use crate::acts::{Acts, AuditNote, count_config, subject};
 use crate::approval;
 use crate::audit::AuditAction;
@@ -77,9 +78,26 @@ impl App {
     }
 
     /// Saves a new draft. An over-long draft is kept (and says so in its counts); it cannot be
-    /// submitted until it fits.
+    /// submitted until it fits. In team mode with the server away, the draft waits in this
+    /// laptop's outbox (see `app/outbox.rs`) and goes when the server is back.
     pub fn create_draft(&self, actor: &str, input: DraftInput) -> Result<Post> {
-        let attached = self.attach(&input)?;
+        self.send_waiting_first();
+        match self.save_draft(actor, &input, Uuid::now_v7(), None) {
+            Err(e) if self.may_queue(&e) => self.queue_draft(actor, &input),
+            out => out,
+        }
+    }
+
+    /// [`App::create_draft`] with the post's id given: an outbox replay keeps the id the
+    /// offline draft had, and `copy_of` says when the draft is a conflict copy.
+    pub(super) fn save_draft(
+        &self,
+        actor: &str,
+        input: &DraftInput,
+        id: Uuid,
+        copy_of: Option<&CopyOf>,
+    ) -> Result<Post> {
+        let attached = self.attach(input)?;
         let now = self.now();
         let key = self.prepare(actor)?;
         self.write(|tx| {
@@ -88,16 +106,16 @@ impl App {
                 return Err(Error::MemberInactive { name: author.name });
             }
             let author = key.signer(author)?;
-            let content = materialize(tx, &input, &attached, now)?;
+            let content = materialize(tx, input, &attached, now)?;
             content::check_shape(&content)?;
             let post = Post {
-                id: Uuid::now_v7(),
+                id,
                 author: author.member.clone(),
                 status: Status::Draft,
                 version: 1,
                 content,
                 scheduled: None,
-                status_reason: None,
+                status_reason: copy_of.map(CopyOf::reason),
                 created_at: now,
                 updated_at: now,
                 posted_at: None,
@@ -106,20 +124,43 @@ impl App {
             tx.posts().insert(&post)?;
             let account = tx.account()?;
             save_version(tx, now, &account, &post, &author)?;
+            let mut detail = json!({"parts": post.content.parts.len()});
+            if let Some(c) = copy_of {
+                detail["conflict_copy_of"] = json!(c.post_id);
+                detail["offline_base_version"] = json!(c.base_version);
+                detail["server_version"] = json!(c.server_version);
+            }
             tx.record(
                 now,
                 AuditNote::by(&author, AuditAction::DraftCreated)
                     .about(&post, &account)
-                    .detail(json!({"parts": post.content.parts.len()})),
+                    .detail(detail),
             )?;
             Ok(post)
         })
     }
 
     /// Saves a changed version. On an approved or scheduled post this voids the approval and
-    /// sends the post back to review.
+    /// sends the post back to review. In team mode with the server away, an author's edit of
+    /// their own draft waits in the outbox.
     pub fn edit(&self, id: Uuid, actor: &str, edit: Edit) -> Result<Post> {
-        let attached = match &edit {
+        self.send_waiting_first();
+        match self.save_edit_of(id, actor, &edit, None) {
+            Err(e) if self.may_queue(&e) || self.is_queued(id) => self.queue_edit(id, actor, &edit),
+            out => out,
+        }
+    }
+
+    /// [`App::edit`]; with `base`, only if the post is still at that version and status (an
+    /// outbox replay's compare-and-set), else [`Error::EditConflict`].
+    pub(super) fn save_edit_of(
+        &self,
+        id: Uuid,
+        actor: &str,
+        edit: &Edit,
+        base: Option<(u32, Status)>,
+    ) -> Result<Post> {
+        let attached = match edit {
             Edit::Content(input) => self.attach(input)?,
             Edit::Text { .. } => Vec::new(),
         };
@@ -128,10 +169,18 @@ impl App {
         let (post, voided) = self.write(|tx| {
             let account = tx.account()?;
             let mut post = tx.post(id)?;
+            if let Some((version, status)) = base
+                && (post.version != version || post.status != status)
+            {
+                return Err(Error::EditConflict {
+                    id: id.to_string(),
+                    version: post.version,
+                });
+            }
             let editor = tx.member(actor)?;
             let next = workflow::check(&editor, Action::Edit, subject(&post), account.solo_mode)?;
             let editor = key.signer(editor)?;
-            let content = apply(tx, &post.content, &edit, &attached, now)?;
+            let content = apply(tx, &post.content, edit, &attached, now)?;
             let voided = save_edit(tx, now, &account, &mut post, &editor, content, next)?;
             Ok((post, voided))
         })?;
@@ -148,13 +197,41 @@ impl App {
         Ok(post)
     }
 
-    /// Asks for review. Every part must be publishable as X counts it.
+    /// Asks for review. Every part must be publishable as X counts it. In team mode with the
+    /// server away, the submit waits in the outbox.
     pub fn submit(&self, id: Uuid, actor: &str) -> Result<Post> {
+        self.send_waiting_first();
+        match self.submit_as_seen(id, actor, None) {
+            Err(e) if self.may_queue(&e) || self.is_queued(id) => self.queue_submit(id, actor),
+            out => out,
+        }
+    }
+
+    /// [`App::submit`]; with `seen`, only if the post still says what the person saw when they
+    /// submitted it offline (else [`Error::EditConflict`]).
+    pub(super) fn submit_as_seen(
+        &self,
+        id: Uuid,
+        actor: &str,
+        seen: Option<&Content>,
+    ) -> Result<Post> {
         let now = self.now();
         let key = self.prepare(actor)?;
         let post = self.write(|tx| {
             let account = tx.account()?;
             let mut post = tx.post(id)?;
+            if let Some(seen) = seen {
+                if *seen != post.content {
+                    return Err(Error::EditConflict {
+                        id: id.to_string(),
+                        version: post.version,
+                    });
+                }
+                // Sent already (another process replayed it, or a replay was cut short).
+                if post.status == Status::InReview {
+                    return Ok(post);
+                }
+            }
             let who = tx.member(actor)?;
             let next = workflow::check(&who, Action::Submit, subject(&post), account.solo_mode)?;
             let who = key.signer(who)?;
@@ -200,7 +277,7 @@ impl App {
 
 /// Builds content from input, recording newly attached media; `attached` holds the files
 /// [`App::attach`] already checked, in input order.
-fn materialize(
+pub(super) fn materialize(
     tx: &Tx<'_>,
     input: &DraftInput,
     attached: &[crate::model::Media],

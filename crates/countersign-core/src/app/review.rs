@@ -266,8 +266,26 @@ impl App {
         })
     }
 
-    /// Any member may comment on any post.
+    /// Any member may comment on any post. In team mode with the server away, the comment
+    /// waits in the outbox.
     pub fn comment(&self, id: Uuid, actor: &str, text: &str) -> Result<Comment> {
+        self.send_waiting_first();
+        match self.save_comment(id, actor, text, Uuid::now_v7()) {
+            Err(e) if self.may_queue(&e) || self.is_queued(id) => {
+                self.queue_comment(id, actor, text)
+            }
+            out => out,
+        }
+    }
+
+    /// [`App::comment`] with the comment's id given (an outbox replay keeps the offline one's).
+    pub(super) fn save_comment(
+        &self,
+        id: Uuid,
+        actor: &str,
+        text: &str,
+        comment_id: Uuid,
+    ) -> Result<Comment> {
         let text = text.trim();
         if text.is_empty() {
             return Err(Error::EmptyComment);
@@ -280,7 +298,11 @@ impl App {
             let who = tx.member(actor)?;
             workflow::check(&who, Action::Comment, subject(&post), account.solo_mode)?;
             let who = key.signer(who)?;
-            let c = add_comment(tx, now, &post, &who.member, text)?;
+            let c = Comment {
+                id: comment_id,
+                ..new_comment(now, &post, &who.member, text)
+            };
+            tx.comments().insert(&c)?;
             tx.record(
                 now,
                 AuditNote::by(&who, AuditAction::Commented)
@@ -304,9 +326,10 @@ impl App {
             Some(_) => self.pin()?,
             None => None,
         };
+        let queue = self.queued()?;
         self.read(|tx| {
             let account = tx.account()?;
-            let post = tx.post(id)?;
+            let post = super::outbox::seen(tx, &queue, id)?;
             let counts = content::counts(
                 &post.content,
                 &post.author.initials,
@@ -331,7 +354,11 @@ impl App {
                     let ws = tx.workspace().id()?;
                     tx.signed_roster(&ws)?.solo()
                 },
-                comments: tx.comments().for_post(id)?,
+                comments: {
+                    let mut c = tx.comments().for_post(id)?;
+                    c.extend(super::outbox::waiting_comments(tx, &queue, id)?);
+                    c
+                },
                 may,
                 post,
             })
@@ -339,7 +366,12 @@ impl App {
     }
 
     pub fn posts(&self, status: Option<Status>) -> Result<Vec<PostSummary>> {
-        self.read(|tx| tx.posts().list(status))
+        if self.waiting_to_send()? == 0 {
+            return self.read(|tx| tx.posts().list(status));
+        }
+        // What waits may change a post's status: filter once it is applied.
+        let list = self.read(|tx| tx.posts().list(None))?;
+        self.with_waiting(list, status)
     }
 
     pub fn versions(&self, id: Uuid) -> Result<Vec<Version>> {
@@ -411,14 +443,19 @@ fn add_comment(
     who: &Member,
     text: &str,
 ) -> Result<Comment> {
-    let c = Comment {
+    let c = new_comment(now, post, who, text);
+    tx.comments().insert(&c)?;
+    Ok(c)
+}
+
+/// A comment on the post's current version, with a fresh id.
+pub(super) fn new_comment(now: Timestamp, post: &Post, who: &Member, text: &str) -> Comment {
+    Comment {
         id: Uuid::now_v7(),
         post_id: post.id,
         author: who.clone(),
         version: post.version,
         text: text.to_string(),
         at: now,
-    };
-    tx.comments().insert(&c)?;
-    Ok(c)
+    }
 }

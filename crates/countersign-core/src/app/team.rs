@@ -60,6 +60,9 @@ pub struct TeamStatus {
     pub device: String,
     pub member: String,
     pub laptops: Vec<Laptop>,
+    /// Acts made offline waiting to be sent, and acts the server refused (kept for a person).
+    pub waiting: u32,
+    pub refused: u32,
 }
 
 /// The workspace's role tag on the server: derived from its id, so it is stable, and always a
@@ -429,10 +432,18 @@ impl App {
         Ok(n)
     }
 
+    /// `team sync`: pulls what changed on the server, then sends what waits in the outbox.
+    pub fn sync_and_send(&self) -> Result<(usize, super::outbox::Sent)> {
+        let n = self.sync()?;
+        let sent = self.send_outbox()?;
+        Ok((n, sent))
+    }
+
     /// `team status`.
     pub fn team_status(&self) -> Result<TeamStatus> {
         let cfg = self.team_config("team status")?.clone();
         let state: ReplicaState = self.store().replica_state()?;
+        let outbox = self.outbox()?;
         let (member, laptops) = self.read(|tx| {
             let member = tx
                 .members()
@@ -450,6 +461,8 @@ impl App {
             device: cfg.device,
             member,
             laptops,
+            waiting: outbox.iter().filter(|w| w.refused.is_none()).count() as u32,
+            refused: outbox.iter().filter(|w| w.refused.is_some()).count() as u32,
         })
     }
 
@@ -463,20 +476,37 @@ impl App {
         self.store().listen(on_change)
     }
 
-    /// What an always-on process does each turn in team mode: pull what others did, and now
-    /// and then tell the team this laptop is up (and whether it can publish). Failures are
-    /// logged, not returned: offline is a state the next turn retries.
-    pub fn team_tick(&self) {
+    /// What an always-on process does each turn in team mode: pull what others did, send what
+    /// waits in the outbox, and now and then tell the team this laptop is up (and whether it
+    /// can publish). Failures are logged, not returned: offline is a state the next turn
+    /// retries. Returns how soon the next turn should come: soon while acts wait offline, so
+    /// they reach the team within a second or two of the server coming back.
+    pub fn team_tick(&self) -> Duration {
         if self.team.is_none() {
-            return;
+            return TEAM_POLL;
         }
+        let waiting = self.waiting_to_send().unwrap_or(0) > 0;
+        let soon = if waiting {
+            super::outbox::OFFLINE_RETRY
+        } else {
+            TEAM_POLL
+        };
         if let Err(e) = self.sync() {
             tracing::info!(code = e.code(), "team server: {e}");
-            return;
+            return soon;
+        }
+        if waiting {
+            match self.send_outbox() {
+                Ok(sent) => log_sent(&sent),
+                Err(e) => {
+                    tracing::info!(code = e.code(), "outbox not sent yet: {e}");
+                    return soon;
+                }
+            }
         }
         let mut last = self.heartbeat.lock().unwrap_or_else(|p| p.into_inner());
         if last.is_some_and(|t| t.elapsed() < HEARTBEAT) {
-            return;
+            return TEAM_POLL;
         }
         let can_publish = self
             .connection()
@@ -485,6 +515,7 @@ impl App {
             Ok(()) => *last = Some(std::time::Instant::now()),
             Err(e) => tracing::info!(code = e.code(), "team heartbeat: {e}"),
         }
+        TEAM_POLL
     }
 
     /// Tells the team this laptop is up, and whether it can publish (a publisher's heartbeat).
@@ -495,6 +526,17 @@ impl App {
             tx.members()
                 .laptop_seen(&cfg.device, cfg.member_id, can_publish, now)
         })
+    }
+}
+
+fn log_sent(sent: &super::outbox::Sent) {
+    if sent.sent > 0 || !sent.conflict_copies.is_empty() || !sent.refused.is_empty() {
+        tracing::info!(
+            sent = sent.sent,
+            conflict_copies = sent.conflict_copies.len(),
+            refused = sent.refused.len(),
+            "outbox sent to the team server"
+        );
     }
 }
 

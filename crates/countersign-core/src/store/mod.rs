@@ -14,7 +14,8 @@
 //!   SQLite file, kept by `sqlite/replica.rs`).
 //! - `rows.rs`: the row and view types the handles return, shared by every backend.
 //! - one facade file per table: `workspace.rs`, `members.rs`, `posts.rs`, `publishing.rs`,
-//!   `approvals.rs`, `comments.rs` (comments and reviews), `audit.rs`, `roster.rs`, `media.rs`.
+//!   `approvals.rs`, `comments.rs` (comments and reviews), `audit.rs`, `roster.rs`, `media.rs`,
+//!   and `outbox.rs` (a team laptop's acts made offline: its own file only).
 
 mod approvals;
 mod audit;
@@ -23,6 +24,7 @@ mod comments;
 mod conformance;
 mod media;
 mod members;
+mod outbox;
 mod pg;
 mod posts;
 mod publishing;
@@ -39,14 +41,15 @@ pub use audit::AuditLog;
 pub use comments::{Comments, Reviews};
 pub use media::MediaFiles;
 pub use members::Members;
+pub use outbox::Outbox;
 pub use pg::listen::ChangeListener;
 pub use pg::server::{Chains, ServerLogin};
 pub use posts::Posts;
 pub use publishing::Publishing;
 pub use roster::RosterLog;
 pub use rows::{
-    CalendarItem, HistoryQuery, HistoryRow, ImportedPost, Laptop, NewAuditEntry, PostSummary,
-    PublishState, QueueSlot,
+    CalendarItem, HistoryQuery, HistoryRow, ImportedPost, Laptop, NewAuditEntry, OutboxAct,
+    PostSummary, PublishState, QueueSlot, Queued,
 };
 pub use team::ReplicaState;
 pub use workspace::Workspace;
@@ -57,6 +60,7 @@ use audit::AuditLogImpl;
 use comments::{CommentsImpl, ReviewsImpl};
 use media::MediaFilesImpl;
 use members::MembersImpl;
+use outbox::OutboxImpl;
 use posts::PostsImpl;
 use publishing::PublishingImpl;
 use roster::RosterLogImpl;
@@ -217,6 +221,31 @@ impl Store {
             StoreImpl::Sqlite(s) => s.write(|tx| f(&Tx(TxImpl::Sqlite(tx)))),
             StoreImpl::Team(t) => off_runtime(|| t.write(|tx| f(&Tx(TxImpl::Sqlite(tx))))),
         }
+    }
+
+    /// Runs `f` on this laptop's outbox, in a transaction on the local file only: it works with
+    /// the team server away, which is what the outbox is for.
+    pub fn outbox<T: Send>(
+        &mut self,
+        f: impl FnOnce(&Outbox<'_>) -> Result<T> + Send,
+    ) -> Result<T> {
+        let file = match &mut self.0 {
+            StoreImpl::Sqlite(s) => s,
+            StoreImpl::Team(t) => t.replica(),
+        };
+        file.write(|tx| f(&Outbox(OutboxImpl::Sqlite(tx.outbox()))))
+    }
+
+    /// [`Store::outbox`] for reading only: takes no write lock on the file.
+    pub fn read_outbox<T: Send>(
+        &mut self,
+        f: impl FnOnce(&Outbox<'_>) -> Result<T> + Send,
+    ) -> Result<T> {
+        let file = match &mut self.0 {
+            StoreImpl::Sqlite(s) => s,
+            StoreImpl::Team(t) => t.replica(),
+        };
+        file.read(|tx| f(&Outbox(OutboxImpl::Sqlite(tx.outbox()))))
     }
 
     /// Writes a consistent copy of the workspace to `dest`, a new file, while others may keep

@@ -180,3 +180,54 @@ pub struct Laptop {
     pub can_publish: bool,
     pub last_seen: Timestamp,
 }
+
+/// What kind of act waits in the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxAct {
+    Draft,
+    Edit,
+    Comment,
+    Submit,
+}
+
+impl OutboxAct {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxAct::Draft => "draft",
+            OutboxAct::Edit => "edit",
+            OutboxAct::Comment => "comment",
+            OutboxAct::Submit => "submit",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OutboxAct> {
+        Some(match s {
+            "draft" => OutboxAct::Draft,
+            "edit" => OutboxAct::Edit,
+            "comment" => OutboxAct::Comment,
+            "submit" => OutboxAct::Submit,
+            _ => return None,
+        })
+    }
+}
+
+/// An act made while the team server was away, as the outbox keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queued {
+    /// Its place in the outbox: acts are replayed in this order.
+    pub seq: i64,
+    pub act: OutboxAct,
+    pub actor: String,
+    pub post_id: Uuid,
+    /// The post's version and status when the person acted (edit, submit).
+    pub base: Option<(u32, Status)>,
+    /// The id the act's own row gets on the server (the draft, the comment, a conflict copy).
+    pub item_id: Uuid,
+    /// The content (draft, edit) or the comment, as JSON.
+    pub body: String,
+    pub made_at: Timestamp,
+    /// Why the server would not take it, once it said so.
+    pub refused: Option<String>,
+}

@@ -16,6 +16,7 @@ mod audit;
 mod comments;
 mod media;
 mod members;
+mod outbox;
 mod posts;
 mod publishing;
 pub(crate) mod replica;
@@ -34,6 +35,7 @@ pub(super) use audit::AuditLog;
 pub(super) use comments::{Comments, Reviews};
 pub(super) use media::MediaFiles;
 pub(super) use members::Members;
+pub(super) use outbox::Outbox;
 pub(super) use posts::Posts;
 pub(super) use publishing::Publishing;
 pub(super) use roster::RosterLog;
@@ -52,6 +54,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_publishing.sql"),
     include_str!("migrations/0005_proofs.sql"),
     include_str!("migrations/0006_team.sql"),
+    include_str!("migrations/0007_outbox.sql"),
 ];
 
 /// The schema version this build writes.
@@ -333,6 +336,9 @@ impl<'c> SqliteTx<'c> {
     }
     pub fn media(self) -> MediaFiles<'c> {
         MediaFiles { conn: self.conn }
+    }
+    pub fn outbox(self) -> Outbox<'c> {
+        Outbox { conn: self.conn }
     }
 }
 
