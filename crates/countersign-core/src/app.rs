@@ -455,6 +455,23 @@ impl App {
         self.store().write(f)
     }
 
+    /// [`App::write`] for an act that needs the team server and cannot wait in the outbox:
+    /// offline, its error names the act ("approving needs it").
+    pub(crate) fn write_for<T: Send>(
+        &self,
+        what: &'static str,
+        f: impl FnOnce(&Tx<'_>) -> Result<T> + Send,
+    ) -> Result<T> {
+        self.write(f).map_err(|e| match e {
+            Error::ServerUnreachable { server, detail, .. } => Error::ServerUnreachable {
+                server,
+                detail,
+                what,
+            },
+            e => e,
+        })
+    }
+
     /// The brand account this workspace posts for, with its settings.
     pub fn account(&self) -> Result<Account> {
         let account = self.read(|tx| tx.account())?;

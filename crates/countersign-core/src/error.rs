@@ -524,6 +524,7 @@ pub const ALL_CODES: &[&str] = &[
     "self_approval",
     "invalid_input",
     "unknown_post",
+    "edit_conflict",
     "invalid_transition",
     "not_author",
     "no_parts",

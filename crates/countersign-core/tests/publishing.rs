@@ -8,7 +8,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{PASS, member};
+use common::{PASS, member, tiny_png};
 use countersign_core::events::Event;
 use countersign_core::publish::{PassReport, PublishOptions};
 use countersign_core::publisher::Publisher;
@@ -782,13 +782,4 @@ async fn the_publisher_task_sleeps_until_due_wakes_on_change_and_holds_a_lease()
         .await
         .unwrap();
     again.stop(Duration::from_secs(5)).await;
-}
-
-/// A 1x1 red PNG.
-fn tiny_png() -> Vec<u8> {
-    const HEX: &str = "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082";
-    (0..HEX.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&HEX[i..i + 2], 16).unwrap())
-        .collect()
 }

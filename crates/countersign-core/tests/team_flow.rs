@@ -35,6 +35,7 @@ fn operator(db: &pg::TestDb) -> ServerLogin {
 struct Laptop {
     _dir: tempfile::TempDir,
     app: App,
+    parts: Parts,
 }
 
 fn clock() -> Arc<ManualClock> {
@@ -66,11 +67,15 @@ fn join_on(admin: &App, name: &str, role: Role, local: Arc<ManualClock>) -> Lapt
     assert_eq!(joined.fingerprint.len(), 64);
     admin.sync().unwrap();
     admin.admit("Ada", name, &joined.fingerprint).unwrap();
-    let app = App::open(dir.path(), p).unwrap();
+    let app = App::open(dir.path(), p.clone()).unwrap();
     if role.reviews() {
         app.unlock(name, &pass()).unwrap();
     }
-    Laptop { _dir: dir, app }
+    Laptop {
+        _dir: dir,
+        app,
+        parts: p,
+    }
 }
 
 fn started() -> (pg::TestDb, common::Team, App, Parts) {
@@ -468,4 +473,220 @@ fn the_superusers_rewritten_or_cut_history_is_reported_by_every_laptop() {
             e.code()
         );
     }
+}
+
+/// Opens the laptop in `dir` again with its team server at `port` (a closed port: offline).
+fn reopen_at(dir: &std::path::Path, p: &Parts, port: u16, unlock: Option<&str>) -> App {
+    let file = dir.join("team.json");
+    let mut cfg: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    cfg["port"] = serde_json::json!(port);
+    std::fs::write(&file, serde_json::to_vec_pretty(&cfg).unwrap()).unwrap();
+    let app = App::open(dir, p.clone()).unwrap();
+    if let Some(name) = unlock {
+        app.unlock(name, &pass()).unwrap();
+    }
+    app
+}
+
+/// A port nothing listens on.
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+fn words(t: &str) -> countersign_core::DraftInput {
+    countersign_core::DraftInput {
+        parts: vec![countersign_core::PartInput {
+            text: t.into(),
+            media: vec![],
+        }],
+        ..Default::default()
+    }
+}
+
+#[test]
+#[ignore = "needs PostgreSQL (the Debian package): scripts/test.sh runs it"]
+fn offline_acts_wait_in_the_outbox_and_replay_once_with_a_compare_and_set() {
+    use countersign_core::Edit;
+    let (_db, ada_team, ada, _) = started();
+    let cleo = join(&ada, "Cleo", Role::Contributor);
+    let menu = cleo
+        .app
+        .create_draft("Cleo", words("Menu, first"))
+        .unwrap()
+        .id;
+    let hours = cleo
+        .app
+        .create_draft("Cleo", words("Hours, first"))
+        .unwrap()
+        .id;
+    let p = cleo.parts.clone();
+    let dir = cleo._dir.path().to_path_buf();
+    let online = pg::cluster().port();
+    let off = reopen_at(&dir, &p, closed_port(), None);
+
+    // Offline: a new draft, edited twice before it is sent, submitted and commented on.
+    let train = off.create_draft("Cleo", words("Train, one")).unwrap().id;
+    off.edit(
+        train,
+        "Cleo",
+        Edit::Text {
+            part: 1,
+            text: "Train, two".into(),
+        },
+    )
+    .unwrap();
+    off.submit(train, "Cleo").unwrap();
+    off.edit(
+        train,
+        "Cleo",
+        Edit::Text {
+            part: 1,
+            text: "Train, three".into(),
+        },
+    )
+    .unwrap();
+    off.comment(train, "Cleo", "Written offline").unwrap();
+    // An edit of a post Ada changes meanwhile, and a submit of another she changes.
+    off.edit(
+        menu,
+        "Cleo",
+        Edit::Text {
+            part: 1,
+            text: "Menu, Cleo offline".into(),
+        },
+    )
+    .unwrap();
+    off.submit(hours, "Cleo").unwrap();
+    // A new file cannot wait: its bytes must reach the server first. It says so.
+    let png = dir.join("pixel.png");
+    std::fs::write(&png, common::tiny_png()).unwrap();
+    let mut with_file = words("With a picture");
+    with_file.parts[0]
+        .media
+        .push(countersign_core::MediaInput::File {
+            path: png,
+            alt_text: "a pixel".into(),
+        });
+    let e = off.create_draft("Cleo", with_file).unwrap_err();
+    assert_eq!(e.code(), "server_unreachable");
+    assert!(
+        e.to_string().contains("attaching a new file needs it"),
+        "{e}"
+    );
+
+    let waiting = off.outbox().unwrap();
+    let acts: Vec<&str> = waiting.iter().map(|w| w.act.as_str()).collect();
+    assert_eq!(
+        acts,
+        ["draft", "submit", "comment", "edit", "submit"],
+        "the draft's later edits change the draft that waits: {waiting:?}"
+    );
+    // What waits shows in place on this laptop.
+    let v = off.post(train).unwrap();
+    assert_eq!(v.post.content.parts[0].text, "Train, three");
+    assert_eq!(v.post.status, Status::InReview);
+    assert_eq!(v.comments.len(), 1);
+    assert!(
+        off.posts(Some(Status::InReview))
+            .unwrap()
+            .iter()
+            .any(|s| s.id == train && s.text == "Train, three")
+    );
+    assert_eq!(off.team_status().unwrap().waiting, 5);
+
+    // An approver offline: approving and scheduling need the server, and say so.
+    let ada_off = reopen_at(
+        ada_team.dir.path(),
+        &ada_team.parts,
+        closed_port(),
+        Some("Ada"),
+    );
+    let e = ada_off.approve(train, "Ada", None).unwrap_err();
+    assert_eq!(e.code(), "server_unreachable");
+    assert!(e.to_string().contains("approving needs it"), "{e}");
+    drop(ada_off);
+    let ada = reopen_at(ada_team.dir.path(), &ada_team.parts, online, Some("Ada"));
+
+    // Meanwhile Ada, online, rewords both of Cleo's posts.
+    for (id, text) in [(menu, "Menu, Ada"), (hours, "Hours, Ada")] {
+        ada.edit(
+            id,
+            "Ada",
+            Edit::Text {
+                part: 1,
+                text: text.into(),
+            },
+        )
+        .unwrap();
+    }
+    drop(off);
+
+    // Back online, two processes on Cleo's laptop replay at once: each act lands once.
+    let a = reopen_at(&dir, &p, online, None);
+    let b = App::open(&dir, p.clone()).unwrap();
+    let (ra, rb) = std::thread::scope(|s| {
+        let ta = s.spawn(|| a.send_outbox().unwrap());
+        let tb = s.spawn(|| b.send_outbox().unwrap());
+        (ta.join().unwrap(), tb.join().unwrap())
+    });
+    let refused: std::collections::HashSet<_> = ra
+        .refused
+        .iter()
+        .chain(&rb.refused)
+        .map(|w| (w.post_id, w.act))
+        .collect();
+    assert_eq!(
+        refused.into_iter().collect::<Vec<_>>(),
+        [(hours, countersign_core::store::OutboxAct::Submit)],
+        "only the submit of a post changed meanwhile is refused: {ra:?} {rb:?}"
+    );
+    ada.sync().unwrap();
+    let train_now = ada.post(train).unwrap();
+    assert_eq!(train_now.post.content.parts[0].text, "Train, three");
+    assert_eq!(train_now.post.status, Status::InReview);
+    assert_eq!(
+        train_now.post.version, 1,
+        "the draft went up as last written"
+    );
+    assert_eq!(train_now.comments.len(), 1);
+    // Ada's wording stands; Cleo's is a conflict copy, hers, naming the post.
+    assert_eq!(
+        ada.post(menu).unwrap().post.content.parts[0].text,
+        "Menu, Ada"
+    );
+    let copies: Vec<_> = ada
+        .posts(Some(Status::Draft))
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.text == "Menu, Cleo offline")
+        .collect();
+    assert_eq!(copies.len(), 1, "{copies:?}");
+    let copy = ada.post(copies[0].id).unwrap().post;
+    assert_eq!(copy.author.name, "Cleo");
+    assert!(
+        copy.status_reason
+            .unwrap()
+            .starts_with(&format!("Conflict copy of post {menu}"))
+    );
+    // The refused submit stays, with why, until Cleo drops it; hours keeps Ada's words.
+    let left = a.outbox().unwrap();
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(
+        left[0]
+            .refused
+            .as_deref()
+            .unwrap()
+            .contains("changed on the team server"),
+        "{left:?}"
+    );
+    assert_eq!(ada.post(hours).unwrap().post.status, Status::Draft);
+    assert_eq!(a.team_status().unwrap().refused, 1);
+    a.drop_waiting(left[0].seq).unwrap();
+    assert!(a.outbox().unwrap().is_empty());
+    // Sending again sends nothing more.
+    let again = a.send_outbox().unwrap();
+    assert_eq!((again.sent, again.refused.len()), (0, 0));
+    assert!(ada.audit_verify().unwrap().ok);
 }

@@ -276,6 +276,7 @@ export type ErrorCode =
   | "self_approval"
   | "invalid_input"
   | "unknown_post"
+  | "edit_conflict"
   | "invalid_transition"
   | "not_author"
   | "no_parts"
@@ -352,7 +353,7 @@ export type ErrorCode =
 /**
  * Something a person may need to know about.
  */
-export type Event = { "kind": "needs_review", post_id: string, author: string, } | { "kind": "changes_requested", post_id: string, by: string, } | { "kind": "rejected", post_id: string, by: string, } | { "kind": "approved", post_id: string, by: string, } | { "kind": "scheduled", post_id: string, at: string, } | { "kind": "needs_reconnect" } | { "kind": "posted", post_id: string, url: string, } | { "kind": "failed", post_id: string, reason: string, } | { "kind": "missed", post_id: string, at: string, } | { "kind": "needs_check", post_id: string, reason: string, } | { "kind": "unscheduled", post_id: string, by: string, } | { "kind": "approval_voided", post_id: string, reason: string, };
+export type Event = { "kind": "needs_review", post_id: string, author: string, } | { "kind": "changes_requested", post_id: string, by: string, } | { "kind": "rejected", post_id: string, by: string, } | { "kind": "approved", post_id: string, by: string, } | { "kind": "scheduled", post_id: string, at: string, } | { "kind": "needs_reconnect" } | { "kind": "posted", post_id: string, url: string, } | { "kind": "failed", post_id: string, reason: string, } | { "kind": "missed", post_id: string, at: string, } | { "kind": "needs_check", post_id: string, reason: string, } | { "kind": "unscheduled", post_id: string, by: string, } | { "kind": "approval_voided", post_id: string, reason: string, } | { "kind": "conflict_copy", post_id: string, copy_id: string, } | { "kind": "outbox_refused", post_id: string, act: OutboxAct, reason: string, };
 
 /**
  * The file formats History exports to.
@@ -444,6 +445,11 @@ export type MemberForm = { name: string, role: Role, initials: string | null,
  * Approvers and admins choose one: it seals their signing key.
  */
 passphrase: string | null, };
+
+/**
+ * What kind of act waits in the outbox.
+ */
+export type OutboxAct = "draft" | "edit" | "comment" | "submit";
 
 /**
  * One post of a thread.

@@ -101,6 +101,13 @@ impl App {
         let now = self.now();
         let key = self.prepare(actor)?;
         self.write(|tx| {
+            // A replayed draft that reached the server already (another process sent it, or a
+            // replay was cut short after the server's commit): it is there, once.
+            match tx.post(id) {
+                Ok(there) => return Ok(there),
+                Err(Error::UnknownPost { .. }) => {}
+                Err(e) => return Err(e),
+            }
             let author = tx.member(actor)?;
             if !author.active {
                 return Err(Error::MemberInactive { name: author.name });
@@ -169,6 +176,10 @@ impl App {
         let (post, voided) = self.write(|tx| {
             let account = tx.account()?;
             let mut post = tx.post(id)?;
+            let content = apply(tx, &post.content, edit, &attached, now)?;
+            if content == post.content {
+                return Err(Error::NothingChanged);
+            }
             if let Some((version, status)) = base
                 && (post.version != version || post.status != status)
             {
@@ -180,7 +191,6 @@ impl App {
             let editor = tx.member(actor)?;
             let next = workflow::check(&editor, Action::Edit, subject(&post), account.solo_mode)?;
             let editor = key.signer(editor)?;
-            let content = apply(tx, &post.content, edit, &attached, now)?;
             let voided = save_edit(tx, now, &account, &mut post, &editor, content, next)?;
             Ok((post, voided))
         })?;

@@ -492,26 +492,15 @@ impl App {
     fn replay(&self, q: &Queued) -> Result<Outcome> {
         match q.act {
             OutboxAct::Draft => {
-                if !self.read(|tx| exists(tx, q.item_id))? {
-                    let input = Written::parse(q)?.input();
-                    self.save_draft(&q.actor, &input, q.item_id, None)?;
-                }
+                let input = Written::parse(q)?.input();
+                self.save_draft(&q.actor, &input, q.item_id, None)?;
                 Ok(Outcome::Sent)
             }
             OutboxAct::Comment => {
                 let said: Said = serde_json::from_str(&q.body).map_err(|e| {
                     Error::Internal(format!("outbox entry {} is unreadable: {e}", q.seq))
                 })?;
-                let there = self.read(|tx| {
-                    Ok(tx
-                        .comments()
-                        .for_post(q.post_id)?
-                        .iter()
-                        .any(|c| c.id == q.item_id))
-                })?;
-                if !there {
-                    self.save_comment(q.post_id, &q.actor, &said.text, q.item_id)?;
-                }
+                self.save_comment(q.post_id, &q.actor, &said.text, q.item_id)?;
                 Ok(Outcome::Sent)
             }
             OutboxAct::Edit => {
@@ -521,14 +510,12 @@ impl App {
                     // The post already says it (an earlier replay cut short, or the same words).
                     Ok(_) | Err(Error::NothingChanged) => Ok(Outcome::Sent),
                     Err(Error::EditConflict { version, .. }) => {
-                        if !self.read(|tx| exists(tx, q.item_id))? {
-                            let copy_of = CopyOf {
-                                post_id: q.post_id,
-                                base_version: q.base.map_or(0, |b| b.0),
-                                server_version: version,
-                            };
-                            self.save_draft(&q.actor, &input, q.item_id, Some(&copy_of))?;
-                        }
+                        let copy_of = CopyOf {
+                            post_id: q.post_id,
+                            base_version: q.base.map_or(0, |b| b.0),
+                            server_version: version,
+                        };
+                        self.save_draft(&q.actor, &input, q.item_id, Some(&copy_of))?;
                         Ok(Outcome::Copied(ConflictCopy {
                             post_id: q.post_id,
                             copy_id: q.item_id,
@@ -661,14 +648,6 @@ pub(super) fn waiting_comments(tx: &Tx<'_>, queue: &[Queued], id: Uuid) -> Resul
         });
     }
     Ok(out)
-}
-
-fn exists(tx: &Tx<'_>, id: Uuid) -> Result<bool> {
-    match tx.post(id) {
-        Ok(_) => Ok(true),
-        Err(Error::UnknownPost { .. }) => Ok(false),
-        Err(e) => Err(e),
-    }
 }
 
 fn has_files(input: &DraftInput) -> bool {

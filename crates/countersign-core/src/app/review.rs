@@ -117,7 +117,7 @@ impl App {
         let now = self.now();
         let key = self.prepare(actor)?;
         let pin = self.pin()?;
-        let post = self.write(|tx| {
+        let post = self.write_for("approving", |tx| {
             let account = tx.account()?;
             let mut post = tx.post(id)?;
             let approver = tx.countersigner(actor, pin.as_ref())?;
@@ -236,34 +236,41 @@ impl App {
         }
         let now = self.now();
         let key = self.prepare(actor)?;
-        self.write(|tx| {
-            let account = tx.account()?;
-            let mut post = tx.post(id)?;
-            let reviewer = tx.member(actor)?;
-            let next = workflow::check(&reviewer, action, subject(&post), false)?;
-            let reviewer = key.signer(tx.confirmed(reviewer, key.pin())?)?;
-            let why = match action {
-                Action::Reject => format!("{} rejected the post", reviewer.member.name),
-                _ => format!("{} requested changes", reviewer.member.name),
-            };
-            let voided = tx.approvals().void(post.id, now, &why)?;
+        self.write_for(
             if action == Action::Reject {
-                post.scheduled = None;
-            }
-            post.status = next;
-            post.updated_at = now;
-            tx.posts().update(&post)?;
-            add_comment(tx, now, &post, &reviewer.member, text)?;
-            tx.reviews()
-                .record(post.id, reviewer.member.id, post.version, now)?;
-            tx.record(
-                now,
-                AuditNote::by(&reviewer, audit)
-                    .about(&post, &account)
-                    .detail(json!({"comment": text, "approvals_voided": voided})),
-            )?;
-            Ok(post)
-        })
+                "rejecting"
+            } else {
+                "requesting changes"
+            },
+            |tx| {
+                let account = tx.account()?;
+                let mut post = tx.post(id)?;
+                let reviewer = tx.member(actor)?;
+                let next = workflow::check(&reviewer, action, subject(&post), false)?;
+                let reviewer = key.signer(tx.confirmed(reviewer, key.pin())?)?;
+                let why = match action {
+                    Action::Reject => format!("{} rejected the post", reviewer.member.name),
+                    _ => format!("{} requested changes", reviewer.member.name),
+                };
+                let voided = tx.approvals().void(post.id, now, &why)?;
+                if action == Action::Reject {
+                    post.scheduled = None;
+                }
+                post.status = next;
+                post.updated_at = now;
+                tx.posts().update(&post)?;
+                add_comment(tx, now, &post, &reviewer.member, text)?;
+                tx.reviews()
+                    .record(post.id, reviewer.member.id, post.version, now)?;
+                tx.record(
+                    now,
+                    AuditNote::by(&reviewer, audit)
+                        .about(&post, &account)
+                        .detail(json!({"comment": text, "approvals_voided": voided})),
+                )?;
+                Ok(post)
+            },
+        )
     }
 
     /// Any member may comment on any post. In team mode with the server away, the comment
@@ -295,6 +302,15 @@ impl App {
         self.write(|tx| {
             let account = tx.account()?;
             let post = tx.post(id)?;
+            // A replayed comment that reached the server already: it is there, once.
+            if let Some(there) = tx
+                .comments()
+                .for_post(id)?
+                .into_iter()
+                .find(|c| c.id == comment_id)
+            {
+                return Ok(there);
+            }
             let who = tx.member(actor)?;
             workflow::check(&who, Action::Comment, subject(&post), account.solo_mode)?;
             let who = key.signer(who)?;

@@ -72,7 +72,7 @@ impl App {
         let now = self.now();
         let key = self.prepare(actor)?;
         let pin = self.pin()?;
-        let post = self.write(|tx| {
+        let post = self.write_for("scheduling", |tx| {
             let account = tx.account()?;
             let mut post = tx.post(id)?;
             let approver = tx.countersigner(actor, pin.as_ref())?;
@@ -293,7 +293,7 @@ impl App {
     pub fn unschedule(&self, id: Uuid, actor: &str) -> Result<Post> {
         let now = self.now();
         let key = self.prepare(actor)?;
-        let post = self.write(|tx| {
+        let post = self.write_for("taking a post off the schedule", |tx| {
             let SettledAct {
                 account,
                 mut post,

@@ -91,3 +91,13 @@ pub fn in_review(app: &App, author: &str, text: &str) -> Uuid {
     app.submit(id, author).unwrap();
     id
 }
+
+/// A 1x1 red PNG.
+#[allow(dead_code)]
+pub fn tiny_png() -> Vec<u8> {
+    const HEX: &str = "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082";
+    (0..HEX.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&HEX[i..i + 2], 16).unwrap())
+        .collect()
+}
