@@ -47,8 +47,9 @@ COUNTERSIGN_E2E_PACKAGES=(xvfb xauth webkit2gtk-driver gnome-keyring libsecret-t
   dbus-x11 fonts-dejavu-core fonts-noto-color-emoji fonts-droid-fallback x11-apps)
 # Tests of team mode's server rules (crates/countersign-core/tests/team_rls.rs): the PostgreSQL
 # server binaries. The harness runs its own throwaway cluster from them (initdb, pg_ctl); a
-# cluster the package may start on 5432 is not used.
-COUNTERSIGN_TEST_PACKAGES=(postgresql)
+# cluster the package may start on 5432 is not used. openssl makes its test CA and certificate
+# (the cluster speaks TLS, checked verify-full).
+COUNTERSIGN_TEST_PACKAGES=(postgresql openssl)
 
 # Node for the UI (ui/: Svelte and Vite). Vite needs Node 20.19 or newer.
 require_node() {

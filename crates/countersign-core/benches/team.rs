@@ -169,6 +169,7 @@ fn team(db: &pg::TestDb, ada_proxy: &Proxy, proxy: &Proxy) -> (Laptop, Laptop, L
             database: db.name.clone(),
             user,
             password: SecretString::new(password),
+            tls: countersign_core::store::Tls::Loopback,
         },
         "Ada",
     )

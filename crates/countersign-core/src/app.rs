@@ -462,14 +462,7 @@ impl App {
         what: &'static str,
         f: impl FnOnce(&Tx<'_>) -> Result<T> + Send,
     ) -> Result<T> {
-        self.write(f).map_err(|e| match e {
-            Error::ServerUnreachable { server, detail, .. } => Error::ServerUnreachable {
-                server,
-                detail,
-                what,
-            },
-            e => e,
-        })
+        self.write(f).map_err(|e| e.located(what))
     }
 
     /// The brand account this workspace posts for, with its settings.

@@ -72,6 +72,14 @@ pub enum Error {
         detail: String,
         what: &'static str,
     },
+    /// The team server's certificate does not hold: not from the CA this laptop trusts, or not
+    /// for the host it dialled. Nothing was sent.
+    #[error(
+        "the team server {server} is not the server this laptop trusts: its certificate does not \
+         hold ({detail}). Nothing was sent. Check the address, and ask your admin for the \
+         server's CA certificate"
+    )]
+    ServerCertificate { server: String, detail: String },
     /// The server's own rules (its roles, row-level security and triggers) refused a change.
     #[error("the team server refused this: {reason}")]
     ServerRefused { reason: String },
@@ -381,6 +389,7 @@ impl Error {
             Error::InviteUnusable { .. } => "invite_unusable",
             Error::ServerUnreachable { .. } => "server_unreachable",
             Error::ServerRefused { .. } => "server_refused",
+            Error::ServerCertificate { .. } => "server_certificate",
             Error::ServerTooNew { .. } => "server_too_new",
             Error::ClaimLost { .. } => "claim_lost",
             Error::ServerUntrusted { .. } => "server_untrusted",
@@ -515,6 +524,7 @@ pub const ALL_CODES: &[&str] = &[
     "invite_unusable",
     "server_unreachable",
     "server_refused",
+    "server_certificate",
     "server_too_new",
     "claim_lost",
     "server_untrusted",

@@ -29,6 +29,7 @@ fn operator(db: &pg::TestDb) -> ServerLogin {
         database: db.name.clone(),
         user,
         password: SecretString::new(password),
+        tls: countersign_core::store::Tls::Loopback,
     }
 }
 
@@ -689,4 +690,101 @@ fn offline_acts_wait_in_the_outbox_and_replay_once_with_a_compare_and_set() {
     let again = a.send_outbox().unwrap();
     assert_eq!((again.sent, again.refused.len()), (0, 0));
     assert!(ada.audit_verify().unwrap().ok);
+}
+
+/// How many of this database's Countersign connections are (and are not) TLS, as the server
+/// sees them.
+fn tls_connections(db: &pg::TestDb) -> (i64, i64) {
+    let row = db
+        .superuser()
+        .query_one(
+            "SELECT count(*) FILTER (WHERE s.ssl), count(*) FILTER (WHERE NOT s.ssl)
+             FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid)
+             WHERE a.datname = $1 AND a.application_name = 'countersign'",
+            &[&db.name],
+        )
+        .unwrap();
+    (row.get(0), row.get(1))
+}
+
+/// Rewrites one field of the laptop's `team.json`.
+fn set_team_field(dir: &std::path::Path, field: &str, value: serde_json::Value) {
+    let file = dir.join("team.json");
+    let mut cfg: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    cfg[field] = value;
+    std::fs::write(&file, serde_json::to_vec_pretty(&cfg).unwrap()).unwrap();
+}
+
+#[test]
+#[ignore = "needs PostgreSQL (the Debian package) and openssl: scripts/test.sh runs it"]
+fn the_team_server_is_reached_over_tls_verified_in_full() {
+    use countersign_core::store::Tls;
+    let db = pg::database();
+    let ada_team = team("UTC", clock(), &[]);
+    let p = ada_team.parts.clone();
+    let solo = App::open(ada_team.dir.path(), p.clone()).unwrap();
+    solo.unlock("Ada", &pass()).unwrap();
+    let ca = pg::cluster().ca_pem();
+    assert!(ca.contains("BEGIN CERTIFICATE"), "the harness made its CA");
+    let op = ServerLogin {
+        host: "localhost".into(),
+        tls: Tls::Ca(ca.clone()),
+        ..operator(&db)
+    };
+    solo.start_team(op, "Ada").unwrap();
+    let ada = App::open(ada_team.dir.path(), p.clone()).unwrap();
+    ada.unlock("Ada", &pass()).unwrap();
+    assert!(ada.team_status().unwrap().online);
+
+    // The invite carries the CA; the new laptop checks the server against it, and so does
+    // every connection after.
+    let cleo = join(&ada, "Cleo", Role::Contributor);
+    let id = cleo.app.create_draft("Cleo", words("Over TLS")).unwrap().id;
+    ada.sync().unwrap();
+    assert_eq!(ada.post(id).unwrap().post.content.parts[0].text, "Over TLS");
+    let (tls, plain) = tls_connections(&db);
+    assert!(tls >= 2, "Ada's and Cleo's connections are TLS: {tls}");
+    assert_eq!(plain, 0, "no connection goes without");
+
+    // The same server under an address its certificate does not name: refused, nothing sent,
+    // and not mistaken for being offline (nothing waits in the outbox).
+    let dir = cleo._dir.path().to_path_buf();
+    drop(cleo.app);
+    set_team_field(&dir, "host", serde_json::json!("127.0.0.1"));
+    let wrong_host = App::open(&dir, cleo.parts.clone()).unwrap();
+    let e = wrong_host
+        .create_draft("Cleo", words("To the wrong name"))
+        .unwrap_err();
+    assert_eq!(e.code(), "server_certificate", "{e}");
+    assert!(e.to_string().contains("Nothing was sent"), "{e}");
+    assert_eq!(wrong_host.waiting_to_send().unwrap(), 0);
+    drop(wrong_host);
+
+    // Signed by a CA this laptop does not trust: refused as well.
+    set_team_field(&dir, "host", serde_json::json!("localhost"));
+    set_team_field(
+        &dir,
+        "tls",
+        serde_json::json!({"roots": "ca", "pem": pg::cluster().other_ca_pem()}),
+    );
+    let other_ca = App::open(&dir, cleo.parts.clone()).unwrap();
+    let e = other_ca.sync().unwrap_err();
+    assert_eq!(e.code(), "server_certificate", "{e}");
+    drop(other_ca);
+
+    // Without TLS to a server that is not on this machine: refused before dialling.
+    set_team_field(&dir, "host", serde_json::json!("team.example.com"));
+    set_team_field(&dir, "tls", serde_json::json!({"roots": "loopback"}));
+    let e = App::open(&dir, cleo.parts.clone())
+        .unwrap()
+        .sync()
+        .unwrap_err();
+    assert!(e.to_string().contains("without TLS"), "{e}");
+
+    // Back with the right CA, the laptop works again.
+    set_team_field(&dir, "host", serde_json::json!("localhost"));
+    set_team_field(&dir, "tls", serde_json::json!({"roots": "ca", "pem": ca}));
+    let again = App::open(&dir, cleo.parts.clone()).unwrap();
+    again.create_draft("Cleo", words("Back")).unwrap();
 }

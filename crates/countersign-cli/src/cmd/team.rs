@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::Subcommand;
 use countersign_core::secrets::SecretString;
-use countersign_core::store::ServerLogin;
+use countersign_core::store::{ServerLogin, Tls};
 use countersign_core::{App, Error, Role};
 use serde_json::json;
 
@@ -22,7 +22,9 @@ pub enum TeamCommand {
         /// postgres://OPERATOR@HOST:PORT/DATABASE
         #[arg(long)]
         server: String,
-        /// The server's CA certificate (PEM), for a server with its own CA.
+        /// The server's CA certificate (PEM), for a server with its own CA. Without it, a
+        /// server on this machine is reached without TLS and any other is checked against this
+        /// machine's trusted roots (verify-full either way).
         #[arg(long)]
         ca: Option<PathBuf>,
         /// The admin whose laptop this is.
@@ -74,14 +76,7 @@ pub enum TeamCommand {
 pub fn run(session: &Session, out: &Out, cmd: &TeamCommand) -> Result<(), Error> {
     match cmd {
         TeamCommand::Init { server, ca, actor } => {
-            if ca.is_some() {
-                return Err(Error::TeamSetup(
-                    "this build connects to a team server on this machine only (no TLS yet); \
-                     run the server here, or leave out --ca"
-                        .into(),
-                ));
-            }
-            let operator = operator_login(server)?;
+            let operator = operator_login(server, ca.as_deref())?;
             let app = session.open()?;
             unlock(&app, Some(actor))?;
             let started = app.start_team(operator, actor)?;
@@ -278,7 +273,7 @@ pub fn run(session: &Session, out: &Out, cmd: &TeamCommand) -> Result<(), Error>
 
 /// The operator's login from `postgres://USER@HOST:PORT/DB`; the password from PGPASSWORD or a
 /// prompt, never from the URL (it would stay in shell history).
-fn operator_login(url: &str) -> Result<ServerLogin, Error> {
+fn operator_login(url: &str, ca: Option<&std::path::Path>) -> Result<ServerLogin, Error> {
     let bad = |why: &str| Error::InvalidInput {
         detail: format!(
             "{url:?} is not a server address ({why}): use postgres://OPERATOR@HOST:PORT/DATABASE"
@@ -303,11 +298,29 @@ fn operator_login(url: &str) -> Result<ServerLogin, Error> {
         .trim_start_matches('[')
         .trim_end_matches(']')
         .to_string();
-    if !countersign_core::team::invite::is_loopback(&host) {
-        return Err(Error::TeamSetup(format!(
-            "this build connects to a team server on this machine only (no TLS yet), not {host}"
-        )));
-    }
+    // TLS is verify-full: against the CA given, or else this machine's trusted roots. Only a
+    // server on this machine may go without.
+    let tls = match ca {
+        Some(path) => {
+            let pem = std::fs::read_to_string(path).map_err(|e| {
+                Error::io(
+                    format!("cannot read the CA certificate {}", path.display()),
+                    e,
+                )
+            })?;
+            if !pem.contains("-----BEGIN CERTIFICATE-----") {
+                return Err(Error::InvalidInput {
+                    detail: format!(
+                        "{} is not a PEM certificate (it should start with -----BEGIN CERTIFICATE-----)",
+                        path.display()
+                    ),
+                });
+            }
+            Tls::Ca(pem)
+        }
+        None if countersign_core::team::invite::is_loopback(&host) => Tls::Loopback,
+        None => Tls::System,
+    };
     let password = match std::env::var("PGPASSWORD") {
         Ok(p) => SecretString::new(p),
         Err(_) => rpassword::prompt_password(format!("Password for {user}: "))
@@ -322,6 +335,7 @@ fn operator_login(url: &str) -> Result<ServerLogin, Error> {
         database: database.to_string(),
         user: user.to_string(),
         password,
+        tls,
     })
 }
 

@@ -24,7 +24,7 @@ use crate::model::{Member, Role};
 use crate::secrets::SecretString;
 use crate::store::{Laptop, ReplicaState, ServerLogin, Store};
 use crate::team::config::{self, TeamConfig};
-use crate::team::invite::{Invite, Tls, is_loopback};
+use crate::team::invite::Invite;
 use crate::workflow::AccountAction;
 
 /// What `team init` did.
@@ -164,6 +164,7 @@ impl App {
             genesis_hash: genesis.clone(),
             member_id: admin.id,
             device: device.clone(),
+            tls: operator.tls.clone(),
         };
         let secrets = parts.secrets.clone();
         secrets.set(&cfg.login_key(), &password)?;
@@ -250,11 +251,7 @@ impl App {
                 }
             })?)?;
         Ok(Invite {
-            tls: if is_loopback(&cfg.host) {
-                Tls::Loopback
-            } else {
-                Tls::System
-            },
+            tls: cfg.tls.clone(),
             host: cfg.host,
             port: cfg.port,
             database: cfg.database,
@@ -307,6 +304,7 @@ impl App {
             database: invite.database.clone(),
             user: invite.login.clone(),
             password: invite.password.clone(),
+            tls: invite.tls.clone(),
         };
         let device = new_device();
         let password = config::new_password();
@@ -333,6 +331,7 @@ impl App {
             genesis_hash: invite.genesis_hash.clone(),
             member_id,
             device: device.clone(),
+            tls: invite.tls.clone(),
         };
         let secrets = parts.secrets.clone();
         let undo = |e: Error| {

@@ -43,7 +43,7 @@ pub use media::MediaFiles;
 pub use members::Members;
 pub use outbox::Outbox;
 pub use pg::listen::ChangeListener;
-pub use pg::server::{Chains, ServerLogin};
+pub use pg::server::{Chains, ServerLogin, Tls, is_loopback};
 pub use posts::Posts;
 pub use publishing::Publishing;
 pub use roster::RosterLog;

@@ -360,7 +360,9 @@ fn unreachable(login: &ServerLogin, e: Error, what: &'static str) -> Error {
     match e {
         Error::ServerUnreachable { .. }
         | Error::ServerTooNew { .. }
-        | Error::ServerRefused { .. } => e,
+        | Error::ServerRefused { .. }
+        | Error::ServerCertificate { .. }
+        | Error::TeamSetup(_) => e,
         other => Error::ServerUnreachable {
             server: login.describe(),
             detail: other.to_string(),

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::secrets::SecretString;
-use crate::store::ServerLogin;
+use crate::store::{ServerLogin, Tls};
 
 /// The file's name in the data dir.
 pub const FILE: &str = "team.json";
@@ -32,6 +32,9 @@ pub struct TeamConfig {
     pub member_id: Uuid,
     /// This laptop (this data dir).
     pub device: String,
+    /// How the server's certificate is checked (a file from before TLS: loopback, no TLS).
+    #[serde(default)]
+    pub tls: Tls,
 }
 
 impl TeamConfig {
@@ -79,6 +82,7 @@ impl TeamConfig {
             database: self.database.clone(),
             user: self.login.clone(),
             password,
+            tls: self.tls.clone(),
         }
     }
 }

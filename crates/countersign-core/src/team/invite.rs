@@ -24,27 +24,7 @@ pub const PREFIX: &str = "countersign-invite-v1:";
 /// junk is refused at once.
 pub const MAX_LEN: usize = 64 * 1024;
 
-/// How the new laptop checks the server's certificate. Always `verify-full`: the host name
-/// must match, against these roots.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "roots", content = "pem")]
-pub enum Tls {
-    /// The operating system's trusted roots (a managed PostgreSQL with a public certificate).
-    System,
-    /// This CA certificate, PEM (a self-hosted server with its own CA).
-    Ca(String),
-    /// No TLS: only for a server on this very machine (a loopback address), where there is no
-    /// network to protect; refused for any other host.
-    Loopback,
-}
-
-/// Whether `host` is this machine (where a server without TLS is acceptable).
-pub fn is_loopback(host: &str) -> bool {
-    let h = host.trim_start_matches('[').trim_end_matches(']');
-    h == "localhost"
-        || h.parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
+pub use crate::store::{Tls, is_loopback};
 
 /// An invitation to one member, as the inviting admin's laptop made it.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -167,6 +167,7 @@ impl Cluster {
         fs::write(&pwfile, format!("{password}\n"))
             .map_err(|e| format!("write the password file: {e}"))?;
         run(Command::new("chmod").arg("600").arg(&pwfile))?;
+        make_certificates(&dir)?;
         if as_postgres {
             run(Command::new("chown").arg("-R").arg("postgres:").arg(&dir))?;
         }
@@ -203,8 +204,11 @@ impl Cluster {
             let port = free_port()?;
             let opts = format!(
                 "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off \
-                 -c full_page_writes=off -c max_connections=100",
-                dir.display()
+                 -c full_page_writes=off -c max_connections=100 -c ssl=on \
+                 -c ssl_cert_file={} -c ssl_key_file={}",
+                dir.display(),
+                dir.join("server.pem").display(),
+                dir.join("server.key").display()
             );
             let started = run(pg("pg_ctl")
                 .arg("-D")
@@ -233,6 +237,17 @@ impl Cluster {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The CA (PEM) that signed the server's certificate, which names `localhost` only: TLS
+    /// to `localhost` with it verifies in full; to `127.0.0.1` the host name does not match.
+    pub fn ca_pem(&self) -> String {
+        fs::read_to_string(self.dir.join("ca.pem")).unwrap_or_default()
+    }
+
+    /// A CA that signed nothing this server holds.
+    pub fn other_ca_pem(&self) -> String {
+        fs::read_to_string(self.dir.join("other-ca.pem")).unwrap_or_default()
     }
 
     pub fn dir(&self) -> &Path {
@@ -343,6 +358,75 @@ fn watchdog(pg_ctl: &Command, data: &Path, dir: &Path) -> Result<(Child, ChildSt
     let mut stdin = child.stdin.take().ok_or("the watchdog has no stdin")?;
     let _ = stdin.flush();
     Ok((child, stdin))
+}
+
+/// A test CA, the server's certificate (for `localhost`) signed by it, and a second CA that
+/// signed nothing, with `openssl`.
+fn make_certificates(dir: &Path) -> Result<(), String> {
+    let openssl = |args: &[&str]| run(Command::new("openssl").current_dir(dir).args(args));
+    for (name, cn) in [
+        ("ca", "Countersign test CA"),
+        ("other-ca", "Someone else's CA"),
+    ] {
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            &format!("{name}.key"),
+            "-out",
+            &format!("{name}.pem"),
+            "-days",
+            "3",
+            "-subj",
+            &format!("/CN={cn}"),
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ])?;
+    }
+    openssl(&[
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ])?;
+    fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .map_err(|e| format!("write server.ext: {e}"))?;
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "3",
+        "-extfile",
+        "server.ext",
+    ])?;
+    run(Command::new("chmod").arg("600").arg(dir.join("server.key")))
 }
 
 fn run(cmd: &mut Command) -> Result<(), String> {

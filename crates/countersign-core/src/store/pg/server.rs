@@ -11,7 +11,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use postgres::config::SslMode;
 use postgres::{Client, NoTls, SimpleQueryMessage};
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -20,6 +24,29 @@ use crate::clock::ServerClock;
 use crate::error::{Error, Result};
 use crate::secrets::SecretString;
 use crate::store::team::{Change, Op, TABLES};
+
+/// How a laptop checks the team server's certificate. With TLS it is always `verify-full`: the
+/// certificate must chain to these roots and name the host the laptop dialled.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "roots", content = "pem")]
+pub enum Tls {
+    /// The trusted roots of this machine (a managed PostgreSQL with a public certificate).
+    System,
+    /// This CA certificate, PEM (a self-hosted server with its own CA).
+    Ca(String),
+    /// No TLS: only for a server on this very machine (a loopback address), where there is no
+    /// network to protect; refused for any other host.
+    #[default]
+    Loopback,
+}
+
+/// Whether `host` is this machine (where a server without TLS is acceptable).
+pub fn is_loopback(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h == "localhost"
+        || h.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
 
 /// Where the team server is and who this laptop logs in as. The password is the login's
 /// secret; it comes from the keychain and is never written anywhere else.
@@ -30,6 +57,7 @@ pub struct ServerLogin {
     pub database: String,
     pub user: String,
     pub password: SecretString,
+    pub tls: Tls,
 }
 
 impl std::fmt::Debug for ServerLogin {
@@ -87,7 +115,8 @@ impl PgServer {
     /// Connects without looking at the schema (the operator, before migrating).
     pub fn connect_only(login: &ServerLogin) -> Result<PgServer> {
         let describe = login.describe();
-        let client = postgres::Config::new()
+        let mut config = postgres::Config::new();
+        config
             .host(&login.host)
             .port(login.port)
             .dbname(&login.database)
@@ -95,9 +124,21 @@ impl PgServer {
             .password(login.password.expose())
             .application_name("countersign")
             .connect_timeout(Duration::from_secs(5))
-            .keepalives_idle(Duration::from_secs(10))
-            .connect(NoTls)
-            .map_err(|e| server_error(&describe, e))?;
+            .keepalives_idle(Duration::from_secs(10));
+        let client = match &login.tls {
+            Tls::Loopback if is_loopback(&login.host) => config.connect(NoTls),
+            Tls::Loopback => {
+                return Err(Error::TeamSetup(format!(
+                    "{describe} is not on this machine, and this laptop would reach it without \
+                     TLS; share the workspace with the server's CA (team init --ca FILE) or \
+                     through a server with a publicly trusted certificate"
+                )));
+            }
+            roots => config
+                .ssl_mode(SslMode::Require)
+                .connect(verify_full(roots, &describe)?),
+        }
+        .map_err(|e| server_error(&describe, e))?;
         Ok(PgServer {
             client,
             describe,
@@ -603,7 +644,83 @@ fn ident(name: &str) -> String {
 }
 
 /// What went wrong with the server, in words for the person who hit it.
+/// A TLS connector that checks the server's certificate against `roots` and the host name
+/// (libpq's `verify-full`).
+fn verify_full(roots: &Tls, server: &str) -> Result<tokio_postgres_rustls::MakeRustlsConnect> {
+    let unreadable = |e: &dyn std::fmt::Display| {
+        Error::TeamSetup(format!(
+            "the CA certificate for {server} is not a readable PEM certificate ({e}); ask your \
+             admin for the server's CA file"
+        ))
+    };
+    let mut store = rustls::RootCertStore::empty();
+    match roots {
+        Tls::Ca(pem) => {
+            for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+                let cert = cert.map_err(|e| unreadable(&e))?;
+                store.add(cert).map_err(|e| unreadable(&e))?;
+            }
+        }
+        Tls::System => {
+            // This machine's bundle where it keeps one (what its own tools trust); Mozilla's
+            // roots, built in, where it keeps none.
+            for path in [
+                "/etc/ssl/certs/ca-certificates.crt",
+                "/etc/pki/tls/certs/ca-bundle.crt",
+                "/etc/ssl/cert.pem",
+            ] {
+                if let Ok(certs) = CertificateDer::pem_file_iter(path) {
+                    for cert in certs.flatten() {
+                        let _ = store.add(cert);
+                    }
+                    if !store.is_empty() {
+                        break;
+                    }
+                }
+            }
+            if store.is_empty() {
+                store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+            }
+        }
+        Tls::Loopback => {}
+    }
+    if store.is_empty() {
+        return Err(unreadable(&"it holds no certificate"));
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| Error::Internal(format!("TLS setup: {e}")))?
+    .with_root_certificates(store)
+    .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+/// Whether a connection failed on the server's certificate (untrusted, wrong host, expired).
+fn certificate_refused(e: &postgres::Error) -> Option<String> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(tls) = s.downcast_ref::<rustls::Error>() {
+            return matches!(tls, rustls::Error::InvalidCertificate(_)).then(|| tls.to_string());
+        }
+        if let Some(io) = s.downcast_ref::<std::io::Error>()
+            && let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>())
+        {
+            return matches!(tls, rustls::Error::InvalidCertificate(_)).then(|| tls.to_string());
+        }
+        source = s.source();
+    }
+    None
+}
+
 pub(crate) fn server_error(server: &str, e: postgres::Error) -> Error {
+    if let Some(detail) = certificate_refused(&e) {
+        return Error::ServerCertificate {
+            server: server.to_string(),
+            detail,
+        };
+    }
     let Some(db) = e.as_db_error() else {
         return Error::ServerUnreachable {
             server: server.to_string(),
