@@ -120,6 +120,11 @@ impl TestDb {
 }
 
 impl TestDb {
+    /// The cluster's superuser login (its name and password), for code that connects by itself.
+    pub fn superuser_login(&self) -> (String, String) {
+        (SUPERUSER.to_string(), self.cluster.password.clone())
+    }
+
     /// What a team's operator sets up once: a login that owns this database and may create
     /// roles. Returns its name and password.
     pub fn operator(&self) -> (String, String) {

@@ -55,6 +55,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_proofs.sql"),
     include_str!("migrations/0006_team.sql"),
     include_str!("migrations/0007_outbox.sql"),
+    include_str!("migrations/0008_receipts.sql"),
 ];
 
 /// The schema version this build writes.

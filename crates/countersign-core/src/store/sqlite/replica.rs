@@ -374,6 +374,24 @@ fn upsert(conn: &Connection, t: &Table, local: &[String], row: &Map<String, Valu
     let written = conn.prepare_cached(&sql)?.execute(params_from_iter(
         cols.iter().map(|c| sql_value(&row[c.as_str()])),
     ))?;
+    if written == 0 && t.append_only && !t.server.is_empty() {
+        // The server's stamps on a row this laptop wrote (an audit entry's receipt time) come
+        // back after it: they fill in what is missing, and change nothing else.
+        for col in cols.iter().filter(|c| t.server.contains(&c.as_str())) {
+            conn.prepare_cached(&format!(
+                "UPDATE main.{} SET \"{col}\" = ? WHERE {} AND \"{col}\" IS NULL",
+                t.name,
+                key_clause(t)
+            ))?
+            .execute(params_from_iter(
+                std::iter::once(sql_value(&row[col.as_str()])).chain(
+                    t.key
+                        .iter()
+                        .map(|k| row.get(*k).map(sql_value).unwrap_or(SqlValue::Null)),
+                ),
+            ))?;
+        }
+    }
     if written == 0 && t.append_only {
         // A row this laptop already has can only come back the same: the server showing a
         // different one rewrote history (the audit trail, the roster, a version).
