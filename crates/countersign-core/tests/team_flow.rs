@@ -788,3 +788,108 @@ fn the_team_server_is_reached_over_tls_verified_in_full() {
     let again = App::open(&dir, cleo.parts.clone()).unwrap();
     again.create_draft("Cleo", words("Back")).unwrap();
 }
+
+#[test]
+#[ignore = "needs PostgreSQL (the Debian package): scripts/test.sh runs it"]
+fn logins_expire_with_their_invite_and_follow_the_members_role() {
+    use countersign_core::team::invite::Invite;
+    let (db, _ada_team, ada, _) = started();
+
+    // An invite nobody used: its one-time login stops working when the invite does, by the
+    // server's clock, whatever a laptop's clock says.
+    let unused = ada
+        .invite("Ada", "Dan", Role::Contributor, Duration::from_secs(2))
+        .unwrap();
+    let bundle = Invite::decode(
+        unused.encode().unwrap().expose(),
+        "2026-12-03T09:00:00Z".parse().unwrap(),
+    )
+    .unwrap();
+    let login = |invite: &Invite| db.connect_as(&invite.login, invite.password.expose());
+    assert!(login(&bundle).is_ok(), "usable while the invite lasts");
+    // A laptop that joins in time keeps working after the invite's time has passed.
+    let cleo = join_short(&ada, "Cleo");
+    std::thread::sleep(Duration::from_secs(3));
+    let Err(e) = login(&bundle) else {
+        panic!("the invite's login has expired")
+    };
+    let why = e.as_db_error().map(|d| d.message().to_string());
+    assert!(
+        why.as_deref()
+            .is_some_and(|m| m.contains("password authentication failed")),
+        "{e:?}"
+    );
+    cleo.app.sync().unwrap();
+    cleo.app.create_draft("Cleo", words("Still here")).unwrap();
+    let e = ada
+        .invite(
+            "Ada",
+            "Eve",
+            Role::Contributor,
+            Duration::from_secs(31 * 24 * 3600),
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "invalid_input", "{e}");
+
+    // Promoted to admin, Cleo's login joins the admins: she can invite. Demoted, it cannot.
+    ada.set_role("Ada", "Cleo", Role::Admin, Some(pass()))
+        .unwrap();
+    let cleo_app = App::open(cleo._dir.path(), cleo.parts.clone()).unwrap();
+    cleo_app.sync().unwrap();
+    cleo_app.unlock("Cleo", &pass()).unwrap();
+    cleo_app
+        .invite("Cleo", "Finn", Role::Contributor, Duration::from_secs(600))
+        .unwrap();
+    ada.sync().unwrap();
+    ada.set_role("Ada", "Cleo", Role::Contributor, None)
+        .unwrap();
+    cleo_app.sync().unwrap();
+    assert!(
+        cleo_app
+            .invite("Cleo", "Gus", Role::Contributor, Duration::from_secs(600))
+            .is_err()
+    );
+    let groups: Vec<String> = db
+        .superuser()
+        .query(
+            "SELECT g.rolname::text FROM pg_auth_members am
+             JOIN pg_roles g ON g.oid = am.roleid JOIN pg_roles m ON m.oid = am.member
+             JOIN cs.members cm ON cm.db_role = m.rolname WHERE cm.name = 'Cleo'",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert!(groups[0].ends_with("_contributor"), "{groups:?}");
+
+    // Deactivated, her login no longer logs in at all.
+    ada.sync().unwrap();
+    ada.deactivate_member("Ada", "Cleo").unwrap();
+    let e = App::open(cleo._dir.path(), cleo.parts.clone())
+        .unwrap()
+        .sync()
+        .unwrap_err();
+    assert!(e.to_string().contains("not permitted to log in"), "{e}");
+}
+
+/// [`join`] with an invite that lasts 3 s.
+fn join_short(admin: &App, name: &str) -> Laptop {
+    let bundle = admin
+        .invite("Ada", name, Role::Contributor, Duration::from_secs(3))
+        .unwrap()
+        .encode()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (p, _) = parts(clock());
+    let joined = App::join(dir.path(), p.clone(), bundle.expose(), name, None).unwrap();
+    admin.sync().unwrap();
+    admin.admit("Ada", name, &joined.fingerprint).unwrap();
+    let app = App::open(dir.path(), p.clone()).unwrap();
+    Laptop {
+        _dir: dir,
+        app,
+        parts: p,
+    }
+}

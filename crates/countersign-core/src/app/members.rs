@@ -218,10 +218,20 @@ impl App {
             Ok(())
         })?;
         // A contributor's key is kept plain; one who now reviews must have it sealed. Sealing
-        // runs Argon2 and writes the secret store: both before the transaction.
-        let before = self.keys.stored(&ws, &target)?;
-        let reseal = match keys::read(&target.name, &before)? {
-            KeySecret::Plain(k) if role.reviews() => {
+        // runs Argon2 and writes the secret store: both before the transaction. In a team the
+        // key is on the member's own laptop, not here: it stays as it is kept there.
+        let elsewhere = self.team.as_ref().is_some_and(|t| t.member_id != target.id);
+        let before = if elsewhere {
+            None
+        } else {
+            Some(self.keys.stored(&ws, &target)?)
+        };
+        let reseal = match before
+            .as_ref()
+            .map(|b| keys::read(&target.name, b))
+            .transpose()?
+        {
+            Some(KeySecret::Plain(k)) if role.reviews() => {
                 Some(
                     self.keys
                         .seal_for_role(&target.name, role, &k, passphrase.as_ref())?,
@@ -259,7 +269,7 @@ impl App {
         });
         if changed.is_err() && reseal.is_some() {
             // The role did not change: put the key back as it was kept.
-            self.restore_key(&ws, &target, Some(&before));
+            self.restore_key(&ws, &target, before.as_ref());
         }
         let m = changed?;
         self.roster_grew();

@@ -71,6 +71,9 @@ fn workspace_tag(workspace_id: &str) -> String {
     hex::encode(Sha256::digest(workspace_id.as_bytes()))[..12].to_string()
 }
 
+/// The longest an invite (and its one-time login) lasts; the server holds the same limit.
+const MAX_INVITE: Duration = Duration::from_secs(30 * 24 * 3600);
+
 /// How often an always-on laptop tells the team it is up.
 const HEARTBEAT: Duration = Duration::from_secs(15);
 
@@ -199,6 +202,11 @@ impl App {
         valid_for: Duration,
     ) -> Result<Invite> {
         let cfg = self.team_config("inviting")?.clone();
+        if valid_for < Duration::from_secs(1) || valid_for > MAX_INVITE {
+            return Err(Error::InvalidInput {
+                detail: "an invite lasts from a second to 30 days (720 hours)".into(),
+            });
+        }
         let name = super::members::valid_member_name(name)?;
         let now = self.now();
         let key = self.prepare(actor)?;
@@ -241,9 +249,9 @@ impl App {
         })?;
         let password = config::new_password();
         let verifier = config::verifier(&password);
-        let login = self
-            .store()
-            .on_server("inviting", |s| s.invite(m.id, &verifier))?;
+        let login = self.store().on_server("inviting", |s| {
+            s.invite(m.id, &verifier, valid_for.as_secs() as i64)
+        })?;
         let expires_at =
             now.checked_add(jiff::SignedDuration::try_from(valid_for).map_err(|_| {
                 Error::InvalidInput {

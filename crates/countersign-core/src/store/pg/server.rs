@@ -482,22 +482,24 @@ impl PgServer {
     }
 
     /// An admin invites a member: their login, with a one-time password's verifier.
-    pub fn invite(&mut self, member: Uuid, verifier: &str) -> Result<String> {
+    pub fn invite(&mut self, member: Uuid, verifier: &str, valid_secs: i64) -> Result<String> {
         let row = self
             .client
-            .query_one("SELECT cs.invite($1, $2)::text", &[&member, &verifier])
+            .query_one(
+                "SELECT cs.invite($1, $2, $3)::text",
+                &[&member, &verifier, &valid_secs],
+            )
             .map_err(|e| self.fail(e))?;
         Ok(row.get(0))
     }
 
-    /// Replaces this login's password (a joining laptop, at once). Takes a SCRAM verifier, so
-    /// no password reaches the server's logs.
+    /// Replaces this login's one-time password (a joining laptop, at once), and lifts the
+    /// invite's time limit from it. Takes a SCRAM verifier, so no password reaches the server's
+    /// logs.
     pub fn replace_password(&mut self, verifier: &str) -> Result<()> {
-        if !verifier.starts_with("SCRAM-SHA-256$") || verifier.contains('\'') {
-            return Err(Error::Internal("not a SCRAM verifier".into()));
-        }
         self.client
-            .batch_execute(&format!("ALTER ROLE CURRENT_USER PASSWORD '{verifier}'"))
+            .execute("SELECT cs.joined($1)", &[&verifier])
+            .map(|_| ())
             .map_err(|e| self.fail(e))
     }
 
