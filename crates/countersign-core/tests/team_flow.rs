@@ -456,12 +456,17 @@ fn the_superusers_rewritten_or_cut_history_is_reported_by_every_laptop() {
                 "{what}: {report:?}"
             );
         }
+        // Nothing is published through it: what publishes compares the whole trail first.
+        for app in [&ada, &ben.app] {
+            let e = app.check_before_publish(id).unwrap_err();
+            assert_eq!(e.code(), "server_untrusted", "{what}: {e}");
+        }
         // A laptop writes nothing more through a server that rewrote or cut what it holds.
-        // Entries removed from the middle leave both heads as they were: only the comparison
-        // in audit verify finds them.
+        // Entries removed from the middle leave both heads as they were: the trail comparison
+        // (audit verify, and before publishing) finds them.
         let approve = ben.app.approve(id, "Ben", None);
         if what == "audit rows removed" {
-            println!("{what}: reported by every laptop's audit verify");
+            println!("{what}: reported by every laptop's audit verify; publishing refused");
             continue;
         }
         let e = approve.unwrap_err();

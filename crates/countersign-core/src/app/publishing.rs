@@ -143,6 +143,7 @@ impl App {
     /// the reason (if it was waiting to be published), the refusal is audited, and the result
     /// is `approval_invalid` with that reason.
     pub fn check_before_publish(&self, id: Uuid) -> Result<Approval> {
+        self.store().check_trail()?;
         let now = self.now();
         let pin = self.pin()?;
         let by = self.publisher_signer()?;
@@ -190,7 +191,13 @@ impl App {
         let client = self.cached_x_client()?;
         let now = self.now();
         let device = self.publisher_identity().1;
-        for id in self.read(|tx| tx.publishing().due(now, device.as_deref()))? {
+        let due = self.read(|tx| tx.publishing().due(now, device.as_deref()))?;
+        if !due.is_empty() {
+            // Nothing goes out through a team server that removed or rewrote the history this
+            // laptop holds.
+            self.store().check_trail()?;
+        }
+        for id in due {
             if opts.stop.load(Ordering::SeqCst) {
                 break;
             }

@@ -131,6 +131,15 @@ impl Store {
         }
     }
 
+    /// Team mode: refuses a server whose audit trail or roster is not, entry for entry, the one
+    /// this laptop holds (`server_untrusted`). Nothing to check on a solo workspace.
+    pub fn check_trail(&mut self) -> Result<()> {
+        match &mut self.0 {
+            StoreImpl::Sqlite(_) => Ok(()),
+            StoreImpl::Team(t) => off_runtime(|| t.check_trail()),
+        }
+    }
+
     /// Team mode: the audit trail's and the roster's entries as the server holds them.
     pub fn server_chains(&mut self) -> Result<pg::server::Chains> {
         self.on_server("comparing the trail", |s| s.chains())

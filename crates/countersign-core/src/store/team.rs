@@ -317,6 +317,40 @@ impl TeamStore {
         Ok(())
     }
 
+    /// Compares this laptop's whole audit trail and roster with the server's, entry for entry
+    /// (one round trip, a digest each): the server refusing to extend what it holds, or
+    /// cutting its tail, is found on every pull; this finds entries removed or rewritten in
+    /// the middle, which leave both heads where they were. What publishes runs it first.
+    pub fn check_trail(&mut self) -> Result<()> {
+        let (heads, ours) = self.replica.trail_digests()?;
+        let theirs = match self
+            .connected("checking the trail")
+            .and_then(|s| s.trail_digests(heads))
+        {
+            Ok(t) => t,
+            Err(e) => {
+                self.drop_if_broken(&e);
+                return Err(e);
+            }
+        };
+        for ((what, upto), (ours, theirs)) in
+            [("audit trail", heads.audit), ("roster", heads.roster)]
+                .into_iter()
+                .zip(ours.iter().zip(theirs.iter()))
+        {
+            if ours != theirs {
+                return Err(Error::ServerUntrusted {
+                    reason: format!(
+                        "its {what} up to entry {upto} is not the one this laptop holds ({} \
+                         entries there, {} here): entries were removed or rewritten on the server",
+                        theirs.0, ours.0
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
     pub fn state(&mut self) -> ReplicaState {
         let high_water = self.replica.high_water().unwrap_or(0);
         let behind = self

@@ -259,6 +259,30 @@ impl PgServer {
     }
 
     /// How many changes the server has after `hw`.
+    /// How many entries the audit trail and the roster hold up to the given entries, and a
+    /// digest of their hashes in order (see [`trail_digest`]): computed on the server, so a
+    /// laptop compares its whole copy in one round trip and a few bytes.
+    pub fn trail_digests(&mut self, upto: Heads) -> Result<[(i64, String); 2]> {
+        let digest = |table: &str| {
+            format!(
+                "SELECT count(*), coalesce(encode(sha256(convert_to(
+                     string_agg(hash, ',' ORDER BY seq), 'UTF8')), 'hex'), '')
+                 FROM cs.{table} WHERE seq <= $1"
+            )
+        };
+        let mut out = Vec::with_capacity(2);
+        for (table, upto) in [("audit", upto.audit), ("roster", upto.roster)] {
+            let row = self
+                .client
+                .query_one(&digest(table), &[&upto])
+                .map_err(|e| self.fail(e))?;
+            out.push((row.get::<_, i64>(0), row.get::<_, String>(1)));
+        }
+        let second = out.pop().unwrap_or_default();
+        let first = out.pop().unwrap_or_default();
+        Ok([first, second])
+    }
+
     pub fn head(&mut self) -> Result<i64> {
         let row = self
             .client
@@ -697,6 +721,17 @@ fn verify_full(roots: &Tls, server: &str) -> Result<tokio_postgres_rustls::MakeR
     .with_root_certificates(store)
     .with_no_client_auth();
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+/// The digest a trail is compared by: SHA-256 of its entries' hashes in order, joined by
+/// commas, as hex (empty for no entries). The server computes the same in SQL.
+pub(crate) fn trail_digest<'a>(hashes: impl Iterator<Item = &'a str>) -> String {
+    use sha2::Digest as _;
+    let joined: Vec<&str> = hashes.collect();
+    if joined.is_empty() {
+        return String::new();
+    }
+    hex::encode(sha2::Sha256::digest(joined.join(",").as_bytes()))
 }
 
 /// Whether a connection failed on the server's certificate (untrusted, wrong host, expired).

@@ -92,6 +92,28 @@ impl SqliteStore {
         )?)
     }
 
+    /// How many entries this file's audit trail and roster hold, with the digest of their
+    /// hashes in order ([`crate::store::pg::server::trail_digest`]), and where each ends.
+    pub(crate) fn trail_digests(&self) -> Result<(Heads, [(i64, String); 2])> {
+        let heads = self.chain_heads()?;
+        let mut out = Vec::with_capacity(2);
+        for table in ["audit", "roster"] {
+            let mut stmt = self
+                .conn
+                .prepare(&format!("SELECT hash FROM {table} ORDER BY seq"))?;
+            let hashes: Vec<String> = stmt
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            out.push((
+                hashes.len() as i64,
+                crate::store::pg::server::trail_digest(hashes.iter().map(String::as_str)),
+            ));
+        }
+        let second = out.pop().unwrap_or_default();
+        let first = out.pop().unwrap_or_default();
+        Ok((heads, [first, second]))
+    }
+
     /// The last server change this file has applied (0: none yet).
     pub(crate) fn high_water(&self) -> Result<i64> {
         Ok(self
