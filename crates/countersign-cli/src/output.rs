@@ -113,9 +113,9 @@ impl Out {
         }
         if let Ok(n @ 1..) = app.waiting_to_send() {
             self.notes(&[format!(
-                "the team server cannot be reached: {n} change(s) from this laptop wait to be \
-                 sent, and go when it is back (`countersign team sync`, or a running \
-                 `countersign run`); `countersign team outbox` lists them"
+                "{n} change(s) from this laptop wait to be sent to the team server, and go \
+                 when it is back (`countersign team sync --as NAME`, or a running `countersign \
+                 run`); `countersign team outbox` lists them"
             )]);
         }
     }

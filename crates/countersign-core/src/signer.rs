@@ -41,6 +41,15 @@ impl Prepared {
         self.pin.as_ref()
     }
 
+    /// Whether a key was found and is usable now (not sealed and locked, not missing): what a
+    /// background task checks before it starts an act it could not sign.
+    pub(crate) fn ready(&self) -> bool {
+        matches!(
+            self.key.lock().unwrap_or_else(|p| p.into_inner()).as_ref(),
+            Some(Ok(_))
+        )
+    }
+
     /// The signer for `member` (as the transaction read them), or why there is none. The key
     /// must have been prepared for this very member.
     pub(crate) fn signer(&self, member: Member) -> Result<Signer> {

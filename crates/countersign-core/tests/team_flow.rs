@@ -586,8 +586,10 @@ fn offline_acts_wait_in_the_outbox_and_replay_once_with_a_compare_and_set() {
     let acts: Vec<&str> = waiting.iter().map(|w| w.act.as_str()).collect();
     assert_eq!(
         acts,
-        ["draft", "submit", "comment", "edit", "submit"],
-        "the draft's later edits change the draft that waits: {waiting:?}"
+        [
+            "draft", "edit", "submit", "edit", "comment", "edit", "submit"
+        ],
+        "each act waits in order: {waiting:?}"
     );
     // What waits shows in place on this laptop.
     let v = off.post(train).unwrap();
@@ -600,7 +602,7 @@ fn offline_acts_wait_in_the_outbox_and_replay_once_with_a_compare_and_set() {
             .iter()
             .any(|s| s.id == train && s.text == "Train, three")
     );
-    assert_eq!(off.team_status().unwrap().waiting, 5);
+    assert_eq!(off.team_status().unwrap().waiting, 7);
 
     // An approver offline: approving and scheduling need the server, and say so.
     let ada_off = reopen_at(
@@ -653,8 +655,8 @@ fn offline_acts_wait_in_the_outbox_and_replay_once_with_a_compare_and_set() {
     assert_eq!(train_now.post.content.parts[0].text, "Train, three");
     assert_eq!(train_now.post.status, Status::InReview);
     assert_eq!(
-        train_now.post.version, 1,
-        "the draft went up as last written"
+        train_now.post.version, 3,
+        "the draft and both its edits went up"
     );
     assert_eq!(train_now.comments.len(), 1);
     // Ada's wording stands; Cleo's is a conflict copy, hers, naming the post.
@@ -695,6 +697,46 @@ fn offline_acts_wait_in_the_outbox_and_replay_once_with_a_compare_and_set() {
     let again = a.send_outbox().unwrap();
     assert_eq!((again.sent, again.refused.len()), (0, 0));
     assert!(ada.audit_verify().unwrap().ok);
+}
+
+#[test]
+#[ignore = "needs PostgreSQL (the Debian package): scripts/test.sh runs it"]
+fn an_approvers_offline_acts_wait_for_his_key_and_keep_their_order() {
+    let (_db, _ada_team, ada, _) = started();
+    let cleo = join(&ada, "Cleo", Role::Contributor);
+    let ben = join(&ada, "Ben", Role::Approver);
+    let id = in_review(&cleo.app, "Cleo", "Ben will comment");
+    ben.app.sync().unwrap();
+    let dir = ben._dir.path().to_path_buf();
+    let online = pg::cluster().port();
+
+    // Offline, Ben comments; his key is sealed, but the comment waits without it.
+    let off = reopen_at(&dir, &ben.parts, closed_port(), Some("Ben"));
+    off.comment(id, "Ben", "First, from the train").unwrap();
+    drop(off);
+    // Back online in a process where his key is locked: nothing is sent, nothing refused.
+    let locked = reopen_at(&dir, &ben.parts, online, None);
+    let e = locked.send_outbox().unwrap_err();
+    assert_eq!(e.code(), "passphrase_required", "{e}");
+    let (_, sent) = locked.sync_and_send().unwrap();
+    assert_eq!((sent.sent, sent.waiting, sent.refused.len()), (0, 1, 0));
+    // A second comment made now waits behind the first rather than overtaking it.
+    let second = locked.comment(id, "Ben", "Second").unwrap();
+    assert_eq!(second.text, "Second");
+    assert_eq!(locked.waiting_to_send().unwrap(), 2);
+    locked.unlock("Ben", &pass()).unwrap();
+    let sent = locked.send_outbox().unwrap();
+    assert_eq!((sent.sent, sent.waiting), (2, 0));
+    cleo.app.sync().unwrap();
+    let said: Vec<String> = cleo
+        .app
+        .post(id)
+        .unwrap()
+        .comments
+        .into_iter()
+        .map(|c| c.text)
+        .collect();
+    assert_eq!(said, ["First, from the train", "Second"]);
 }
 
 /// How many of this database's Countersign connections are (and are not) TLS, as the server
@@ -897,4 +939,55 @@ fn join_short(admin: &App, name: &str) -> Laptop {
         app,
         parts: p,
     }
+}
+
+#[test]
+#[ignore = "needs PostgreSQL (the Debian package): scripts/test.sh runs it"]
+fn what_another_laptop_did_is_told_here_as_if_done_here() {
+    use countersign_core::Event;
+    let (_db, _ada_team, ada, _) = started();
+    let cleo = join(&ada, "Cleo", Role::Contributor);
+    let ben = join(&ada, "Ben", Role::Approver);
+    let bens_events = ben.app.subscribe();
+    let cleos_events = cleo.app.subscribe();
+    let heard = |rx: &std::sync::mpsc::Receiver<Event>| -> Vec<Event> { rx.try_iter().collect() };
+
+    // Cleo submits on her laptop: Ben's laptop hears a post waits for review once it pulls.
+    let id = in_review(&cleo.app, "Cleo", "For Ben's eyes");
+    heard(&cleos_events);
+    assert!(
+        heard(&bens_events).is_empty(),
+        "nothing until Ben's laptop pulls"
+    );
+    ben.app.sync().unwrap();
+    assert_eq!(
+        heard(&bens_events),
+        [Event::NeedsReview {
+            post_id: id,
+            author: "Cleo".into()
+        }]
+    );
+    // Ben asks for changes: Cleo's laptop hears it; Ben's own act is not told twice on his.
+    ben.app
+        .request_changes(id, "Ben", "Shorter, please")
+        .unwrap();
+    heard(&bens_events);
+    cleo.app.sync().unwrap();
+    assert_eq!(
+        heard(&cleos_events),
+        [Event::ChangesRequested {
+            post_id: id,
+            by: "Ben".into()
+        }]
+    );
+    ben.app.sync().unwrap();
+    assert!(
+        heard(&bens_events).is_empty(),
+        "his own act comes back as nothing new"
+    );
+    // A laptop joining late is not told the whole history.
+    let dan = join(&ada, "Dan", Role::Contributor);
+    let dans_events = dan.app.subscribe();
+    dan.app.sync().unwrap();
+    assert!(heard(&dans_events).is_empty());
 }

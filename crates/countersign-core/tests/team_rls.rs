@@ -152,7 +152,10 @@ fn team() -> Team {
         let pw = pg::random_tag();
         let role: String = ada
             .c
-            .query_one("SELECT cs.invite($1, $2)::text", &[&id, &verifier(&pw)])
+            .query_one(
+                "SELECT cs.invite($1, $2, 3600)::text",
+                &[&id, &verifier(&pw)],
+            )
             .unwrap()
             .get(0);
         login(&db, &role, &pw, id)
@@ -396,7 +399,7 @@ fn a_contributor_with_raw_sql_cannot_countersign_or_rewrite_history() {
         "permission denied to set role",
     );
     refused(
-        c.query_one("SELECT cs.invite($1, $2)", &[&ann, &verifier("x")]),
+        c.query_one("SELECT cs.invite($1, $2, 3600)", &[&ann, &verifier("x")]),
         &SqlState::INSUFFICIENT_PRIVILEGE,
         "permission denied for function invite",
     );
@@ -613,14 +616,14 @@ fn only_an_admin_invites_and_only_with_a_scram_verifier() {
     refused(
         t.bob
             .c
-            .query_one("SELECT cs.invite($1, $2)", &[&id, &verifier("x")]),
+            .query_one("SELECT cs.invite($1, $2, 3600)", &[&id, &verifier("x")]),
         &SqlState::INSUFFICIENT_PRIVILEGE,
         "permission denied for function invite",
     );
     refused(
         t.ada
             .c
-            .query_one("SELECT cs.invite($1, $2)", &[&id, &"plain password"]),
+            .query_one("SELECT cs.invite($1, $2, 3600)", &[&id, &"plain password"]),
         &SqlState::INVALID_PARAMETER_VALUE,
         "takes a SCRAM-SHA-256 verifier",
     );
@@ -630,7 +633,7 @@ fn only_an_admin_invites_and_only_with_a_scram_verifier() {
         .ada
         .c
         .query_one(
-            "SELECT cs.invite($1, $2)::text",
+            "SELECT cs.invite($1, $2, 3600)::text",
             &[&t.ann.id, &verifier("x")],
         )
         .unwrap()
@@ -647,9 +650,10 @@ fn only_an_admin_invites_and_only_with_a_scram_verifier() {
         )
         .unwrap();
     refused(
-        t.ada
-            .c
-            .query_one("SELECT cs.invite($1, $2)", &[&t.ann.id, &verifier("x")]),
+        t.ada.c.query_one(
+            "SELECT cs.invite($1, $2, 3600)",
+            &[&t.ann.id, &verifier("x")],
+        ),
         &SqlState::DUPLICATE_OBJECT,
         "has joined already",
     );
@@ -666,7 +670,10 @@ fn only_an_admin_invites_and_only_with_a_scram_verifier() {
     let role: String = t
         .ada
         .c
-        .query_one("SELECT cs.invite($1, $2)::text", &[&id, &verifier(&pw)])
+        .query_one(
+            "SELECT cs.invite($1, $2, 3600)::text",
+            &[&id, &verifier(&pw)],
+        )
         .unwrap()
         .get(0);
     assert_eq!(role, format!("{}_m_{}", t.prefix, id.simple()));

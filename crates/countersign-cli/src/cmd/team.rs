@@ -62,7 +62,12 @@ pub enum TeamCommand {
     /// The server, online or offline, how far behind this laptop is, and the team's laptops.
     Status,
     /// Pull what changed on the server now, and send what waits in this laptop's outbox.
-    Sync,
+    Sync {
+        /// Unlock this member's key first (an approver's or admin's acts made offline are
+        /// signed as they are sent).
+        #[arg(long = "as", value_name = "NAME")]
+        actor: Option<String>,
+    },
     /// What this laptop did offline that waits to be sent, and what the server refused.
     Outbox {
         /// Drop this act (its number in the list): one the server refused, or one you no
@@ -201,8 +206,11 @@ pub fn run(session: &Session, out: &Out, cmd: &TeamCommand) -> Result<(), Error>
             }
             out.done(&human, &json!(s));
         }
-        TeamCommand::Sync => {
+        TeamCommand::Sync { actor } => {
             let app = session.open()?;
+            if let Some(name) = actor {
+                unlock(&app, Some(name))?;
+            }
             let (n, sent) = app.sync_and_send()?;
             let mut human = format!("pulled {n} changes");
             if sent.sent > 0 {
@@ -213,6 +221,13 @@ pub fn run(session: &Session, out: &Out, cmd: &TeamCommand) -> Result<(), Error>
                     "\npost {} changed on the server while you were offline: your edit is kept \
                      as draft {} (a conflict copy)",
                     c.post_id, c.copy_id
+                ));
+            }
+            if sent.waiting > 0 {
+                human.push_str(&format!(
+                    "\n{} change(s) still wait to be sent (an approver's or admin's are signed \
+                     as they go: run `countersign team sync --as NAME` to unlock their key)",
+                    sent.waiting
                 ));
             }
             for r in &sent.refused {

@@ -82,8 +82,12 @@ impl App {
     /// laptop's outbox (see `app/outbox.rs`) and goes when the server is back.
     pub fn create_draft(&self, actor: &str, input: DraftInput) -> Result<Post> {
         self.send_waiting_first();
-        match self.save_draft(actor, &input, Uuid::now_v7(), None) {
-            Err(e) if self.may_queue(&e) => self.queue_draft(actor, &input),
+        let id = Uuid::now_v7();
+        if self.must_wait() {
+            return self.queue_draft(id, actor, &input);
+        }
+        match self.save_draft(actor, &input, id, None) {
+            Err(e) if self.may_queue(&e) => self.queue_draft(id, actor, &input),
             out => out,
         }
     }
@@ -152,8 +156,11 @@ impl App {
     /// their own draft waits in the outbox.
     pub fn edit(&self, id: Uuid, actor: &str, edit: Edit) -> Result<Post> {
         self.send_waiting_first();
+        if self.must_wait() {
+            return self.queue_edit(id, actor, &edit);
+        }
         match self.save_edit_of(id, actor, &edit, None) {
-            Err(e) if self.may_queue(&e) || self.is_queued(id) => self.queue_edit(id, actor, &edit),
+            Err(e) if self.may_queue(&e) => self.queue_edit(id, actor, &edit),
             out => out,
         }
     }
@@ -211,8 +218,11 @@ impl App {
     /// server away, the submit waits in the outbox.
     pub fn submit(&self, id: Uuid, actor: &str) -> Result<Post> {
         self.send_waiting_first();
+        if self.must_wait() {
+            return self.queue_submit(id, actor);
+        }
         match self.submit_as_seen(id, actor, None) {
-            Err(e) if self.may_queue(&e) || self.is_queued(id) => self.queue_submit(id, actor),
+            Err(e) if self.may_queue(&e) => self.queue_submit(id, actor),
             out => out,
         }
     }

@@ -34,6 +34,9 @@ use crate::model::{Comment, Content, Post, ReplySettings, Status};
 use crate::store::{OutboxAct, PostSummary, Queued, Tx};
 use crate::workflow::{self, Action};
 
+/// The file in the data dir a process holds while it sends the outbox.
+const OUTBOX_LOCK: &str = "outbox.lock";
+
 /// How often an always-on laptop with acts waiting tries its server again.
 pub const OFFLINE_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -158,14 +161,21 @@ impl Written {
     }
 
     fn parse(q: &Queued) -> Result<Written> {
-        serde_json::from_str(&q.body)
-            .map_err(|e| Error::Internal(format!("outbox entry {} is unreadable: {e}", q.seq)))
+        serde_json::from_str(&q.body).map_err(|e| unreadable(q, &e))
     }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Said {
     text: String,
+}
+
+/// An entry whose body cannot be read (the file was damaged): refused, not waiting, so it
+/// does not hold up what comes after it; it stays to be seen and dropped.
+fn unreadable(q: &Queued, e: &dyn std::fmt::Display) -> Error {
+    Error::InvalidInput {
+        detail: format!("outbox entry {} cannot be read ({e})", q.seq),
+    }
 }
 
 /// What became of one act on replay.
@@ -215,12 +225,36 @@ impl App {
     /// Sends what waits in the outbox, in order, through the normal use cases. Stops at the
     /// first act that cannot reach the server (it and the rest keep waiting).
     pub fn send_outbox(&self) -> Result<Sent> {
-        let _one_at_a_time = self.replaying.lock().unwrap_or_else(|p| p.into_inner());
         let mut sent = Sent::default();
+        // One sender at a time on this laptop, across its processes (the app, `run`, a CLI
+        // command): an act is sent by whoever holds the lock, and removed before it is let go,
+        // so nobody else replays it against a post that has moved on since.
+        let _one_at_a_time = self.replaying.lock().unwrap_or_else(|p| p.into_inner());
+        let lock_path = self.data_dir.join(OUTBOX_LOCK);
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| Error::io(format!("cannot open {}", lock_path.display()), e))?;
+        if lock.try_lock().is_err() {
+            // Another process of this laptop is sending; what waits is in its hands.
+            sent.waiting = self.waiting_to_send()? as u32;
+            return Ok(sent);
+        }
         let queue = self.queued()?;
-        let mut pending = queue.iter().filter(|q| q.refused.is_none());
-        while let Some(q) = pending.next() {
-            match self.replay(q) {
+        let pending: Vec<&Queued> = queue.iter().filter(|q| q.refused.is_none()).collect();
+        for (i, q) in pending.iter().enumerate() {
+            // An act whose member's key is sealed and locked here waits for them to unlock it,
+            // without taking the team's lock on the server only to find that out.
+            let result = if self.prepare(&q.actor)?.ready() {
+                self.replay(q, &pending[i + 1..])
+            } else {
+                Err(Error::PassphraseRequired {
+                    name: q.actor.clone(),
+                })
+            };
+            match result {
                 Ok(outcome) => {
                     self.store().outbox(|o| o.remove(q.seq))?;
                     match outcome {
@@ -235,7 +269,7 @@ impl App {
                     }
                 }
                 Err(e) if waits(&e) => {
-                    sent.waiting = 1 + pending.count() as u32;
+                    sent.waiting = (pending.len() - i) as u32;
                     if sent.sent > 0 || !sent.conflict_copies.is_empty() {
                         tracing::info!("outbox: sent some, the rest waits: {e}");
                         return Ok(sent);
@@ -271,16 +305,12 @@ impl App {
         }
     }
 
-    /// Whether `id` is a draft made offline that has not reached the server yet.
-    pub(super) fn is_queued(&self, id: Uuid) -> bool {
-        self.team.is_some()
-            && self.queued().is_ok_and(|queue| {
-                queue
-                    .iter()
-                    .any(|q| q.act == OutboxAct::Draft && q.item_id == id && q.refused.is_none())
-            })
+    /// Whether an act must wait in the outbox even though the server may be there: acts made
+    /// earlier still wait (the replay before it could not send them), and acts reach the
+    /// server in the order they were made.
+    pub(super) fn must_wait(&self) -> bool {
+        self.team.is_some() && self.waiting_to_send().unwrap_or(0) > 0
     }
-
     /// The outbox (empty on a solo workspace).
     pub(super) fn queued(&self) -> Result<Vec<Queued>> {
         if self.team.is_none() {
@@ -304,7 +334,10 @@ impl App {
 
     // --- acts made offline ----------------------------------------------------------------------
 
-    pub(super) fn queue_draft(&self, actor: &str, input: &DraftInput) -> Result<Post> {
+    /// Queues a draft under `id`: the id the online attempt used, so that if that attempt did
+    /// reach the server after all (the connection dropped after its commit), the replay finds
+    /// it there and makes no second one.
+    pub(super) fn queue_draft(&self, id: Uuid, actor: &str, input: &DraftInput) -> Result<Post> {
         if has_files(input) {
             return Err(self.needs_server("attaching a new file"));
         }
@@ -317,7 +350,7 @@ impl App {
             let content = materialize(tx, input, &[], now)?;
             content::check_shape(&content)?;
             Ok(Post {
-                id: Uuid::now_v7(),
+                id,
                 author,
                 status: Status::Draft,
                 version: 1,
@@ -374,45 +407,24 @@ impl App {
             Ok(Post { content, ..post })
         })?;
         let body = Written::of(&post.content).json()?;
-        let mine = |act: OutboxAct| {
-            queue.iter().find(move |q| {
-                q.act == act && q.post_id == id && q.actor == actor && q.refused.is_none()
-            })
-        };
-        // Edit what already waits when there is one: a draft not sent yet, or an earlier edit
-        // (whose base is what the person first saw). Submits queued after it saw this text.
-        let earlier = mine(OutboxAct::Draft).or_else(|| mine(OutboxAct::Edit));
+        // Every offline edit waits as its own entry, based on the post as the person saw it
+        // (the earlier entries applied): entries are only ever added and, once sent, removed,
+        // so a replay running meanwhile never loses one.
         self.store().outbox(|o| {
-            match earlier {
-                Some(q) => {
-                    o.set_body(q.seq, &body)?;
-                    for s in queue
-                        .iter()
-                        .filter(|s| s.act == OutboxAct::Submit && s.post_id == id && s.seq > q.seq)
-                    {
-                        o.set_body(s.seq, &body)?;
-                    }
-                }
-                None => {
-                    o.add(&Queued {
-                        seq: 0,
-                        act: OutboxAct::Edit,
-                        actor: actor.to_string(),
-                        post_id: id,
-                        base: Some((post.version, post.status)),
-                        // The conflict copy's id, should it come to that.
-                        item_id: Uuid::now_v7(),
-                        body: body.clone(),
-                        made_at: now,
-                        refused: None,
-                    })?;
-                }
-            }
-            Ok(())
+            o.add(&Queued {
+                seq: 0,
+                act: OutboxAct::Edit,
+                actor: actor.to_string(),
+                post_id: id,
+                base: Some((post.version, post.status)),
+                // The conflict copy's id, should it come to that.
+                item_id: Uuid::now_v7(),
+                body: body.clone(),
+                made_at: now,
+                refused: None,
+            })
         })?;
-        if earlier.is_none() {
-            post.version += 1;
-        }
+        post.version += 1;
         post.updated_at = now;
         Ok(post)
     }
@@ -453,7 +465,15 @@ impl App {
         Ok(post)
     }
 
-    pub(super) fn queue_comment(&self, id: Uuid, actor: &str, text: &str) -> Result<Comment> {
+    /// Queues a comment under `comment_id`, the id the online attempt used (see
+    /// [`App::queue_draft`]).
+    pub(super) fn queue_comment(
+        &self,
+        id: Uuid,
+        actor: &str,
+        text: &str,
+        comment_id: Uuid,
+    ) -> Result<Comment> {
         let text = text.trim();
         if text.is_empty() {
             return Err(Error::EmptyComment);
@@ -465,7 +485,10 @@ impl App {
             let post = seen(tx, &queue, id)?;
             let who = tx.member(actor)?;
             workflow::check(&who, Action::Comment, subject(&post), account.solo_mode)?;
-            Ok(new_comment(now, &post, &who, text))
+            Ok(Comment {
+                id: comment_id,
+                ..new_comment(now, &post, &who, text)
+            })
         })?;
         let body = serde_json::to_string(&Said {
             text: c.text.clone(),
@@ -489,7 +512,8 @@ impl App {
 
     // --- replay ---------------------------------------------------------------------------------
 
-    fn replay(&self, q: &Queued) -> Result<Outcome> {
+    /// Sends one act; `later` are the acts queued after it.
+    fn replay(&self, q: &Queued, later: &[&Queued]) -> Result<Outcome> {
         match q.act {
             OutboxAct::Draft => {
                 let input = Written::parse(q)?.input();
@@ -497,9 +521,7 @@ impl App {
                 Ok(Outcome::Sent)
             }
             OutboxAct::Comment => {
-                let said: Said = serde_json::from_str(&q.body).map_err(|e| {
-                    Error::Internal(format!("outbox entry {} is unreadable: {e}", q.seq))
-                })?;
+                let said: Said = serde_json::from_str(&q.body).map_err(|e| unreadable(q, &e))?;
                 self.save_comment(q.post_id, &q.actor, &said.text, q.item_id)?;
                 Ok(Outcome::Sent)
             }
@@ -509,6 +531,15 @@ impl App {
                 match self.save_edit_of(q.post_id, &q.actor, &edit, q.base) {
                     // The post already says it (an earlier replay cut short, or the same words).
                     Ok(_) | Err(Error::NothingChanged) => Ok(Outcome::Sent),
+                    // Superseded: a later offline edit of the post carries the person's
+                    // last words, and meets the same change; the copy is made from that one.
+                    Err(Error::EditConflict { .. })
+                        if later.iter().any(|l| {
+                            l.act == OutboxAct::Edit && l.post_id == q.post_id && l.actor == q.actor
+                        }) =>
+                    {
+                        Ok(Outcome::Sent)
+                    }
                     Err(Error::EditConflict { version, .. }) => {
                         let copy_of = CopyOf {
                             post_id: q.post_id,
@@ -636,8 +667,7 @@ pub(super) fn waiting_comments(tx: &Tx<'_>, queue: &[Queued], id: Uuid) -> Resul
         .iter()
         .filter(|q| q.act == OutboxAct::Comment && q.post_id == id && q.refused.is_none())
     {
-        let said: Said = serde_json::from_str(&q.body)
-            .map_err(|e| Error::Internal(format!("outbox entry {} is unreadable: {e}", q.seq)))?;
+        let said: Said = serde_json::from_str(&q.body).map_err(|e| unreadable(q, &e))?;
         out.push(Comment {
             id: q.item_id,
             post_id: id,
@@ -702,6 +732,8 @@ fn waits(e: &Error) -> bool {
         Error::ServerUnreachable { .. }
             | Error::ServerUntrusted { .. }
             | Error::ServerTooNew { .. }
+            | Error::ServerCertificate { .. }
+            | Error::TeamSetup(_)
             | Error::Busy
             | Error::Storage(_)
             | Error::Io { .. }

@@ -277,10 +277,12 @@ impl App {
     /// waits in the outbox.
     pub fn comment(&self, id: Uuid, actor: &str, text: &str) -> Result<Comment> {
         self.send_waiting_first();
-        match self.save_comment(id, actor, text, Uuid::now_v7()) {
-            Err(e) if self.may_queue(&e) || self.is_queued(id) => {
-                self.queue_comment(id, actor, text)
-            }
+        let comment_id = Uuid::now_v7();
+        if self.must_wait() {
+            return self.queue_comment(id, actor, text, comment_id);
+        }
+        match self.save_comment(id, actor, text, comment_id) {
+            Err(e) if self.may_queue(&e) => self.queue_comment(id, actor, text, comment_id),
             out => out,
         }
     }

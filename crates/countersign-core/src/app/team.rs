@@ -19,6 +19,7 @@ use super::{App, DB_FILE, Parts, RosterLine};
 use crate::acts::{Acts, AuditNote, RosterFact};
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
+use crate::events::Event;
 use crate::keys::{self, MemberKey};
 use crate::model::{Member, Role};
 use crate::secrets::SecretString;
@@ -431,18 +432,89 @@ impl App {
     }
 
     /// `team sync`: pulls what changed on the server now. Returns how many changes came.
+    /// What other laptops did is told here as it is told where it was done (events).
     pub fn sync(&self) -> Result<usize> {
         let n = self.store().sync()?;
         if n > 0 {
             self.roster_grew();
         }
+        let heard = self.store().take_heard();
+        self.tell(heard);
         Ok(n)
+    }
+
+    /// Emits the events for audit entries other laptops wrote: a submit elsewhere is a post
+    /// waiting for review here, a post published by another laptop is posted here too.
+    fn tell(&self, heard: Vec<serde_json::Value>) {
+        for entry in heard {
+            let Some(post_id) = entry["post_id"]
+                .as_str()
+                .and_then(|s| Uuid::parse_str(s).ok())
+            else {
+                continue;
+            };
+            let Ok(post) = self.read(|tx| tx.post(post_id)) else {
+                continue;
+            };
+            let by = entry["actor_name"].as_str().unwrap_or_default().to_string();
+            let detail: serde_json::Value = entry["detail"]
+                .as_str()
+                .and_then(|d| serde_json::from_str(d).ok())
+                .unwrap_or_default();
+            let reason = || post.status_reason.clone().unwrap_or_default();
+            let event = match entry["action"].as_str().unwrap_or_default() {
+                "submitted" => Event::NeedsReview {
+                    post_id,
+                    author: post.author.name.clone(),
+                },
+                "changes_requested" => Event::ChangesRequested { post_id, by },
+                "rejected" => Event::Rejected { post_id, by },
+                "approved" => Event::Approved { post_id, by },
+                "scheduled" => match &post.scheduled {
+                    Some(s) => Event::Scheduled { post_id, at: s.at },
+                    None => continue,
+                },
+                "unscheduled" | "dropped" => Event::Unscheduled { post_id, by },
+                "posted" | "marked_posted" => Event::Posted {
+                    post_id,
+                    url: post.post_url.clone().unwrap_or_default(),
+                },
+                "publish_failed" => Event::Failed {
+                    post_id,
+                    reason: reason(),
+                },
+                "needs_check" | "publish_refused" => Event::NeedsCheck {
+                    post_id,
+                    reason: reason(),
+                },
+                "missed" => Event::Missed {
+                    post_id,
+                    at: post.scheduled.as_ref().map_or(post.updated_at, |s| s.at),
+                },
+                "approval_voided" => Event::ApprovalVoided {
+                    post_id,
+                    reason: detail["reason"].as_str().unwrap_or_default().to_string(),
+                },
+                _ => continue,
+            };
+            self.events.emit(event);
+        }
     }
 
     /// `team sync`: pulls what changed on the server, then sends what waits in the outbox.
     pub fn sync_and_send(&self) -> Result<(usize, super::outbox::Sent)> {
         let n = self.sync()?;
-        let sent = self.send_outbox()?;
+        let sent = match self.send_outbox() {
+            Ok(sent) => sent,
+            // Pulled; what waits for a locked key keeps waiting, and the caller says so.
+            Err(Error::PassphraseRequired { .. } | Error::KeychainLocked { .. }) => {
+                super::outbox::Sent {
+                    waiting: self.waiting_to_send()? as u32,
+                    ..Default::default()
+                }
+            }
+            Err(e) => return Err(e),
+        };
         Ok((n, sent))
     }
 

@@ -1788,11 +1788,12 @@ mod sqlite {
 mod pg_harness;
 
 mod team_mode {
-    //! The areas again with each write run on a PostgreSQL server (its schema, triggers and
-    //! row-level security) and read back from the laptop's replica; afterwards a second laptop
-    //! that pulls everything holds exactly what the first one does, table by table. The stores
-    //! log in as the cluster's superuser: the suite writes fixtures no single member could
-    //! (other members' approvals, say); what members may not do is `team_rls.rs`'s to show.
+    //! The areas again with each write run on a PostgreSQL server (its schema, its checks and
+    //! triggers) and read back from the laptop's replica; afterwards a second laptop that pulls
+    //! everything holds exactly what the first one does, table by table. The stores log in as
+    //! the cluster's superuser, to whom row-level security does not apply: the suite writes
+    //! fixtures no single member could (other members' approvals, say); what members may not do
+    //! is `team_rls.rs`'s to show.
     //!
     //! Four areas are not here: posts, history, publishing, and queue and calendar. Their
     //! fixtures move a post from any state to any other in one write (a draft straight to

@@ -121,6 +121,15 @@ impl Store {
         }
     }
 
+    /// Team mode: the audit entries other laptops wrote that this laptop pulled since the last
+    /// call, oldest first (what they did, to tell the people here). Empty on a solo workspace.
+    pub fn take_heard(&mut self) -> Vec<serde_json::Value> {
+        match &mut self.0 {
+            StoreImpl::Sqlite(_) => Vec::new(),
+            StoreImpl::Team(t) => t.take_heard(),
+        }
+    }
+
     /// Team mode: how this laptop stands with the server.
     pub fn replica_state(&mut self) -> Result<ReplicaState> {
         match &mut self.0 {

@@ -32,13 +32,6 @@ impl Outbox<'_> {
         }
     }
 
-    /// Replaces an act's body (a queued draft edited again before it was sent).
-    pub fn set_body(&self, seq: i64, body: &str) -> Result<()> {
-        match &self.0 {
-            OutboxImpl::Sqlite(h) => h.set_body(seq, body),
-        }
-    }
-
     /// Marks an act as refused by the server, with why; it stays until a person drops it.
     pub fn refuse(&self, seq: i64, reason: &str) -> Result<()> {
         match &self.0 {

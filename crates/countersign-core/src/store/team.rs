@@ -155,6 +155,9 @@ pub(super) struct TeamStore {
     /// Why the last attempt to reach the server failed.
     offline: Option<String>,
     clock: Arc<ServerClock>,
+    /// Audit entries other laptops wrote, pulled since the app last asked (see
+    /// [`TeamStore::take_heard`]).
+    heard: Vec<Value>,
 }
 
 impl TeamStore {
@@ -168,6 +171,7 @@ impl TeamStore {
             server: None,
             offline: None,
             clock,
+            heard: Vec::new(),
         };
         // Offline is a state, not a failure: the replica serves reads until the server is back.
         if let Err(e) = store.pull() {
@@ -231,7 +235,11 @@ impl TeamStore {
             }
         };
         self.check_heads(heads)?;
-        self.replica.apply_pulled(&self.columns, &rows)?;
+        let heard = self.replica.apply_pulled(&self.columns, &rows)?;
+        // The first pull brings the whole history: nothing in it is news.
+        if hw > 0 {
+            self.heard.extend(heard);
+        }
         Ok(rows.len())
     }
 
@@ -266,14 +274,18 @@ impl TeamStore {
             replica,
             columns,
             server,
+            heard,
             ..
         } = self;
         let server = server
             .as_mut()
             .ok_or_else(|| Error::Internal("no server connection".into()))?;
-        if let Err(e) = replica.apply_pulled(columns, &rows) {
-            server.rollback();
-            return Err(e);
+        match replica.apply_pulled(columns, &rows) {
+            Ok(news) => heard.extend(news),
+            Err(e) => {
+                server.rollback();
+                return Err(e);
+            }
         }
         let mut stamped = Vec::new();
         let out = replica.write_shipping(columns, f, |changes| {
@@ -285,8 +297,9 @@ impl TeamStore {
         match out {
             Ok(out) => {
                 // Committed on the server: what it stamped comes here now, or with the next pull.
-                if let Err(e) = replica.apply_pulled(columns, &stamped) {
-                    tracing::warn!("the replica will catch up at the next pull: {e}");
+                match replica.apply_pulled(columns, &stamped) {
+                    Ok(news) => heard.extend(news),
+                    Err(e) => tracing::warn!("the replica will catch up at the next pull: {e}"),
                 }
                 Ok(out)
             }
@@ -349,6 +362,11 @@ impl TeamStore {
             }
         }
         Ok(())
+    }
+
+    /// The audit entries other laptops wrote that this file pulled since the last call.
+    pub fn take_heard(&mut self) -> Vec<Value> {
+        std::mem::take(&mut self.heard)
     }
 
     pub fn state(&mut self) -> ReplicaState {

@@ -263,24 +263,25 @@ impl PgServer {
     /// digest of their hashes in order (see [`trail_digest`]): computed on the server, so a
     /// laptop compares its whole copy in one round trip and a few bytes.
     pub fn trail_digests(&mut self, upto: Heads) -> Result<[(i64, String); 2]> {
-        let digest = |table: &str| {
+        let digest = |table: &str, upto: &str| {
             format!(
                 "SELECT count(*), coalesce(encode(sha256(convert_to(
                      string_agg(hash, ',' ORDER BY seq), 'UTF8')), 'hex'), '')
-                 FROM cs.{table} WHERE seq <= $1"
+                 FROM cs.{table} WHERE seq <= {upto}"
             )
         };
-        let mut out = Vec::with_capacity(2);
-        for (table, upto) in [("audit", upto.audit), ("roster", upto.roster)] {
-            let row = self
-                .client
-                .query_one(&digest(table), &[&upto])
-                .map_err(|e| self.fail(e))?;
-            out.push((row.get::<_, i64>(0), row.get::<_, String>(1)));
-        }
-        let second = out.pop().unwrap_or_default();
-        let first = out.pop().unwrap_or_default();
-        Ok([first, second])
+        let row = self
+            .client
+            .query_one(
+                &format!(
+                    "SELECT a.*, r.* FROM ({}) a, ({}) r",
+                    digest("audit", "$1"),
+                    digest("roster", "$2")
+                ),
+                &[&upto.audit, &upto.roster],
+            )
+            .map_err(|e| self.fail(e))?;
+        Ok([(row.get(0), row.get(1)), (row.get(2), row.get(3))])
     }
 
     pub fn head(&mut self) -> Result<i64> {
@@ -775,11 +776,15 @@ pub(crate) fn server_error(server: &str, e: postgres::Error) -> Error {
             db.message()
         )),
         // lost in the middle: an admin shut the connection, or the server restarts
-        c if c.starts_with("57P") || c.starts_with("08") => Error::ServerUnreachable {
-            server: server.to_string(),
-            detail: db.message().to_string(),
-            what: "this",
-        },
+        // or it is out of room for now (too many connections), or gave up on this
+        // session (a statement or idle-in-transaction timeout): nothing was done, try again
+        c if c.starts_with("57") || c.starts_with("08") || c.starts_with("53") || c == "25P03" => {
+            Error::ServerUnreachable {
+                server: server.to_string(),
+                detail: db.message().to_string(),
+                what: "this",
+            }
+        }
         _ => Error::ServerRefused {
             reason: db.message().to_string(),
         },

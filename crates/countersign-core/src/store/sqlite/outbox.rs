@@ -62,14 +62,6 @@ impl Outbox<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    pub fn set_body(&self, seq: i64, body: &str) -> Result<()> {
-        self.conn.execute(
-            "UPDATE outbox SET body = ?2 WHERE id = ?1",
-            params![seq, body],
-        )?;
-        Ok(())
-    }
-
     pub fn refuse(&self, seq: i64, reason: &str) -> Result<()> {
         self.conn.execute(
             "UPDATE outbox SET refused = ?2 WHERE id = ?1",

@@ -126,13 +126,17 @@ impl SqliteStore {
     }
 
     /// Applies changes pulled from the server, in their order, in one transaction.
+    /// Applies rows pulled from the server. Returns the audit entries that were new to this
+    /// file: what other laptops did since the last pull (this laptop's own come back as rows it
+    /// holds already).
     pub(crate) fn apply_pulled(
         &mut self,
         columns: &Columns,
         rows: &[(i64, String, Value)],
-    ) -> Result<()> {
+    ) -> Result<Vec<Value>> {
+        let mut heard = Vec::new();
         if rows.is_empty() {
-            return Ok(());
+            return Ok(heard);
         }
         let tx = self.conn.transaction()?;
         // A row may come before the row it refers to (a post's row moves on with every change;
@@ -153,7 +157,10 @@ impl SqliteStore {
                     "the server sent a {tbl} row that is not an object"
                 )));
             };
-            upsert(&tx, t, &columns[t.name], row)?;
+            let new = upsert(&tx, t, &columns[t.name], row)?;
+            if new && t.name == "audit" {
+                heard.push(data.clone());
+            }
             if matches!(t.name, "posts" | "post_versions" | "parts")
                 && let Some(Value::String(id)) =
                     row.get(if t.name == "posts" { "id" } else { "post_id" })
@@ -171,7 +178,7 @@ impl SqliteStore {
         )?;
         tx.execute("DELETE FROM temp.cs_changes", [])?;
         tx.commit()?;
-        Ok(())
+        Ok(heard)
     }
 
     /// Runs `f` in a write transaction with capture on, then hands what it changed to `ship`
@@ -361,7 +368,14 @@ fn current(
     text.as_deref().map(parse_object).transpose()
 }
 
-fn upsert(conn: &Connection, t: &Table, local: &[String], row: &Map<String, Value>) -> Result<()> {
+/// Writes one pulled row; returns whether it was new to this file (an append-only row this
+/// laptop did not hold).
+fn upsert(
+    conn: &Connection,
+    t: &Table,
+    local: &[String],
+    row: &Map<String, Value>,
+) -> Result<bool> {
     let cols: Vec<&String> = local
         .iter()
         .filter(|c| row.contains_key(c.as_str()) && t.pulled(c))
@@ -440,7 +454,7 @@ fn upsert(conn: &Connection, t: &Table, local: &[String], row: &Map<String, Valu
             });
         }
     }
-    Ok(())
+    Ok(written == 1 && t.append_only)
 }
 
 fn delete(conn: &Connection, t: &Table, key: &Value) -> Result<()> {

@@ -25,6 +25,9 @@ BEGIN
 END $$;
 REVOKE ALL ON FUNCTION invite(uuid, text, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION invite(uuid, text, bigint) TO ${ws}_admin;
+-- Admins invite with a lifetime only: the two-argument form (a login with no end) is the
+-- owner's, called from the one above.
+REVOKE EXECUTE ON FUNCTION invite(uuid, text) FROM ${ws}_admin;
 
 CREATE FUNCTION joined(verifier text) RETURNS void LANGUAGE plpgsql
   SECURITY DEFINER SET search_path = cs AS $$
