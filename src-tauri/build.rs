@@ -55,6 +55,17 @@ const COMMANDS: &[&str] = &[
     "set_publishing_paused",
     "publishing_paused",
     "stage_media",
+    "team_status",
+    "laptop_member",
+    "team_sync",
+    "outbox",
+    "drop_waiting",
+    "invite_member",
+    "waiting_for_admission",
+    "admit",
+    "join_team",
+    "share_workspace",
+    "settle_copy",
 ];
 
 fn main() {

@@ -8,6 +8,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use countersign_core::app::outbox::{Sent, Waiting};
+use countersign_core::app::team::{Joined, TeamStarted, TeamStatus, WaitingMember};
 use countersign_core::app::{AccountChange, Permissions, PostView, ReviewDiff, RosterLine};
 use countersign_core::connection::Connection;
 use countersign_core::content::ContentLimits;
@@ -18,7 +20,9 @@ use countersign_core::model::{MediaKind, ReplySettings, Version};
 use countersign_core::queue::Decision;
 use countersign_core::schedule::Fold;
 use countersign_core::secrets::SecretString;
-use countersign_core::store::{CalendarItem, HistoryQuery, HistoryRow, PostSummary, QueueSlot};
+use countersign_core::store::{
+    CalendarItem, HistoryQuery, HistoryRow, PostSummary, QueueSlot, ServerLogin,
+};
 use countersign_core::viewer::{self, PassphraseRule, ViewerPermissions};
 use countersign_core::x_account::{AccountStatus, Target};
 use countersign_core::{
@@ -654,6 +658,114 @@ commands! {
     sync publishing_paused[ws]() -> bool {
         Ok(ws.publishing_paused())
     }
+
+    /// In a team: the server, online or not, what waits to be sent, the team's laptops and
+    /// who can publish, and a warning when the next due post has no publisher. `null` solo.
+    async team_status[ws]() -> Option<TeamStatus> {
+        blocking(&ws, |app| {
+            if app.is_team() { app.team_status().map(Some) } else { Ok(None) }
+        })
+        .await
+    }
+
+    /// The member this laptop acts as in a team (one laptop, one member); `null` solo.
+    async laptop_member[ws]() -> Option<String> {
+        blocking(&ws, |app| app.laptop_member()).await
+    }
+
+    /// Pulls what the team did and sends what waits in this laptop's outbox.
+    async team_sync[ws]() -> TeamSynced {
+        blocking(&ws, |app| {
+            let (pulled, sent) = app.sync_and_send()?;
+            Ok(TeamSynced { pulled: pulled as u32, sent })
+        })
+        .await
+    }
+
+    /// What this laptop did offline that waits to be sent, and what the server refused.
+    async outbox[ws]() -> Vec<Waiting> {
+        blocking(&ws, |app| app.outbox()).await
+    }
+
+    /// Drops an act from the outbox (one the server refused, or one no longer wanted).
+    async drop_waiting[ws](seq: i64) -> Waiting {
+        blocking(&ws, move |app| app.drop_waiting(seq)).await
+    }
+
+    /// Invites a member (admins): the bundle to hand over privately, valid for `hours`.
+    async invite_member[ws](actor: String, name: String, role: Role, hours: u32) -> InviteOut {
+        blocking(&ws, move |app| {
+            let invite = app.invite(
+                &actor,
+                &name,
+                role,
+                std::time::Duration::from_secs(u64::from(hours) * 3600),
+            )?;
+            Ok(InviteOut {
+                bundle: invite.encode()?.expose().to_string(),
+                member: invite.member.clone(),
+                role: invite.role,
+                expires_at: invite.expires_at,
+                admin_fingerprint: invite.admin_fingerprint.clone(),
+            })
+        })
+        .await
+    }
+
+    /// Members whose laptop offered a key an admin has not admitted yet, with its fingerprint.
+    async waiting_for_admission[ws]() -> Vec<WaitingMember> {
+        blocking(&ws, |app| app.waiting_for_admission()).await
+    }
+
+    /// Admits a member's laptop key once the fingerprints match (admins).
+    async admit[ws](actor: String, name: String, fingerprint: String) -> RosterLine {
+        blocking(&ws, move |app| app.admit(&actor, &name, &fingerprint)).await
+    }
+
+    /// Settles a conflict copy: carries its text over to the post it came from (`carry`), or
+    /// not; the copy is dropped either way.
+    async settle_copy[ws](copy: Uuid, actor: String, carry: bool) -> Post {
+        blocking(&ws, move |app| app.settle_copy(copy, &actor, carry)).await
+    }
+
+    /// "Share this workspace" (admins): uploads it to the team server at `server`
+    /// (postgres://OPERATOR@HOST:PORT/DATABASE) with the operator's `password`, used once and
+    /// kept nowhere; `ca_pem` is the server's own CA, if it has one.
+    async share_workspace[ws, handle](actor: String, server: String, ca_pem: Option<String>, password: String) -> TeamStarted {
+        let _ = &ws;
+        let operator = ServerLogin::operator(&server, SecretString::new(password), ca_pem)?;
+        tauri::async_runtime::spawn_blocking(move || handle.state::<Workspace>().share(operator, &actor))
+            .await
+            .map_err(|e| Error::Internal(format!("the command stopped: {e}")))?
+    }
+
+    /// "Join my team": this laptop becomes `name`'s in the team the invite names (see
+    /// `Workspace::join`). Returns the fingerprint to read out to the admin.
+    async join_team[ws, handle](bundle: String, name: String, passphrase: Option<String>) -> Joined {
+        let _ = &ws;
+        tauri::async_runtime::spawn_blocking(move || {
+            handle.state::<Workspace>().join(bundle.trim(), &name, secret(passphrase))
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("the command stopped: {e}")))?
+    }
+}
+
+/// What `team_sync` did.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct TeamSynced {
+    pub pulled: u32,
+    pub sent: Sent,
+}
+
+/// An invite as the Team screen shows it: the bundle to copy or save, and what to compare.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct InviteOut {
+    pub bundle: String,
+    pub member: String,
+    pub role: Role,
+    pub expires_at: jiff::Timestamp,
+    pub admin_fingerprint: String,
 }
 
 /// Copies a file attached in Compose into the staging folder and has core check it against X's

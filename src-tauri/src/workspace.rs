@@ -11,10 +11,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use std::time::Duration;
 
+use countersign_core::app::team::{Joined, TeamStarted};
 use countersign_core::connection::Connection;
 use countersign_core::publish::PublishOptions;
 use countersign_core::publisher::Publisher;
-use countersign_core::secrets::Channel;
+use countersign_core::secrets::{Channel, SecretString};
+use countersign_core::store::ServerLogin;
 use countersign_core::x_account::Target;
 use countersign_core::{App, Error, InitOptions, Parts};
 use serde::Serialize;
@@ -253,9 +255,7 @@ impl Workspace {
         let _ = std::fs::remove_dir_all(self.staging_dir());
         // The app's parts: the system clock and the OS keychain of this install's channel,
         // read here once (core reads no environment).
-        let parts = Parts::for_channel(Channel::named(
-            std::env::var("COUNTERSIGN_CHANNEL").ok().as_deref(),
-        ));
+        let parts = self.parts();
         let (app, first_run) = match App::open(&self.data_dir, parts.clone()) {
             Ok(app) => (app, false),
             Err(Error::NoWorkspace { .. }) => {
@@ -282,9 +282,11 @@ impl Workspace {
         // that never got connected (say the keychain was not running then).
         let conn = app.connection()?;
         let never_connected = conn.sandbox_url.is_none() && conn.client_id.is_none();
+        // A team laptop connects only when its member chooses to (a contributor's never holds
+        // the brand's token), from the Team & account screen.
         let on_sandbox = first_run
             || conn.sandbox_url.is_some()
-            || (never_connected && app.account()?.handle == SANDBOX_HANDLE);
+            || (never_connected && !app.is_team() && app.account()?.handle == SANDBOX_HANDLE);
         if on_sandbox && let Err(e) = self.run_sandbox(&app, first_run || never_connected) {
             tracing::warn!(code = e.code(), "the Sandbox account is not available");
             lock(&self.startup).warning = Some(ErrorBody::from(&e));
@@ -349,6 +351,125 @@ impl Workspace {
         *lock(&self.sandbox) = Some(sandbox);
         lock(&self.startup).sandbox_url = Some(url.clone());
         Ok(url)
+    }
+
+    /// "Join my team" on a laptop that has only the workspace its first run made: that
+    /// workspace is put aside (in a folder of the data folder, nothing deleted) and this data
+    /// folder becomes `name`'s laptop in the team the invite `bundle` names. Returns the
+    /// fingerprint to read out to the admin. Refused once the workspace here holds posts: a
+    /// laptop with work of its own joins from a new data folder (`countersign team join`).
+    /// Blocks: call it off the async runtime.
+    pub fn join(
+        &self,
+        bundle: &str,
+        name: &str,
+        passphrase: Option<SecretString>,
+    ) -> Result<Joined, Error> {
+        let app = self.app()?;
+        if app.is_team() {
+            return Err(Error::TeamSetup(
+                "this laptop is in a team already; join another team from a new data folder".into(),
+            ));
+        }
+        if !app.posts(None)?.is_empty() || app.account()?.handle != SANDBOX_HANDLE {
+            return Err(Error::TeamSetup(
+                "this workspace holds work of its own, so joining would hide it: join from a new \
+                 data folder (countersign --data-dir DIR team join BUNDLE --as NAME)"
+                    .into(),
+            ));
+        }
+        // Decoded first: a bundle that cannot be used changes nothing here.
+        countersign_core::team::invite::Invite::decode(bundle, app.now())?;
+        self.stop_publishing();
+        *lock(&self.app) = None;
+        drop(app);
+        if let Some(sandbox) = lock(&self.sandbox).take() {
+            drop(sandbox);
+        }
+        lock(&self.startup).sandbox_url = None;
+        let aside = self.data_dir.join(format!(
+            "solo-before-joining-{}",
+            jiff::Timestamp::now().as_second()
+        ));
+        let moved = std::fs::create_dir_all(&aside).and_then(|()| {
+            for entry in std::fs::read_dir(&self.data_dir)? {
+                let entry = entry?;
+                let name = entry.file_name();
+                if name.to_string_lossy().starts_with("solo-before-joining-") {
+                    continue;
+                }
+                std::fs::rename(entry.path(), aside.join(name))?;
+            }
+            Ok(())
+        });
+        if let Err(e) = moved {
+            let _ = self.open();
+            return Err(Error::Io {
+                context: format!(
+                    "cannot put the first-run workspace aside in {}",
+                    aside.display()
+                ),
+                source: e,
+            });
+        }
+        let joined = App::join(&self.data_dir, self.parts(), bundle, name, passphrase);
+        if joined.is_err() {
+            // Nothing joined: the first-run workspace comes back as it was.
+            if let Ok(entries) = std::fs::read_dir(&aside) {
+                for entry in entries.flatten() {
+                    let _ = std::fs::rename(entry.path(), self.data_dir.join(entry.file_name()));
+                }
+            }
+            let _ = std::fs::remove_dir(&aside);
+        }
+        let reopened = self.open();
+        let joined = joined?;
+        reopened?;
+        Ok(joined)
+    }
+
+    /// "Share this workspace": uploads it to the team server `operator` logs in to (the
+    /// operator's password used once, kept nowhere) and makes this laptop `admin`'s in the
+    /// team. The workspace is closed meanwhile and opened again as a team laptop, whatever
+    /// happens. Blocks: call it off the async runtime.
+    pub fn share(&self, operator: ServerLogin, admin: &str) -> Result<TeamStarted, Error> {
+        self.stop_publishing();
+        let Some(shared) = lock(&self.app).take() else {
+            return Err(self.app().err().unwrap_or(Error::WorkspaceNotOpen {
+                detail: "it is not open".into(),
+            }));
+        };
+        // A command still running holds the workspace for a moment: wait for it.
+        let mut shared = Some(shared);
+        let mut app = None;
+        for _ in 0..50 {
+            match Arc::try_unwrap(shared.take().expect("held until unwrapped")) {
+                Ok(a) => {
+                    app = Some(a);
+                    break;
+                }
+                Err(still) => {
+                    shared = Some(still);
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+        }
+        let Some(app) = app else {
+            *lock(&self.app) = shared;
+            return Err(Error::Busy);
+        };
+        let started = app.start_team(operator, admin);
+        // Opened again either way: as the team laptop, or as the solo workspace it still is.
+        let reopened = self.open();
+        let started = started?;
+        reopened?;
+        Ok(started)
+    }
+
+    fn parts(&self) -> Parts {
+        Parts::for_channel(Channel::named(
+            std::env::var("COUNTERSIGN_CHANNEL").ok().as_deref(),
+        ))
     }
 
     /// Connects the workspace to the built-in Sandbox, starting it if needed. `actor` must be

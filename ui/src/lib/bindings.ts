@@ -128,6 +128,11 @@ export type Comment = { id: string, post_id: string, author: Member,
 version: number, text: string, at: string, };
 
 /**
+ * An offline edit kept as a draft of its own.
+ */
+export type ConflictCopy = { post_id: string, copy_id: string, };
+
+/**
  * Where the workspace posts, and how that is going.
  */
 export type Connection = { 
@@ -267,6 +272,7 @@ export type ErrorCode =
   | "invite_unusable"
   | "server_unreachable"
   | "server_refused"
+  | "server_certificate"
   | "server_too_new"
   | "claim_lost"
   | "server_untrusted"
@@ -414,6 +420,25 @@ export type HistoryRow = { id: string, author: string, approver: string | null, 
 export type Invalid = "empty" | "too_long" | "invalid_character";
 
 /**
+ * An invite as the Team screen shows it: the bundle to copy or save, and what to compare.
+ */
+export type InviteOut = { bundle: string, member: string, role: Role, expires_at: string, admin_fingerprint: string, };
+
+/**
+ * What `team join` did: the fingerprint to read out to the admin.
+ */
+export type Joined = { member: string, role: Role, fingerprint: string, device: string, server: string, };
+
+/**
+ * One team laptop as the server last heard from it (a publisher's heartbeat).
+ */
+export type Laptop = { device: string, 
+/**
+ * The member it acts for.
+ */
+member: string, can_publish: boolean, last_seen: string, };
+
+/**
  * A media file kept in the workspace, named by the SHA-256 of its bytes.
  */
 export type Media = { hash: string, kind: MediaKind, mime: string, bytes: number, 
@@ -554,7 +579,12 @@ may: Permissions | null,
  * The file each attached media is kept under in the media folder, by content hash
  * ([`media::stored_name`]).
  */
-stored_names: { [key in string]: string }, };
+stored_names: { [key in string]: string }, 
+/**
+ * When this draft is a conflict copy (an offline edit that met a changed post): the post
+ * it came from, as its signed `draft_created` entry in the trail names it.
+ */
+copy_of: string | null, };
 
 /**
  * A weekly posting slot: a weekday and a wall time in the brand's zone.
@@ -598,6 +628,27 @@ counts: boolean, standing: Standing, };
  * A scheduled instant, with the zone its wall time was given in.
  */
 export type Schedule = { at: string, zone: string, };
+
+/**
+ * What one replay of the outbox did.
+ */
+export type Sent = { 
+/**
+ * Acts that reached the server as made.
+ */
+sent: number, 
+/**
+ * Edits that met a changed post, kept as new drafts.
+ */
+conflict_copies: Array<ConflictCopy>, 
+/**
+ * Acts the server's rules would not take (kept in the outbox, with why).
+ */
+refused: Array<Waiting>, 
+/**
+ * Acts still waiting (the server went away again, or a key is locked).
+ */
+waiting: number, };
 
 /**
  * One run of a word diff.
@@ -662,6 +713,54 @@ roster_seq: number, roster_hash: string, };
 export type Status = "draft" | "in_review" | "changes_requested" | "rejected" | "approved" | "scheduled" | "publishing" | "posted" | "failed" | "needs_check" | "missed" | "dropped";
 
 /**
+ * What `team init` did.
+ */
+export type TeamStarted = { server: string, workspace_id: string, genesis_hash: string, 
+/**
+ * The admin's own database login.
+ */
+login: string, device: string, };
+
+/**
+ * `team status`.
+ */
+export type TeamStatus = { server: string, online: boolean, offline_because: string | null, high_water: number, 
+/**
+ * Server changes not yet pulled (when online).
+ */
+behind: number | null, device: string, member: string, laptops: Array<Laptop>, 
+/**
+ * Acts made offline waiting to be sent, and acts the server refused (kept for a person).
+ */
+waiting: number, refused: number, 
+/**
+ * The next post due to publish, if any.
+ */
+next_due: string | null, 
+/**
+ * When a laptop that can publish was last seen (`None`: never).
+ */
+publisher_last_seen: string | null, 
+/**
+ * Said when the next due post has no publishing laptop seen recently.
+ */
+warning: string | null, 
+/**
+ * Whether this laptop's key counts: until an admin admits it, nothing its member approves
+ * does.
+ */
+admitted: boolean, 
+/**
+ * This laptop's key's fingerprint while it waits to be admitted (to read out to an admin).
+ */
+fingerprint: string | null, };
+
+/**
+ * What `team_sync` did.
+ */
+export type TeamSynced = { pulled: number, sent: Sent, };
+
+/**
  * Where a URL the counter weighed sits in the text: UTF-16 code units, `start` inclusive and
  * `end` exclusive (JavaScript's `text.slice(start, end)`), into the text's NFC form. That is
  * the text as given when it is already NFC, as the published text of a part always is
@@ -706,6 +805,32 @@ manage_members: Permit,
  * Change the account's settings and its connection to X.
  */
 change_account: Permit, };
+
+/**
+ * One act in the outbox, as screens and `team outbox` show it.
+ */
+export type Waiting = { 
+/**
+ * Its place in the outbox (what `team outbox --drop` takes).
+ */
+seq: number, act: OutboxAct, actor: string, post_id: string, 
+/**
+ * The draft's or edit's first part, or the comment.
+ */
+text: string, made_at: string, 
+/**
+ * Why the server would not take it; `None` while it waits to be sent.
+ */
+refused: string | null, };
+
+/**
+ * A member whose laptop offered a key that an admin has not admitted yet.
+ */
+export type WaitingMember = { name: string, role: Role, 
+/**
+ * The fingerprint their laptop showed them, to compare out loud before admitting.
+ */
+fingerprint: string, offered_at: string, };
 
 /** Every command: its arguments and what it returns. */
 export type Commands = {
@@ -813,6 +938,28 @@ export type Commands = {
   set_publishing_paused: { args: { paused: boolean }; returns: boolean };
   /** Whether publishing is paused. */
   publishing_paused: { args: {  }; returns: boolean };
+  /** In a team: the server, online or not, what waits to be sent, the team's laptops and who can publish, and a warning when the next due post has no publisher. `null` solo. */
+  team_status: { args: {  }; returns: TeamStatus | null };
+  /** The member this laptop acts as in a team (one laptop, one member); `null` solo. */
+  laptop_member: { args: {  }; returns: string | null };
+  /** Pulls what the team did and sends what waits in this laptop's outbox. */
+  team_sync: { args: {  }; returns: TeamSynced };
+  /** What this laptop did offline that waits to be sent, and what the server refused. */
+  outbox: { args: {  }; returns: Array<Waiting> };
+  /** Drops an act from the outbox (one the server refused, or one no longer wanted). */
+  drop_waiting: { args: { seq: number }; returns: Waiting };
+  /** Invites a member (admins): the bundle to hand over privately, valid for `hours`. */
+  invite_member: { args: { actor: string, name: string, role: Role, hours: number }; returns: InviteOut };
+  /** Members whose laptop offered a key an admin has not admitted yet, with its fingerprint. */
+  waiting_for_admission: { args: {  }; returns: Array<WaitingMember> };
+  /** Admits a member's laptop key once the fingerprints match (admins). */
+  admit: { args: { actor: string, name: string, fingerprint: string }; returns: RosterLine };
+  /** Settles a conflict copy: carries its text over to the post it came from (`carry`), or not; the copy is dropped either way. */
+  settle_copy: { args: { copy: string, actor: string, carry: boolean }; returns: Post };
+  /** "Share this workspace" (admins): uploads it to the team server at `server` (postgres://OPERATOR@HOST:PORT/DATABASE) with the operator's `password`, used once and kept nowhere; `ca_pem` is the server's own CA, if it has one. */
+  share_workspace: { args: { actor: string, server: string, ca_pem: string | null, password: string }; returns: TeamStarted };
+  /** "Join my team": this laptop becomes `name`'s in the team the invite names (see `Workspace::join`). Returns the fingerprint to read out to the admin. */
+  join_team: { args: { bundle: string, name: string, passphrase: string | null }; returns: Joined };
 };
 
 /** The commands that take arguments other than JSON (see api.ts). */
@@ -877,5 +1024,16 @@ export const COMMAND_NAMES = [
   "open_link",
   "set_publishing_paused",
   "publishing_paused",
+  "team_status",
+  "laptop_member",
+  "team_sync",
+  "outbox",
+  "drop_waiting",
+  "invite_member",
+  "waiting_for_admission",
+  "admit",
+  "settle_copy",
+  "share_workspace",
+  "join_team",
   "stage_media",
 ] as const;

@@ -2,7 +2,16 @@
 // messages for the person, and the passphrase prompt that unlocks a signing key when an act
 // needs it. Screens call the core through `api.ts`; acts that sign go through `act()`.
 import { call, contentLimits, toCoreError, type CoreError } from "./api";
-import type { Account, ContentLimits, Member, PassphraseRule, Role, Startup, ViewerPermissions } from "./bindings";
+import type {
+  Account,
+  ContentLimits,
+  Member,
+  PassphraseRule,
+  Role,
+  Startup,
+  TeamStatus,
+  ViewerPermissions,
+} from "./bindings";
 
 export type Screen = "whos-here" | "compose" | "review" | "queue" | "history" | "team";
 
@@ -35,6 +44,10 @@ export const session = $state({
   prompt: null as Prompt | null,
   /** Which post Compose or Review should open. */
   openPost: null as string | null,
+  /** In a team: how this laptop stands with the server (null on a solo workspace). */
+  team: null as TeamStatus | null,
+  /** In a team, the member this laptop acts as: one laptop, one member. */
+  laptopMember: null as string | null,
 });
 
 const LAST_MEMBER = "countersign.last-member";
@@ -54,6 +67,16 @@ export async function loadWorkspace(): Promise<void> {
   session.paused = paused;
   session.passphraseRule = rule;
   session.limits = limits;
+  session.laptopMember = await call("laptop_member", {});
+  await loadTeam();
+  // A team laptop is its member's: nobody picks who is here.
+  const mine = session.members.find((m) => m.name === session.laptopMember && m.active);
+  if (mine && !session.me) await pick(mine);
+}
+
+/** How this laptop stands with its team server (nothing on a solo workspace). */
+export async function loadTeam(): Promise<void> {
+  session.team = await call("team_status", {});
 }
 
 export async function loadMembers(): Promise<void> {

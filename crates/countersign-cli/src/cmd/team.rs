@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::Subcommand;
 use countersign_core::secrets::SecretString;
-use countersign_core::store::{ServerLogin, Tls};
+use countersign_core::store::ServerLogin;
 use countersign_core::{App, Error, Role};
 use serde_json::json;
 
@@ -286,72 +286,34 @@ pub fn run(session: &Session, out: &Out, cmd: &TeamCommand) -> Result<(), Error>
     Ok(())
 }
 
-/// The operator's login from `postgres://USER@HOST:PORT/DB`; the password from PGPASSWORD or a
-/// prompt, never from the URL (it would stay in shell history).
+/// The operator's login from `postgres://USER@HOST:PORT/DB` and `--ca`; the password from
+/// PGPASSWORD or a prompt, never from the URL (it would stay in shell history).
 fn operator_login(url: &str, ca: Option<&std::path::Path>) -> Result<ServerLogin, Error> {
-    let bad = |why: &str| Error::InvalidInput {
-        detail: format!(
-            "{url:?} is not a server address ({why}): use postgres://OPERATOR@HOST:PORT/DATABASE"
-        ),
+    let ca = match ca {
+        Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+            Error::io(
+                format!("cannot read the CA certificate {}", path.display()),
+                e,
+            )
+        })?),
+        None => None,
     };
-    let parsed = url::Url::parse(url).map_err(|_| bad("unreadable"))?;
-    if !matches!(parsed.scheme(), "postgres" | "postgresql") {
-        return Err(bad("it must start with postgres://"));
-    }
-    if parsed.password().is_some() {
-        return Err(bad(
-            "leave the password out; set PGPASSWORD or type it when asked",
-        ));
-    }
-    let user = parsed.username();
-    let host = parsed.host_str().ok_or_else(|| bad("no host"))?;
-    let database = parsed.path().trim_start_matches('/');
-    if user.is_empty() || database.is_empty() {
-        return Err(bad("it needs the operator's login and the database"));
-    }
-    let host = host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_string();
-    // TLS is verify-full: against the CA given, or else this machine's trusted roots. Only a
-    // server on this machine may go without.
-    let tls = match ca {
-        Some(path) => {
-            let pem = std::fs::read_to_string(path).map_err(|e| {
-                Error::io(
-                    format!("cannot read the CA certificate {}", path.display()),
-                    e,
-                )
-            })?;
-            if !pem.contains("-----BEGIN CERTIFICATE-----") {
-                return Err(Error::InvalidInput {
-                    detail: format!(
-                        "{} is not a PEM certificate (it should start with -----BEGIN CERTIFICATE-----)",
-                        path.display()
-                    ),
-                });
-            }
-            Tls::Ca(pem)
-        }
-        None if countersign_core::team::invite::is_loopback(&host) => Tls::Loopback,
-        None => Tls::System,
-    };
+    // The address is checked before anyone is asked for a password.
+    ServerLogin::operator(url, SecretString::new(String::new()), ca.clone())?;
     let password = match std::env::var("PGPASSWORD") {
         Ok(p) => SecretString::new(p),
-        Err(_) => rpassword::prompt_password(format!("Password for {user}: "))
-            .map(SecretString::new)
-            .map_err(|_| Error::InvalidInput {
-                detail: "the operator's password is needed (PGPASSWORD, or type it)".into(),
-            })?,
+        Err(_) => {
+            let user = url::Url::parse(url)
+                .map(|u| u.username().to_string())
+                .unwrap_or_default();
+            rpassword::prompt_password(format!("Password for {user}: "))
+                .map(SecretString::new)
+                .map_err(|_| Error::InvalidInput {
+                    detail: "the operator's password is needed (PGPASSWORD, or type it)".into(),
+                })?
+        }
     };
-    Ok(ServerLogin {
-        host,
-        port: parsed.port().unwrap_or(5432),
-        database: database.to_string(),
-        user: user.to_string(),
-        password,
-        tls,
-    })
+    ServerLogin::operator(url, password, ca)
 }
 
 /// The bundle as given: `-` for stdin, a file's path, or the text itself.

@@ -510,6 +510,35 @@ impl App {
         Ok(c)
     }
 
+    /// Settles a conflict copy, by its author: with `carry`, the copy's text becomes the next
+    /// version of the post it came from (an edit like any other, which voids an approval that
+    /// post had); either way the copy is dropped. Returns the post it came from.
+    pub fn settle_copy(&self, copy: Uuid, actor: &str, carry: bool) -> Result<Post> {
+        let view = self.post(copy)?;
+        let Some(original) = view.copy_of else {
+            return Err(Error::InvalidInput {
+                detail: format!("post {copy} is not a conflict copy"),
+            });
+        };
+        if carry {
+            let input = Written::of(&view.post.content).input();
+            match self.edit(original, actor, Edit::Content(input)) {
+                Ok(_) | Err(Error::NothingChanged) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.drop_post(
+            copy,
+            actor,
+            if carry {
+                "its text was carried over to the post it came from"
+            } else {
+                "conflict copy dropped"
+            },
+        )?;
+        Ok(self.post(original)?.post)
+    }
+
     // --- replay ---------------------------------------------------------------------------------
 
     /// Sends one act; `later` are the acts queued after it.

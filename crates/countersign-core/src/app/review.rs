@@ -37,6 +37,9 @@ pub struct PostView {
     /// The file each attached media is kept under in the media folder, by content hash
     /// ([`media::stored_name`]).
     pub stored_names: std::collections::BTreeMap<String, String>,
+    /// When this draft is a conflict copy (an offline edit that met a changed post): the post
+    /// it came from, as its signed `draft_created` entry in the trail names it.
+    pub copy_of: Option<Uuid>,
 }
 
 /// What one member may do with a post now, each with the reason when they may not. Screens
@@ -378,6 +381,11 @@ impl App {
                     c
                 },
                 may,
+                copy_of: if post.status == Status::Draft && post.status_reason.is_some() {
+                    conflict_copy_of(tx, id)?
+                } else {
+                    None
+                },
                 post,
             })
         })
@@ -476,4 +484,20 @@ pub(super) fn new_comment(now: Timestamp, post: &Post, who: &Member, text: &str)
         text: text.to_string(),
         at: now,
     }
+}
+
+/// The post a draft is a conflict copy of, from its `draft_created` entry.
+fn conflict_copy_of(tx: &Tx<'_>, id: Uuid) -> Result<Option<Uuid>> {
+    Ok(tx
+        .audit()
+        .for_post(id)?
+        .into_iter()
+        .find(|e| e.action == AuditAction::DraftCreated.as_str())
+        .and_then(|e| {
+            serde_json::from_str::<serde_json::Value>(&e.detail)
+                .ok()?
+                .get("conflict_copy_of")?
+                .as_str()
+                .and_then(|s| Uuid::parse_str(s).ok())
+        }))
 }

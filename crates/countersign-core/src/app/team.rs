@@ -10,6 +10,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -30,6 +31,7 @@ use crate::workflow::AccountAction;
 
 /// What `team init` did.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TeamStarted {
     pub server: String,
     pub workspace_id: String,
@@ -41,6 +43,7 @@ pub struct TeamStarted {
 
 /// What `team join` did: the fingerprint to read out to the admin.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Joined {
     pub member: String,
     pub role: Role,
@@ -51,6 +54,7 @@ pub struct Joined {
 
 /// `team status`.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TeamStatus {
     pub server: String,
     pub online: bool,
@@ -64,6 +68,28 @@ pub struct TeamStatus {
     /// Acts made offline waiting to be sent, and acts the server refused (kept for a person).
     pub waiting: u32,
     pub refused: u32,
+    /// The next post due to publish, if any.
+    pub next_due: Option<Timestamp>,
+    /// When a laptop that can publish was last seen (`None`: never).
+    pub publisher_last_seen: Option<Timestamp>,
+    /// Said when the next due post has no publishing laptop seen recently.
+    pub warning: Option<String>,
+    /// Whether this laptop's key counts: until an admin admits it, nothing its member approves
+    /// does.
+    pub admitted: bool,
+    /// This laptop's key's fingerprint while it waits to be admitted (to read out to an admin).
+    pub fingerprint: Option<String>,
+}
+
+/// A member whose laptop offered a key that an admin has not admitted yet.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct WaitingMember {
+    pub name: String,
+    pub role: Role,
+    /// The fingerprint their laptop showed them, to compare out loud before admitting.
+    pub fingerprint: String,
+    pub offered_at: Timestamp,
 }
 
 /// The workspace's role tag on the server: derived from its id, so it is stable, and always a
@@ -74,6 +100,9 @@ fn workspace_tag(workspace_id: &str) -> String {
 
 /// The longest an invite (and its one-time login) lasts; the server holds the same limit.
 const MAX_INVITE: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// A publishing laptop seen this recently is taken to be up.
+const PUBLISHER_RECENT: jiff::SignedDuration = jiff::SignedDuration::from_secs(120);
 
 /// How often an always-on laptop tells the team it is up.
 const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -531,7 +560,29 @@ impl App {
                 .unwrap_or_default();
             Ok((member, tx.members().laptops()?))
         })?;
+        let next_due = self.read(|tx| tx.publishing().next_due(None))?;
+        let publisher_last_seen = laptops
+            .iter()
+            .filter(|l| l.can_publish)
+            .map(|l| l.last_seen)
+            .max();
+        let warning = self.no_publisher_warning(next_due, publisher_last_seen)?;
+        let roster = self.roster()?;
+        let mine = roster.iter().rev().find(|l| l.member_id == cfg.member_id);
+        let (admitted, fingerprint) =
+            match self.read(|tx| tx.members().offered_key(cfg.member_id))? {
+                Some((key, _)) => {
+                    let counts = mine.is_some_and(|l| l.counts && l.public_key == key);
+                    (counts, (!counts).then(|| keys::fingerprint(&key)))
+                }
+                None => (mine.is_some_and(|l| l.counts), None),
+            };
         Ok(TeamStatus {
+            admitted,
+            fingerprint,
+            next_due,
+            publisher_last_seen,
+            warning,
             server: state.server,
             online: state.online,
             offline_because: state.offline_because,
@@ -543,6 +594,66 @@ impl App {
             waiting: outbox.iter().filter(|w| w.refused.is_none()).count() as u32,
             refused: outbox.iter().filter(|w| w.refused.is_some()).count() as u32,
         })
+    }
+
+    /// The warning a team sees when its next due post has no publishing laptop seen in the last
+    /// two minutes (a publisher says it is up every 15 s): nobody will send it unless someone
+    /// opens a reviewer's laptop or runs an always-on publisher.
+    fn no_publisher_warning(
+        &self,
+        next_due: Option<Timestamp>,
+        last_seen: Option<Timestamp>,
+    ) -> Result<Option<String>> {
+        let Some(due) = next_due else {
+            return Ok(None);
+        };
+        let now = self.now();
+        if last_seen.is_some_and(|t| now.duration_since(t) < PUBLISHER_RECENT) {
+            return Ok(None);
+        }
+        let zone = self.account()?.timezone;
+        let wall = |t: Timestamp| {
+            jiff::tz::TimeZone::get(&zone)
+                .map(|z| t.to_zoned(z).strftime("%H:%M").to_string())
+                .unwrap_or_else(|_| t.to_string())
+        };
+        let since = match last_seen {
+            Some(t) => format!("no publisher online since {}", wall(t)),
+            None => "no laptop has published yet".to_string(),
+        };
+        Ok(Some(format!(
+            "The {} post: {since}. Open Countersign on a reviewer's laptop or run `countersign \
+             run` on an always-on machine",
+            wall(due)
+        )))
+    }
+
+    /// Members whose laptop offered a key that does not count yet: an admin compares each
+    /// fingerprint with the one the member reads out, then admits them.
+    pub fn waiting_for_admission(&self) -> Result<Vec<WaitingMember>> {
+        self.team_config("admitting")?;
+        let roster = self.roster()?;
+        let members = self.members()?;
+        let mut out = Vec::new();
+        for m in members.into_iter().filter(|m| m.active) {
+            let Some((key, at)) = self.read(|tx| tx.members().offered_key(m.id))? else {
+                continue;
+            };
+            let counted = roster
+                .iter()
+                .rev()
+                .find(|l| l.member_id == m.id)
+                .is_some_and(|l| l.counts && l.public_key == key);
+            if !counted {
+                out.push(WaitingMember {
+                    name: m.name,
+                    role: m.role,
+                    fingerprint: keys::fingerprint(&key),
+                    offered_at: at,
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// Team mode: calls `on_change` whenever another laptop (or this one) changed something

@@ -173,6 +173,7 @@ pub struct NewAuditEntry<'a> {
 
 /// One team laptop as the server last heard from it (a publisher's heartbeat).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Laptop {
     pub device: String,
     /// The member it acts for.

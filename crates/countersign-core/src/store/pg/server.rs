@@ -67,6 +67,57 @@ impl std::fmt::Debug for ServerLogin {
 }
 
 impl ServerLogin {
+    /// The operator's login for `team init`, from `postgres://OPERATOR@HOST:PORT/DATABASE`, the
+    /// password asked for separately (never in the address), and the server's CA certificate
+    /// (PEM) when it has its own. Without a CA, a server on this machine is reached without TLS
+    /// and any other is checked against this machine's trusted roots; verify-full either way.
+    pub fn operator(url: &str, password: SecretString, ca: Option<String>) -> Result<ServerLogin> {
+        let bad = |why: &str| Error::InvalidInput {
+            detail: format!(
+                "{url:?} is not a server address ({why}): use postgres://OPERATOR@HOST:PORT/DATABASE"
+            ),
+        };
+        let parsed = url::Url::parse(url.trim()).map_err(|_| bad("unreadable"))?;
+        if !matches!(parsed.scheme(), "postgres" | "postgresql") {
+            return Err(bad("it must start with postgres://"));
+        }
+        if parsed.password().is_some() {
+            return Err(bad(
+                "leave the password out; it is asked for on its own and never kept",
+            ));
+        }
+        let user = parsed.username();
+        let host = parsed.host_str().ok_or_else(|| bad("no host"))?;
+        let database = parsed.path().trim_start_matches('/');
+        if user.is_empty() || database.is_empty() {
+            return Err(bad("it needs the operator's login and the database"));
+        }
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let tls = match ca.filter(|c| !c.trim().is_empty()) {
+            Some(pem) if !pem.contains("-----BEGIN CERTIFICATE-----") => {
+                return Err(Error::InvalidInput {
+                    detail: "the CA certificate is not a PEM certificate (it should start with \
+                             -----BEGIN CERTIFICATE-----)"
+                        .into(),
+                });
+            }
+            Some(pem) => Tls::Ca(pem),
+            None if is_loopback(&host) => Tls::Loopback,
+            None => Tls::System,
+        };
+        Ok(ServerLogin {
+            host,
+            port: parsed.port().unwrap_or(5432),
+            database: database.to_string(),
+            user: user.to_string(),
+            password,
+            tls,
+        })
+    }
+
     /// `host:port/database`, for people (no user, no password).
     pub fn describe(&self) -> String {
         format!("{}:{}/{}", self.host, self.port, self.database)
