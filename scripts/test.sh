@@ -47,10 +47,11 @@ export COUNTERSIGN_CHANNEL=test
 if $quick; then
   step "cargo test (private keyring; everything but the app end to end)"
   bash scripts/with-keychain.sh cargo test --workspace --locked -- --include-ignored \
-    --skip a_thread_goes_from_first_run_to_the_sandbox_timeline
+    --skip a_thread_goes_from_first_run_to_the_sandbox_timeline \
+    --skip two_laptops_share_a_workspace_from_their_windows
 else
-  # The end-to-end test (tests/app_e2e.rs) starts its own Xvfb, private keyring and
-  # tauri-driver.
+  # The end-to-end tests (tests/app_e2e.rs, and tests/app_team_e2e.rs with two app windows on
+  # one team server) start their own Xvfb, private keyring and tauri-driver.
   step "cargo test (inside a private session with a headless keyring; the app end to end)"
   bash scripts/with-keychain.sh cargo test --workspace --locked -- --include-ignored
 fi
