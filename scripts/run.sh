@@ -3,6 +3,8 @@
 # runs inside the app, so no X account is needed.
 #
 #   bash scripts/run.sh          the desktop app
+#   bash scripts/run.sh --team   team mode on this machine: two app windows, each its own
+#                                laptop, on a throwaway PostgreSQL (scripts/team-demo.sh)
 #   bash scripts/run.sh --cli    the scripted CLI demo instead (scripts/demo.sh)
 #
 # Member keys and the Sandbox account's tokens live in the OS keychain. If your session has a
@@ -27,6 +29,26 @@ build_ui
 cargo build --locked -p countersign-app
 app="$(countersign_target_dir)/debug/countersign-app"
 export COUNTERSIGN_CHANNEL="${COUNTERSIGN_CHANNEL:-dev}"
+
+if [ "${1:-}" = "--team" ]; then
+  install_packages "${COUNTERSIGN_TEST_PACKAGES[@]}" python3
+  if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+    install_packages xvfb xauth imagemagick
+    shot="$(countersign_target_dir)/run-team-screenshot.png"
+    echo "Countersign: no display (DISPLAY is unset); both windows run on a virtual one (Xvfb)."
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    exec xvfb-run -a -s "-screen 0 1600x900x24 -nolisten tcp" bash -c '
+      shot="$1"; shift
+      "$@" & demo=$!
+      trap "kill $demo 2>/dev/null || true" INT TERM
+      sleep 12
+      if import -window root "$shot" 2>/dev/null; then
+        echo "Countersign: both windows are up; screenshot: $shot"
+      fi
+      wait "$demo"' bash "$shot" bash scripts/team-demo.sh "$app"
+  fi
+  exec bash scripts/team-demo.sh "$app"
+fi
 
 has_secret_service() {
   command -v dbus-send >/dev/null || return 1

@@ -678,6 +678,18 @@ fn offline_acts_wait_in_the_outbox_and_replay_once_with_a_compare_and_set() {
             .unwrap()
             .starts_with(&format!("Conflict copy of post {menu}"))
     );
+    // Cleo settles the copy from her laptop: its text carried over to the post (a new version,
+    // by her), the copy dropped; a post that is no copy is refused.
+    let view = a.post(copies[0].id).unwrap();
+    assert_eq!(view.copy_of, Some(menu));
+    let carried = a.settle_copy(copies[0].id, "Cleo", true).unwrap();
+    assert_eq!(carried.id, menu);
+    assert_eq!(carried.content.parts[0].text, "Menu, Cleo offline");
+    assert_eq!(a.post(copies[0].id).unwrap().post.status, Status::Dropped);
+    assert_eq!(
+        a.settle_copy(menu, "Cleo", false).unwrap_err().code(),
+        "invalid_input"
+    );
     // The refused submit stays, with why, until Cleo drops it; hours keeps Ada's words.
     let left = a.outbox().unwrap();
     assert_eq!(left.len(), 1, "{left:?}");
