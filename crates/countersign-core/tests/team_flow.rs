@@ -1003,3 +1003,48 @@ fn what_another_laptop_did_is_told_here_as_if_done_here() {
     dan.app.sync().unwrap();
     assert!(heard(&dans_events).is_empty());
 }
+
+#[test]
+#[ignore = "needs PostgreSQL (the Debian package): scripts/test.sh runs it"]
+fn a_due_post_with_no_publisher_seen_is_warned_of() {
+    let (db, _ada_team, ada, _) = started();
+    let cleo = join(&ada, "Cleo", Role::Contributor);
+    let ben = join(&ada, "Ben", Role::Approver);
+    let id = in_review(&cleo.app, "Cleo", "Due, with nobody to send it");
+    ben.app.sync().unwrap();
+    ben.app.approve(id, "Ben", None).unwrap();
+    let wall = (server_now(&db) + SignedDuration::from_mins(30))
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string();
+    ben.app
+        .schedule(
+            id,
+            "Ben",
+            When {
+                wall,
+                zone: Some("UTC".into()),
+                fold: None,
+            },
+        )
+        .unwrap();
+    cleo.app.sync().unwrap();
+    let status = cleo.app.team_status().unwrap();
+    assert!(status.next_due.is_some(), "{status:?}");
+    let warning = status.warning.expect("no publishing laptop has been seen");
+    assert!(
+        warning.contains("no laptop has published yet") && warning.contains("countersign run"),
+        "{warning}"
+    );
+    // A laptop that can publish says it is up: the warning goes.
+    ada.seen(true).unwrap();
+    cleo.app.sync().unwrap();
+    let status = cleo.app.team_status().unwrap();
+    assert_eq!(status.warning, None, "{status:?}");
+    assert!(status.publisher_last_seen.is_some());
+    assert!(
+        status.pulled_at.is_some(),
+        "the replica's freshness is known"
+    );
+    assert!(status.admitted, "{status:?}");
+}

@@ -728,7 +728,11 @@ export type TeamStatus = { server: string, online: boolean, offline_because: str
 /**
  * Server changes not yet pulled (when online).
  */
-behind: number | null, device: string, member: string, laptops: Array<Laptop>, 
+behind: number | null, 
+/**
+ * When this laptop last pulled (this process), by its own clock.
+ */
+pulled_at: string | null, device: string, member: string, laptops: Array<Laptop>, 
 /**
  * Acts made offline waiting to be sent, and acts the server refused (kept for a person).
  */

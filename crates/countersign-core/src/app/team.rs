@@ -62,6 +62,8 @@ pub struct TeamStatus {
     pub high_water: i64,
     /// Server changes not yet pulled (when online).
     pub behind: Option<i64>,
+    /// When this laptop last pulled (this process), by its own clock.
+    pub pulled_at: Option<Timestamp>,
     pub device: String,
     pub member: String,
     pub laptops: Vec<Laptop>,
@@ -588,6 +590,7 @@ impl App {
             offline_because: state.offline_because,
             high_water: state.high_water,
             behind: state.behind,
+            pulled_at: state.pulled_at,
             device: cfg.device,
             member,
             laptops,

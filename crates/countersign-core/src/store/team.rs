@@ -143,6 +143,9 @@ pub struct ReplicaState {
     pub high_water: i64,
     /// How many server changes this laptop has not pulled yet (`None` when offline).
     pub behind: Option<i64>,
+    /// When this process last pulled from the server (`None`: not yet): how fresh the replica
+    /// is, by this laptop's clock.
+    pub pulled_at: Option<jiff::Timestamp>,
 }
 
 /// The replica and its server.
@@ -158,6 +161,8 @@ pub(super) struct TeamStore {
     /// Audit entries other laptops wrote, pulled since the app last asked (see
     /// [`TeamStore::take_heard`]).
     heard: Vec<Value>,
+    /// When the last pull (or write, which pulls first) came back.
+    pulled_at: Option<jiff::Timestamp>,
 }
 
 impl TeamStore {
@@ -172,6 +177,7 @@ impl TeamStore {
             offline: None,
             clock,
             heard: Vec::new(),
+            pulled_at: None,
         };
         // Offline is a state, not a failure: the replica serves reads until the server is back.
         if let Err(e) = store.pull() {
@@ -236,6 +242,7 @@ impl TeamStore {
         };
         self.check_heads(heads)?;
         let heard = self.replica.apply_pulled(&self.columns, &rows)?;
+        self.pulled_at = Some(jiff::Timestamp::now());
         // The first pull brings the whole history: nothing in it is news.
         if hw > 0 {
             self.heard.extend(heard);
@@ -275,13 +282,17 @@ impl TeamStore {
             columns,
             server,
             heard,
+            pulled_at,
             ..
         } = self;
         let server = server
             .as_mut()
             .ok_or_else(|| Error::Internal("no server connection".into()))?;
         match replica.apply_pulled(columns, &rows) {
-            Ok(news) => heard.extend(news),
+            Ok(news) => {
+                heard.extend(news);
+                *pulled_at = Some(jiff::Timestamp::now());
+            }
             Err(e) => {
                 server.rollback();
                 return Err(e);
@@ -386,6 +397,7 @@ impl TeamStore {
             },
             high_water,
             behind,
+            pulled_at: self.pulled_at,
         }
     }
 
