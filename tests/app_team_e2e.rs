@@ -252,6 +252,11 @@ fn join_and_admit(a: &mut Window, b: &mut Window, bundle: &str) -> Step {
     d.shot("join")?;
     d.click("join-submit")?;
     let fingerprint = d.text("join-fingerprint")?.trim().to_string();
+    d.wait_contains("join-brand", "@sandbox_brand")?;
+    let admin = d.text("join-admin-fingerprint")?.trim().to_string();
+    if admin.len() != 64 {
+        return Err(format!("B shows the admin's fingerprint as {admin:?}").into());
+    }
     if fingerprint.len() != 64 {
         return Err(format!("B shows the fingerprint {fingerprint:?}").into());
     }

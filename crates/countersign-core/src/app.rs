@@ -155,6 +155,8 @@ pub struct App {
     pub(crate) publisher_key: Mutex<Option<crate::keys::MemberKey>>,
     /// Held while this process replays its outbox, so two threads never send one act twice.
     pub(crate) replaying: Mutex<()>,
+    /// When the publisher last found the server's trail the same as this laptop's.
+    pub(crate) trail_checked: Mutex<Option<std::time::Instant>>,
 }
 
 impl App {
@@ -261,6 +263,7 @@ impl App {
             heartbeat: Mutex::new(None),
             publisher_key: Mutex::new(None),
             replaying: Mutex::new(()),
+            trail_checked: Mutex::new(None),
         };
         app.account()?;
         // Pin the roster as this machine first sees it; a machine without a usable keychain

@@ -427,7 +427,15 @@ export type InviteOut = { bundle: string, member: string, role: Role, expires_at
 /**
  * What `team join` did: the fingerprint to read out to the admin.
  */
-export type Joined = { member: string, role: Role, fingerprint: string, device: string, server: string, };
+export type Joined = { member: string, role: Role, fingerprint: string, device: string, server: string, 
+/**
+ * The workspace and the brand account it posts for, as the laptop found them on the server.
+ */
+workspace_id: string, brand: string, 
+/**
+ * The inviting admin's fingerprint, as the invite names it (to compare with theirs).
+ */
+admin_fingerprint: string, };
 
 /**
  * One team laptop as the server last heard from it (a publisher's heartbeat).

@@ -142,11 +142,14 @@ pub fn run(session: &Session, out: &Out, cmd: &TeamCommand) -> Result<(), Error>
             })?;
             out.done(
                 &format!(
-                    "Joined {} as {} ({}).\nYour fingerprint: {}\nRead it out to your admin, who \
+                    "Joined the workspace of {} on {} as {} ({}).\nThe admin who invited you: {}\n\
+                     Your fingerprint: {}\nRead it out to your admin, who \
                      runs: countersign team admit {} --fingerprint {} --as ADMIN",
+                    joined.brand,
                     joined.server,
                     joined.member,
                     joined.role.as_str(),
+                    joined.admin_fingerprint,
                     joined.fingerprint,
                     joined.member,
                     joined.fingerprint

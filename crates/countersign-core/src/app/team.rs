@@ -50,6 +50,11 @@ pub struct Joined {
     pub fingerprint: String,
     pub device: String,
     pub server: String,
+    /// The workspace and the brand account it posts for, as the laptop found them on the server.
+    pub workspace_id: String,
+    pub brand: String,
+    /// The inviting admin's fingerprint, as the invite names it (to compare with theirs).
+    pub admin_fingerprint: String,
 }
 
 /// `team status`.
@@ -408,12 +413,16 @@ impl App {
         app.keys.store(&invite.workspace_id, me.id, &kept)?;
         let now = app.now();
         app.write(|tx| tx.members().offer_key(me.id, &key.public_hex(), now))?;
+        let account = app.account()?;
         Ok(Joined {
             member: me.name,
             role: me.role,
             fingerprint: key.fingerprint(),
             device,
             server: login.describe(),
+            workspace_id: invite.workspace_id.clone(),
+            brand: format!("{} (@{})", account.display_name, account.handle),
+            admin_fingerprint: invite.admin_fingerprint.clone(),
         })
     }
 
