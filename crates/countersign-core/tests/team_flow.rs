@@ -191,21 +191,7 @@ fn a_laptop_ten_minutes_ahead_keeps_the_servers_time() {
     // clock is already past it.
     let when = server_now(&db) + SignedDuration::from_mins(6);
     assert!(ahead.now() > when);
-    let wall = when
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .strftime("%Y-%m-%d %H:%M")
-        .to_string();
-    ben.app
-        .schedule(
-            id,
-            "Ben",
-            When {
-                wall,
-                zone: Some("UTC".into()),
-                fold: None,
-            },
-        )
-        .unwrap();
+    ben.app.schedule(id, "Ben", utc(when)).unwrap();
     let due = ben
         .app
         .next_due()
@@ -1013,19 +999,11 @@ fn a_due_post_with_no_publisher_seen_is_warned_of() {
     let id = in_review(&cleo.app, "Cleo", "Due, with nobody to send it");
     ben.app.sync().unwrap();
     ben.app.approve(id, "Ben", None).unwrap();
-    let wall = (server_now(&db) + SignedDuration::from_mins(30))
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .strftime("%Y-%m-%d %H:%M")
-        .to_string();
     ben.app
         .schedule(
             id,
             "Ben",
-            When {
-                wall,
-                zone: Some("UTC".into()),
-                fold: None,
-            },
+            utc(server_now(&db) + SignedDuration::from_mins(30)),
         )
         .unwrap();
     cleo.app.sync().unwrap();
@@ -1047,4 +1025,16 @@ fn a_due_post_with_no_publisher_seen_is_warned_of() {
         "the replica's freshness is known"
     );
     assert!(status.admitted, "{status:?}");
+}
+
+/// `at` as a wall time in UTC, to the minute, as a person schedules it.
+fn utc(at: Timestamp) -> When {
+    When {
+        wall: at
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string(),
+        zone: Some("UTC".into()),
+        fold: None,
+    }
 }

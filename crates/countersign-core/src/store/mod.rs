@@ -247,11 +247,8 @@ impl Store {
         &mut self,
         f: impl FnOnce(&Outbox<'_>) -> Result<T> + Send,
     ) -> Result<T> {
-        let file = match &mut self.0 {
-            StoreImpl::Sqlite(s) => s,
-            StoreImpl::Team(t) => t.replica(),
-        };
-        file.write(|tx| f(&Outbox(OutboxImpl::Sqlite(tx.outbox()))))
+        self.local_file()
+            .write(|tx| f(&Outbox(OutboxImpl::Sqlite(tx.outbox()))))
     }
 
     /// [`Store::outbox`] for reading only: takes no write lock on the file.
@@ -259,11 +256,16 @@ impl Store {
         &mut self,
         f: impl FnOnce(&Outbox<'_>) -> Result<T> + Send,
     ) -> Result<T> {
-        let file = match &mut self.0 {
+        self.local_file()
+            .read(|tx| f(&Outbox(OutboxImpl::Sqlite(tx.outbox()))))
+    }
+
+    /// This laptop's own file: the workspace itself, or in team mode its replica.
+    fn local_file(&mut self) -> &mut sqlite::SqliteStore {
+        match &mut self.0 {
             StoreImpl::Sqlite(s) => s,
             StoreImpl::Team(t) => t.replica(),
-        };
-        file.read(|tx| f(&Outbox(OutboxImpl::Sqlite(tx.outbox()))))
+        }
     }
 
     /// Writes a consistent copy of the workspace to `dest`, a new file, while others may keep
