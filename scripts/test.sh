@@ -31,6 +31,14 @@ $quick || setup_tauri_driver
 
 step() { printf '\n== %s\n' "$*"; }
 
+# A run from a clean clone gains nothing from incremental compilation, whose cache would double
+# the disk the build takes; set CARGO_INCREMENTAL=1 to keep it while iterating.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+disk() { printf 'disk: %s free; target/ %s\n' "$(df -h --output=avail . | tail -1 | tr -d ' ')" \
+  "$(du -sh target 2>/dev/null | cut -f1)"; }
+trap disk EXIT
+disk
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
