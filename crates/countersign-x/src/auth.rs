@@ -503,7 +503,7 @@ mod tests {
         assert_eq!(q["redirect_uri"], "http://127.0.0.1:47820/callback");
         assert_eq!(
             q["scope"],
-            "tweet.read tweet.write users.read offline.access media.write"
+            "tweet.read tweet.write users.read offline.access media.write dm.read dm.write"
         );
         assert_eq!(q["state"], auth.state);
         assert_eq!(q["code_challenge_method"], "S256");

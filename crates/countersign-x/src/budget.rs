@@ -26,6 +26,12 @@ pub enum Endpoint {
     DeletePost,
     /// `GET /2/users/:id/tweets`
     UserPosts,
+    /// `GET /2/users/:id/mentions`
+    Mentions,
+    /// `GET /2/dm_events`
+    DmEvents,
+    /// `POST /2/dm_conversations/with/:id/messages`
+    SendDm,
     /// `POST /2/media/upload` (one-shot image upload)
     MediaUpload,
     /// `POST /2/media/upload/initialize`

@@ -9,14 +9,17 @@ use url::Url;
 /// `http://127.0.0.1:47820/callback`.
 pub const DEFAULT_REDIRECT_PORT: u16 = 47820;
 
-/// The scopes Countersign asks for: read and write posts, read the account, upload media, and
-/// `offline.access` for a refresh token (without it the user would reconnect every 2 hours).
-pub const DEFAULT_SCOPES: [&str; 5] = [
+/// The scopes Countersign asks for: read and write posts, read the account, upload media,
+/// read and answer direct messages (the inbox), and `offline.access` for a refresh token
+/// (without it the user would reconnect every 2 hours).
+pub const DEFAULT_SCOPES: [&str; 7] = [
     "tweet.read",
     "tweet.write",
     "users.read",
     "offline.access",
     "media.write",
+    "dm.read",
+    "dm.write",
 ];
 
 /// How an [`crate::XClient`] reaches X (or the sandbox).

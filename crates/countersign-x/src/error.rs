@@ -67,6 +67,15 @@ pub enum XError {
     /// X refused the post as longer than the account may post.
     #[error("X refused the post as too long for this account; shorten it")]
     TooLong,
+    /// A reply where the account was not summoned: X lets a self-serve app reply only to a
+    /// post that mentions the account (or quotes one of its posts), and to its own posts.
+    #[error(
+        "X allows replies only where the brand was mentioned ({detail}); answer in a new post or a direct message instead"
+    )]
+    NotSummoned {
+        /// Why, in X's words or the client's.
+        detail: String,
+    },
     /// X rejected a parameter (400).
     #[error("X rejected the request: {detail}")]
     InvalidRequest {
@@ -173,6 +182,7 @@ impl XError {
             XError::Forbidden { .. } => "x_forbidden",
             XError::Duplicate => "x_duplicate",
             XError::TooLong => "x_too_long",
+            XError::NotSummoned { .. } => "x_not_summoned",
             XError::InvalidRequest { .. } => "x_invalid_request",
             XError::NotFound { .. } => "x_not_found",
             XError::RateLimited { .. } => "x_rate_limited",

@@ -13,6 +13,9 @@
 //! - **Operations**: [`XClient::me`], [`XClient::create_post`], [`XClient::create_thread`],
 //!   [`XClient::delete_post`], [`XClient::recent_posts`] (reconciliation),
 //!   [`XClient::upload_media`], and [`XClient::budget`].
+//! - **Conversations**: [`XClient::mentions`] (with `since_id`), [`XClient::direct_messages`]
+//!   (paged until an event already held), [`XClient::send_dm`], and [`may_reply`], the check of
+//!   X's rule that a self-serve app replies only where it was mentioned.
 //! - **Errors** are one [`XError`] with stable [`XError::code`]s.
 //!
 //! # Rules this client keeps
@@ -58,6 +61,7 @@ mod auth;
 mod budget;
 mod client;
 mod config;
+mod conversations;
 mod error;
 mod http;
 mod media;
@@ -68,6 +72,9 @@ pub use auth::Authorization;
 pub use budget::{Budget, Endpoint, Window};
 pub use client::XClient;
 pub use config::{DEFAULT_REDIRECT_PORT, DEFAULT_SCOPES, XConfig};
+pub use conversations::{
+    DirectMessage, DirectMessages, Mention, Mentions, SentDm, may_reply, mentions,
+};
 pub use error::XError;
 pub use media::{ALT_TEXT_LIMIT, MediaKind, MediaSource, SEGMENT_BYTES};
 pub use posts::{CreatedPost, NewPost, RecentQuery, RemotePost, STANDARD_LIMIT, User};

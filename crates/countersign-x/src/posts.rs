@@ -121,8 +121,8 @@ impl Default for RecentQuery {
 }
 
 #[derive(Deserialize)]
-struct Data<T> {
-    data: T,
+pub(crate) struct Data<T> {
+    pub(crate) data: T,
 }
 
 #[derive(Deserialize)]
@@ -151,7 +151,7 @@ struct Deleted {
 }
 
 impl XClient {
-    fn url(&self, path: &str) -> Result<url::Url, XError> {
+    pub(crate) fn url(&self, path: &str) -> Result<url::Url, XError> {
         self.inner
             .config
             .api_base
@@ -316,6 +316,9 @@ fn post_error(reply: &Reply, post: &NewPost) -> XError {
     let problem = reply.problem();
     match reply.status {
         403 if problem.is_duplicate() => XError::Duplicate,
+        403 if problem.is_not_summoned() => XError::NotSummoned {
+            detail: problem.summary(),
+        },
         403 if problem.suffix().is_none() && problem.is_not_permitted() => {
             if post.over_standard_limit() {
                 XError::TooLong

@@ -338,6 +338,9 @@ pub(crate) fn settings_json(s: &Settings) -> Value {
         "deletes_per_window": l.deletes_per_window,
         "reads_per_window": l.reads_per_window,
         "me_per_window": l.me_per_window,
+        "mentions_per_window": l.mentions_per_window,
+        "dm_reads_per_window": l.dm_reads_per_window,
+        "dm_sends_per_window": l.dm_sends_per_window,
         "media_per_window": l.media_per_window,
         "usage_cap": l.usage_cap,
         "duplicate_window_secs": l.duplicate_window.as_secs_f64(),
@@ -409,6 +412,9 @@ fn apply(s: &mut Settings, key: &str, value: &Value) -> Result<(), String> {
         "deletes_per_window" => l.deletes_per_window = count()?,
         "reads_per_window" => l.reads_per_window = count()?,
         "me_per_window" => l.me_per_window = count()?,
+        "mentions_per_window" => l.mentions_per_window = count()?,
+        "dm_reads_per_window" => l.dm_reads_per_window = count()?,
+        "dm_sends_per_window" => l.dm_sends_per_window = count()?,
         "media_per_window" => l.media_per_window = count()?,
         "usage_cap" => {
             l.usage_cap = if value.is_null() {

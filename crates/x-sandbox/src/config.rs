@@ -28,6 +28,9 @@ pub struct SandboxConfig {
     /// path); an empty list accepts any absolute `http(s)` URI, which suits tests that bind a
     /// random port.
     pub redirect_uris: Vec<String>,
+    /// Messages a minute from a small cast of other people, mentions and direct messages in
+    /// turn, so the account feels alive (`countersign sandbox serve --chatter N`); 0: none.
+    pub chatter_per_minute: u32,
 }
 
 impl Default for SandboxConfig {
@@ -40,6 +43,7 @@ impl Default for SandboxConfig {
             quirks: Quirks::default(),
             token_ttl: Duration::from_secs(2 * 60 * 60),
             redirect_uris: Vec::new(),
+            chatter_per_minute: 0,
         }
     }
 }
@@ -85,6 +89,13 @@ pub struct Limits {
     pub reads_per_window: u32,
     /// `GET /2/users/me` requests per user per window (X: 75).
     pub me_per_window: u32,
+    /// `GET /2/users/:id/mentions` requests per user per window (X: 300 / 15 min).
+    pub mentions_per_window: u32,
+    /// `GET /2/dm_events` requests per user per window (X: 300 / 15 min).
+    pub dm_reads_per_window: u32,
+    /// `POST /2/dm_conversations/with/:id/messages` requests per user per window (X: 200 /
+    /// 15 min).
+    pub dm_sends_per_window: u32,
     /// Requests per user per window to each media endpoint (upload, initialize, append,
     /// finalize, status, metadata are counted separately). X does not publish one figure for
     /// pay-per-use; 500 keeps clients honest without getting in the way.
@@ -113,6 +124,9 @@ impl Default for Limits {
             deletes_per_window: 50,
             reads_per_window: 900,
             me_per_window: 75,
+            mentions_per_window: 300,
+            dm_reads_per_window: 300,
+            dm_sends_per_window: 200,
             media_per_window: 500,
             usage_cap: None,
             duplicate_window: Duration::from_secs(24 * 60 * 60),

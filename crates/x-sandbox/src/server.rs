@@ -23,6 +23,7 @@ use tower::ServiceExt;
 
 use crate::admin::{self, SandboxPost};
 use crate::config::SandboxConfig;
+use crate::conversations::{self, SandboxDm};
 use crate::error::SandboxError;
 use crate::media::{self, FailProcessing};
 use crate::oauth;
@@ -59,6 +60,11 @@ impl Sandbox {
         })?;
         let router = router(world.clone());
         let (stop, stopped) = watch::channel(false);
+        tokio::spawn(conversations::chatter(
+            world.clone(),
+            config.chatter_per_minute,
+            stopped.clone(),
+        ));
         let task = tokio::spawn(accept_loop(listener, router, world.clone(), stopped));
         tracing::info!(
             "x-sandbox serving @{} at http://{addr}",
@@ -82,6 +88,37 @@ impl Sandbox {
     /// `GET /_sandbox/posts`). Empty if the store cannot be read.
     pub fn posts(&self) -> Vec<SandboxPost> {
         admin::posts(&self.world).unwrap_or_default()
+    }
+
+    /// Every direct message to or from the account, oldest first (`GET /_sandbox/dms`).
+    pub fn dms(&self) -> Vec<SandboxDm> {
+        conversations::dms(&self.world).unwrap_or_default()
+    }
+
+    /// `from` (a handle, created on first use) posts `text` mentioning the account, replying
+    /// to `in_reply_to` if given (`POST /_sandbox/mentions`). Returns the post's id.
+    pub fn mention(
+        &self,
+        from: &str,
+        text: &str,
+        in_reply_to: Option<&str>,
+    ) -> Result<String, String> {
+        conversations::say(
+            &self.world,
+            conversations::Said::Mention,
+            from,
+            None,
+            text,
+            in_reply_to,
+        )
+        .map(|v| v["id"].as_str().unwrap_or_default().to_owned())
+    }
+
+    /// `from` writes the account a direct message (`POST /_sandbox/dms`). Returns the DM
+    /// event's id.
+    pub fn dm(&self, from: &str, text: &str) -> Result<String, String> {
+        conversations::say(&self.world, conversations::Said::Dm, from, None, text, None)
+            .map(|v| v["dm_event_id"].as_str().unwrap_or_default().to_owned())
     }
 
     /// Stops listening, closes every connection (hanging ones included) and waits for that.
@@ -173,6 +210,37 @@ impl SandboxThread {
         admin::posts(&self.world).unwrap_or_default()
     }
 
+    /// Every direct message to or from the account, oldest first (`GET /_sandbox/dms`).
+    pub fn dms(&self) -> Vec<SandboxDm> {
+        conversations::dms(&self.world).unwrap_or_default()
+    }
+
+    /// `from` (a handle, created on first use) posts `text` mentioning the account, replying
+    /// to `in_reply_to` if given (`POST /_sandbox/mentions`). Returns the post's id.
+    pub fn mention(
+        &self,
+        from: &str,
+        text: &str,
+        in_reply_to: Option<&str>,
+    ) -> Result<String, String> {
+        conversations::say(
+            &self.world,
+            conversations::Said::Mention,
+            from,
+            None,
+            text,
+            in_reply_to,
+        )
+        .map(|v| v["id"].as_str().unwrap_or_default().to_owned())
+    }
+
+    /// `from` writes the account a direct message (`POST /_sandbox/dms`). Returns the DM
+    /// event's id.
+    pub fn dm(&self, from: &str, text: &str) -> Result<String, String> {
+        conversations::say(&self.world, conversations::Said::Dm, from, None, text, None)
+            .map(|v| v["dm_event_id"].as_str().unwrap_or_default().to_owned())
+    }
+
     /// Stops the sandbox and waits for its thread.
     pub fn shutdown(mut self) {
         self.stop_and_join();
@@ -257,6 +325,15 @@ fn router(world: Arc<World>) -> Router {
         .route("/2/users/me", get(tweets::me))
         .route("/2/users/{id}/tweets", get(tweets::timeline))
         .route(
+            "/2/users/{id}/mentions",
+            get(conversations::mentions_timeline),
+        )
+        .route("/2/dm_events", get(conversations::dm_events))
+        .route(
+            "/2/dm_conversations/with/{id}/messages",
+            post(conversations::send_dm),
+        )
+        .route(
             "/2/media/upload",
             post(media::upload).layer(unlimited).get(media::status),
         )
@@ -270,6 +347,12 @@ fn router(world: Arc<World>) -> Router {
         .route("/_sandbox/health", get(admin::health))
         .route("/_sandbox/posts", get(admin::list_posts))
         .route("/_sandbox/timeline", get(admin::timeline))
+        .route("/_sandbox/mentions", post(conversations::inject_mention))
+        .route("/_sandbox/people/posts", post(conversations::inject_post))
+        .route(
+            "/_sandbox/dms",
+            get(conversations::list_dms).post(conversations::inject_dm),
+        )
         .route("/_sandbox/reset", post(admin::reset))
         .route("/_sandbox/requests", get(admin::requests))
         .route(

@@ -1,4 +1,5 @@
-//! Every SQL statement of the sandbox: posts, media, tokens and authorization codes.
+//! Every SQL statement of the sandbox: posts, media, tokens, authorization codes, the other
+//! people on the sandbox and their direct messages.
 //!
 //! One SQLite connection, in memory or in `state_dir/x-sandbox.sqlite`, so the in-memory and
 //! the persistent sandbox run the same code and a restarted sandbox has its timeline and its
@@ -59,6 +60,19 @@ CREATE TABLE IF NOT EXISTS tokens (
     expires_at INTEGER,
     revoked    INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS people (
+    id       TEXT PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name     TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dm_events (
+    id              INTEGER PRIMARY KEY,
+    conversation_id TEXT NOT NULL,
+    sender_id       TEXT NOT NULL,
+    recipient_id    TEXT NOT NULL,
+    text            TEXT NOT NULL,
+    created_at      INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS codes (
     code         TEXT PRIMARY KEY,
     client_id    TEXT NOT NULL,
@@ -114,6 +128,28 @@ pub(crate) struct MediaRow {
     pub polls: i64,
     /// A `media_processing_failed` fault hit this upload: processing ends in `failed`.
     pub fail: bool,
+}
+
+/// Someone else on the sandbox: writes mentions and direct messages to the account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Person {
+    /// Numeric, as X's user ids are.
+    pub id: String,
+    /// Without `@`.
+    pub username: String,
+    pub name: String,
+}
+
+/// One direct message, between the account and one other person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DmRow {
+    pub id: i64,
+    /// X's one-to-one conversation id: the two user ids, smaller first, joined by `-`.
+    pub conversation_id: String,
+    pub sender_id: String,
+    pub recipient_id: String,
+    pub text: String,
+    pub created_at: i64,
 }
 
 /// An issued access or refresh token.
@@ -186,7 +222,8 @@ impl Store {
     /// The largest post or media id handed out so far (ids never go backwards across restarts).
     pub fn max_id(&self) -> rusqlite::Result<i64> {
         self.conn.query_row(
-            "SELECT max(coalesce((SELECT max(id) FROM posts), 0), coalesce((SELECT max(id) FROM media), 0))",
+            "SELECT max(coalesce((SELECT max(id) FROM posts), 0), coalesce((SELECT max(id) FROM media), 0),
+                        coalesce((SELECT max(id) FROM dm_events), 0))",
             [],
             |r| r.get(0),
         )
@@ -421,14 +458,112 @@ impl Store {
         Ok(())
     }
 
-    /// Forgets every post and every upload (`/_sandbox/reset`); tokens and codes stay valid.
+    /// Forgets every post, upload and direct message (`/_sandbox/reset`); tokens, codes and
+    /// the people stay.
     pub fn clear_content(&self) -> rusqlite::Result<()> {
+        self.conn.execute_batch(
+            "DELETE FROM posts; DELETE FROM media; DELETE FROM media_segments; DELETE FROM dm_events;",
+        )
+    }
+
+    // ---- people and direct messages ----
+
+    pub fn person_by_username(&self, username: &str) -> rusqlite::Result<Option<Person>> {
         self.conn
-            .execute_batch("DELETE FROM posts; DELETE FROM media; DELETE FROM media_segments;")
+            .query_row(
+                "SELECT id, username, name FROM people WHERE username = ?1",
+                [username],
+                person_row,
+            )
+            .optional()
+    }
+
+    pub fn person(&self, id: &str) -> rusqlite::Result<Option<Person>> {
+        self.conn
+            .query_row(
+                "SELECT id, username, name FROM people WHERE id = ?1",
+                [id],
+                person_row,
+            )
+            .optional()
+    }
+
+    pub fn insert_person(&self, p: &Person) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "INSERT INTO people (id, username, name) VALUES (?1, ?2, ?3)",
+            params![p.id, p.username, p.name],
+        )?;
+        Ok(())
+    }
+
+    /// Live posts by others whose text holds `@username` (whole handle, any case), newest
+    /// first: the account's mentions, before X's filters.
+    pub fn mentions_of(&self, username: &str) -> rusqlite::Result<Vec<PostRow>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {POST_COLUMNS} FROM posts
+             WHERE deleted_at IS NULL AND instr(lower(text), '@' || lower(?1)) > 0
+             ORDER BY id DESC"
+        ))?;
+        let rows = stmt.query_map([username], post_row)?;
+        rows.collect()
+    }
+
+    pub fn insert_dm(&self, d: &DmRow) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "INSERT INTO dm_events (id, conversation_id, sender_id, recipient_id, text, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                d.id,
+                d.conversation_id,
+                d.sender_id,
+                d.recipient_id,
+                d.text,
+                d.created_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Every direct message `user_id` sent or received, newest first.
+    pub fn dms_of(&self, user_id: &str) -> rusqlite::Result<Vec<DmRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, conversation_id, sender_id, recipient_id, text, created_at FROM dm_events
+             WHERE sender_id = ?1 OR recipient_id = ?1 ORDER BY id DESC",
+        )?;
+        let rows = stmt.query_map([user_id], dm_row)?;
+        rows.collect()
+    }
+
+    /// Whether `from` ever wrote to `to` (X lets an account answer whoever wrote to it).
+    pub fn has_written(&self, from: &str, to: &str) -> rusqlite::Result<bool> {
+        self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM dm_events WHERE sender_id = ?1 AND recipient_id = ?2)",
+            params![from, to],
+            |r| r.get(0),
+        )
     }
 }
 
 const POST_COLUMNS: &str = "id, author_id, text, reply_to, quote_of, media_ids, reply_settings, poll, created_at, deleted_at";
+
+fn person_row(r: &Row<'_>) -> rusqlite::Result<Person> {
+    Ok(Person {
+        id: r.get(0)?,
+        username: r.get(1)?,
+        name: r.get(2)?,
+    })
+}
+
+fn dm_row(r: &Row<'_>) -> rusqlite::Result<DmRow> {
+    Ok(DmRow {
+        id: r.get(0)?,
+        conversation_id: r.get(1)?,
+        sender_id: r.get(2)?,
+        recipient_id: r.get(3)?,
+        text: r.get(4)?,
+        created_at: r.get(5)?,
+    })
+}
 
 fn post_row(r: &Row<'_>) -> rusqlite::Result<PostRow> {
     let media: String = r.get(5)?;

@@ -90,7 +90,7 @@ pub(crate) async fn create(
             return Err(ApiError::usage_capped());
         }
 
-        check_content(&mut inner, &user, &request, now)?;
+        check_content(&mut inner, &user, &world.user.username, &request, now)?;
 
         let id = inner.next_id();
         let row = PostRow {
@@ -335,6 +335,7 @@ fn parse_create(body: &Map<String, Value>) -> Result<NewPost, ApiError> {
 fn check_content(
     inner: &mut Inner,
     user: &str,
+    username: &str,
     request: &NewPost,
     now: i64,
 ) -> Result<(), ApiError> {
@@ -392,7 +393,13 @@ fn check_content(
     if let Some(target) = request.reply_to {
         match inner.store.post(target)? {
             Some(p) if p.deleted_at.is_none() => {
-                if p.author_id == user && !quirks.self_replies_allowed {
+                // X's 2026 rule for self-serve apps: reply only where summoned.
+                let allowed = if p.author_id == user {
+                    quirks.self_replies_allowed
+                } else {
+                    crate::conversations::summoned(inner, &p, user, username)?
+                };
+                if !allowed {
                     return Err(ApiError::forbidden_detail(
                         "Reply to this conversation is not allowed because you have not been mentioned or otherwise engaged by the author of the post you are replying to.",
                     ));
@@ -692,24 +699,28 @@ const LIST_PARAMS: &[&str] = &[
     "user.fields",
 ];
 
-/// A timeline request, validated.
+/// A timeline request (the account's posts or its mentions), validated.
 #[derive(Debug, Default)]
-struct Listing {
-    max_results: usize,
-    page_below: Option<i64>,
-    since_id: Option<i64>,
-    until_id: Option<i64>,
-    start_ms: Option<i64>,
-    end_ms: Option<i64>,
-    exclude_replies: bool,
-    fields: Vec<String>,
-    expansions: Vec<String>,
-    media_fields: Vec<String>,
-    user_fields: Vec<String>,
+pub(crate) struct Listing {
+    pub max_results: usize,
+    pub page_below: Option<i64>,
+    pub since_id: Option<i64>,
+    pub until_id: Option<i64>,
+    pub start_ms: Option<i64>,
+    pub end_ms: Option<i64>,
+    pub exclude_replies: bool,
+    pub fields: Vec<String>,
+    pub expansions: Vec<String>,
+    pub media_fields: Vec<String>,
+    pub user_fields: Vec<String>,
 }
 
-fn parse_listing(pairs: &[(String, String)]) -> Result<Listing, ApiError> {
-    known_params(pairs, LIST_PARAMS)?;
+/// Validates a timeline's query against the parameters the endpoint knows (`known`).
+pub(crate) fn parse_listing(
+    pairs: &[(String, String)],
+    known: &[&str],
+) -> Result<Listing, ApiError> {
+    known_params(pairs, known)?;
     let mut l = Listing {
         max_results: 10,
         ..Default::default()
@@ -826,7 +837,7 @@ pub(crate) async fn timeline(
                 format!("The `id` query parameter value [{id}] is not valid"),
             ));
         }
-        let listing = parse_listing(&query_pairs(query.as_deref()))?;
+        let listing = parse_listing(&query_pairs(query.as_deref()), LIST_PARAMS)?;
         if id != world.user.id {
             // X answers 200 with an errors array for a user it cannot find.
             return ok(
@@ -883,7 +894,7 @@ pub(crate) async fn timeline(
 }
 
 /// One post as X's Post object, with the requested `tweet.fields`.
-fn post_json(
+pub(crate) fn post_json(
     inner: &Inner,
     post: &PostRow,
     fields: &[String],

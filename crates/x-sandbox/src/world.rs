@@ -207,6 +207,9 @@ pub(crate) enum Endpoint {
     DeletePost,
     Me,
     UserPosts,
+    Mentions,
+    DmRead,
+    DmSend,
     MediaUpload,
     MediaInitialize,
     MediaAppend,
@@ -223,6 +226,9 @@ impl Endpoint {
             Endpoint::DeletePost => limits.deletes_per_window,
             Endpoint::Me => limits.me_per_window,
             Endpoint::UserPosts => limits.reads_per_window,
+            Endpoint::Mentions => limits.mentions_per_window,
+            Endpoint::DmRead => limits.dm_reads_per_window,
+            Endpoint::DmSend => limits.dm_sends_per_window,
             Endpoint::MediaUpload
             | Endpoint::MediaInitialize
             | Endpoint::MediaAppend
@@ -238,7 +244,11 @@ impl Endpoint {
             Endpoint::CreatePost | Endpoint::DeletePost => {
                 &["tweet.read", "tweet.write", "users.read"]
             }
-            Endpoint::Me | Endpoint::UserPosts => &["tweet.read", "users.read"],
+            Endpoint::Me | Endpoint::UserPosts | Endpoint::Mentions => {
+                &["tweet.read", "users.read"]
+            }
+            Endpoint::DmRead => &["dm.read", "tweet.read", "users.read"],
+            Endpoint::DmSend => &["dm.write", "tweet.read", "users.read"],
             Endpoint::MediaUpload
             | Endpoint::MediaInitialize
             | Endpoint::MediaAppend

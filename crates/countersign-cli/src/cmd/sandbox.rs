@@ -18,6 +18,10 @@ pub enum SandboxCommand {
         /// The handle of the account the sandbox hosts.
         #[arg(long, default_value = "sandbox_brand")]
         handle: String,
+        /// Other people write the account N messages a minute (mentions and direct messages in
+        /// turn), so the inbox has something in it; 0: nobody does.
+        #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=6000))]
+        chatter: u32,
     },
 }
 
@@ -27,6 +31,7 @@ pub fn run(cmd: &SandboxCommand) -> Result<(), Error> {
         port,
         state,
         handle,
+        chatter,
     } = cmd;
     let config = x_sandbox::SandboxConfig {
         port: *port,
@@ -36,6 +41,7 @@ pub fn run(cmd: &SandboxCommand) -> Result<(), Error> {
             name: handle.clone(),
             ..Default::default()
         },
+        chatter_per_minute: *chatter,
         ..Default::default()
     };
     x_sandbox::serve_forever_blocking(config).map_err(|e| Error::Io {
