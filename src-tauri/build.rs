@@ -2,6 +2,16 @@
 //! (a test checks that this list, the capability and the registered commands agree).
 
 const COMMANDS: &[&str] = &[
+    "approve_and_send",
+    "inbox",
+    "conversation",
+    "inbox_status",
+    "poll_inbox",
+    "set_inbox_poll",
+    "take_conversation",
+    "assign_conversation",
+    "close_conversation",
+    "answer_conversation",
     "startup",
     "reopen",
     "account",

@@ -57,6 +57,14 @@ pub fn notice(event: &Event) -> Option<(String, String)> {
             "A post needs a check".into(),
             format!("{reason} Look on X and decide (Queue & calendar)."),
         )),
+        Event::Heard { by, handle, .. } => Some((
+            match by {
+                countersign_core::conversation::ConversationKind::Mention => "A new mention",
+                countersign_core::conversation::ConversationKind::Dm => "A new direct message",
+            }
+            .into(),
+            format!("@{handle} wrote to the brand. Take it in Conversations to answer."),
+        )),
         Event::NeedsReconnect => Some((
             "Reconnect the X account".into(),
             "X refused Countersign's access. Nothing is posted until an admin connects the \

@@ -8,11 +8,15 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use countersign_core::app::inbox::{InboxPoll, InboxStatus};
 use countersign_core::app::outbox::{Sent, Waiting};
 use countersign_core::app::team::{Joined, TeamStarted, TeamStatus, WaitingMember};
 use countersign_core::app::{AccountChange, Permissions, PostView, ReviewDiff, RosterLine};
 use countersign_core::connection::Connection;
 use countersign_core::content::ContentLimits;
+use countersign_core::conversation::{
+    Conversation, ConversationKind, ConversationState, ConversationView, InboxQuery,
+};
 use countersign_core::count::Count;
 use countersign_core::history::ExportFormat;
 use countersign_core::media;
@@ -21,7 +25,7 @@ use countersign_core::queue::Decision;
 use countersign_core::schedule::Fold;
 use countersign_core::secrets::SecretString;
 use countersign_core::store::{
-    CalendarItem, HistoryQuery, HistoryRow, PostSummary, QueueSlot, ServerLogin,
+    CalendarItem, HistoryQuery, HistoryRow, InboxCursor, PostSummary, QueueSlot, ServerLogin,
 };
 use countersign_core::viewer::{self, PassphraseRule, ViewerPermissions};
 use countersign_core::x_account::{AccountStatus, Target};
@@ -79,6 +83,17 @@ pub struct AccountForm {
     pub max_weighted_length: Option<u32>,
     pub solo_mode: Option<bool>,
     pub grace_minutes: Option<u32>,
+}
+
+/// Which conversations the Conversations screen lists.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+pub struct InboxForm {
+    /// `new`, `assigned`, `answered`, `closed`, or `open` (new and assigned); `null`: all.
+    pub state: Option<String>,
+    /// Only those this member answers.
+    pub mine: Option<String>,
+    pub kind: Option<ConversationKind>,
+    pub search: Option<String>,
 }
 
 /// A decision on a post that missed its time, failed, or needs a check.
@@ -442,6 +457,78 @@ commands! {
     async approve[ws](id: String, actor: String) -> Post {
         let id = post_id(&id)?;
         blocking(&ws, move |app| app.approve(id, &actor, None)).await
+    }
+
+    /// Approves a post and countersigns "now" as its time: it goes out at once.
+    async approve_and_send[ws](id: String, actor: String) -> Post {
+        let id = post_id(&id)?;
+        blocking(&ws, move |app| app.approve_and_send(id, &actor)).await
+    }
+
+    /// Conversations, latest first.
+    async inbox[ws](query: InboxForm) -> Vec<Conversation> {
+        blocking(&ws, move |app| {
+            let mut q = InboxQuery {
+                kind: query.kind,
+                search: query.search.filter(|s| !s.trim().is_empty()),
+                limit: 500,
+                ..InboxQuery::default()
+            };
+            match query.state.as_deref() {
+                None | Some("") => {}
+                Some("open") => q.open = true,
+                Some(s) => {
+                    q.state = Some(ConversationState::parse(s).ok_or_else(|| Error::InvalidInput {
+                        detail: format!("{s:?} is not a conversation state"),
+                    })?)
+                }
+            }
+            if let Some(name) = query.mine {
+                q.assignee = Some(app.member(&name)?.id);
+            }
+            app.inbox(&q)
+        })
+        .await
+    }
+
+    /// One conversation: the person's messages, who answers, and the answers.
+    async conversation[ws](id: String) -> ConversationView {
+        blocking(&ws, move |app| app.conversation(&id)).await
+    }
+
+    /// How the inbox is read, the reads spent this month, and how long people wait.
+    async inbox_status[ws]() -> InboxStatus {
+        blocking(&ws, |app| app.inbox_status()).await
+    }
+
+    /// Reads new mentions and direct messages from X now.
+    async poll_inbox[ws]() -> InboxPoll {
+        opened(&ws).await?.poll_inbox().await
+    }
+
+    /// How often the inbox is read, in minutes (0: never); admins.
+    async set_inbox_poll[ws](actor: String, minutes: u32) -> InboxCursor {
+        blocking(&ws, move |app| app.set_inbox_poll(&actor, minutes)).await
+    }
+
+    /// "I'll answer": the conversation is `actor`'s.
+    async take_conversation[ws](id: String, actor: String) -> Conversation {
+        blocking(&ws, move |app| app.take(&id, &actor)).await
+    }
+
+    /// An approver gives the conversation to `to`.
+    async assign_conversation[ws](id: String, to: String, actor: String) -> Conversation {
+        blocking(&ws, move |app| app.assign(&id, &to, &actor)).await
+    }
+
+    /// Closes the conversation without an answer, with a note saying why.
+    async close_conversation[ws](id: String, actor: String, note: String) -> Conversation {
+        blocking(&ws, move |app| app.close(&id, &actor, &note)).await
+    }
+
+    /// Drafts `actor`'s answer in the conversation (then submit it like any post).
+    async answer_conversation[ws](id: String, actor: String, text: String) -> Post {
+        blocking(&ws, move |app| app.answer(&id, &actor, &text)).await
     }
 
     /// Sends a post back to its author with a comment.

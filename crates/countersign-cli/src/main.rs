@@ -20,8 +20,8 @@ use clap::{Parser, Subcommand};
 use countersign_core::Error;
 
 use crate::cmd::{
-    account, audit, count, draft, history, keychain, member, publish, queue, review, sandbox,
-    schedule, team, workspace,
+    account, audit, count, draft, history, inbox, keychain, member, publish, queue, review,
+    sandbox, schedule, team, workspace,
 };
 use crate::output::Out;
 use crate::session::Session;
@@ -91,6 +91,9 @@ enum Command {
     /// Share the workspace with a team through a PostgreSQL server.
     #[command(subcommand)]
     Team(team::TeamCommand),
+    /// The brand's conversations: mentions and direct messages, and their answers.
+    #[command(subcommand)]
+    Inbox(inbox::InboxCommand),
 }
 
 /// Parses the command line and runs the command. A refusal becomes one line on stderr (JSON
@@ -160,6 +163,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Sandbox(cmd) => sandbox::run(cmd),
         Command::Keychain(cmd) => keychain::run(&session, &out, cmd),
         Command::Team(cmd) => team::run(&session, &out, cmd),
+        Command::Inbox(cmd) => inbox::run(&session, &out, cmd),
     }
 }
 

@@ -2,21 +2,35 @@
 
 use std::path::Path;
 
+use countersign_core::app::inbox::{InboxPoll, InboxStatus};
 use countersign_core::app::{PostView, ReviewDiff};
 use countersign_core::audit::{AuditEntry, AuditReport, ServerCopy};
 use countersign_core::connection::{Connection, ConnectionState};
+use countersign_core::conversation::{self, Conversation, ConversationKind, ConversationView};
 use countersign_core::diff::Change;
 use countersign_core::model::{Account, Comment, Member, Post, Version};
 use countersign_core::publish::PassReport;
 use countersign_core::schedule::wall_time;
 use countersign_core::store::{CalendarItem, HistoryRow, PostSummary, QueueSlot};
 use countersign_core::x_account::AccountStatus;
+use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::{Value, json};
 
 #[derive(Debug)]
 pub struct Out {
     json: bool,
+}
+
+/// "3 min", "2 h 5 min", "4 d": how long, for people.
+fn human_span(d: jiff::SignedDuration) -> String {
+    let secs = d.as_secs().max(0);
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min", secs / 60),
+        3600..86400 => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+        _ => format!("{} d {} h", secs / 86400, secs % 86400 / 3600),
+    }
 }
 
 fn print_json(v: &impl Serialize) {
@@ -117,6 +131,106 @@ impl Out {
                  when it is back (`countersign team sync --as NAME`, or a running `countersign \
                  run`); `countersign team outbox` lists them"
             )]);
+        }
+    }
+
+    pub fn conversations(&self, cs: &[Conversation], now: Timestamp) {
+        if self.json {
+            return print_json(&cs);
+        }
+        if cs.is_empty() {
+            println!("No conversations");
+            return;
+        }
+        for c in cs {
+            let waiting = conversation::waiting(c, now)
+                .map(|w| format!(", waiting {}", human_span(w)))
+                .unwrap_or_default();
+            println!(
+                "{}  {:<8} {:<7} @{} ({}){waiting}",
+                c.id,
+                c.state.as_str(),
+                c.kind.as_str(),
+                c.person.handle,
+                c.person.name
+            );
+        }
+    }
+
+    pub fn conversation(&self, v: &ConversationView, now: Timestamp) {
+        if self.json {
+            return print_json(v);
+        }
+        let c = &v.conversation;
+        println!(
+            "{} with @{} ({}): {}",
+            match c.kind {
+                ConversationKind::Mention => "Mentions",
+                ConversationKind::Dm => "Direct messages",
+            },
+            c.person.handle,
+            c.person.name,
+            c.state.as_str()
+        );
+        if let Some(a) = &v.assignee {
+            println!("  answered by {}", a.name);
+        }
+        if let Some(w) = conversation::waiting(c, now) {
+            println!("  waiting {}", human_span(w));
+        }
+        if let Some(n) = &c.note {
+            println!("  closed: {n}");
+        }
+        for m in &v.messages {
+            println!("  [{}] {}: {}", m.at, m.x_id, m.text);
+        }
+        for a in &v.answers {
+            println!("  answer: {a}");
+        }
+    }
+
+    pub fn inbox_poll(&self, p: &InboxPoll) {
+        if self.json {
+            return print_json(p);
+        }
+        println!(
+            "Read {} mention(s) and {} direct message(s) ({} request(s) to X); {} conversation(s) new or reopened",
+            p.mentions, p.dms, p.reads, p.heard
+        );
+        if let Some(why) = &p.dms_refused {
+            eprintln!("countersign: note: direct messages were not read: {why}");
+        }
+    }
+
+    pub fn inbox_status(&self, s: &InboxStatus) {
+        if self.json {
+            return print_json(s);
+        }
+        let c = &s.cursor;
+        match c.poll_minutes {
+            0 => println!("The inbox is not read (turned off)"),
+            m => println!("The inbox is read every {m} minute(s)"),
+        }
+        println!(
+            "Reads this month ({}): {}",
+            if c.reads_month.is_empty() {
+                "-"
+            } else {
+                &c.reads_month
+            },
+            c.reads
+        );
+        println!("Open: {} new, {} being answered", s.new, s.assigned);
+        for (label, r) in [("7 days", &s.last_7_days), ("30 days", &s.last_30_days)] {
+            match (r.median_secs, r.p90_secs) {
+                (Some(m), Some(p)) => println!(
+                    "First answer, last {label}: median {}, p90 {} ({} answered)",
+                    human_span(jiff::SignedDuration::from_secs(m)),
+                    human_span(jiff::SignedDuration::from_secs(p)),
+                    r.answered
+                ),
+                _ => println!("First answer, last {label}: nothing answered"),
+            }
         }
     }
 

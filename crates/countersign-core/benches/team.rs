@@ -280,6 +280,14 @@ fn main() {
         .ok()
         .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![0, 20, 50, 100]);
+    // The publishers' warnings (a post skipped, a pass that failed) go to stderr.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let posts = env_u64("TEAM_BENCH_POSTS", 120) as usize;
     let secs = env_u64("TEAM_BENCH_SECS", 60);
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -423,17 +431,54 @@ fn main() {
             }
             out
         });
-        let deadline = Instant::now() + Duration::from_secs(secs + 120);
+        // Every post has had 120 s past its own time: the last one is due `spacing` apart from
+        // `first`, and `first` itself leaves room for the scheduling above.
+        let last_due =
+            first + SignedDuration::try_from(spacing * (posts.max(1) - 1) as u32).unwrap();
+        let deadline = Instant::now()
+            + last_due.duration_since(Timestamp::now()).unsigned_abs()
+            + Duration::from_secs(120);
+        let mut last_report = Instant::now();
         loop {
             ada.app.sync().unwrap();
-            let left = ids
+            let left: Vec<_> = ids
                 .iter()
-                .filter(|id| ada.app.post(**id).unwrap().post.status != Status::Posted)
-                .count();
-            if left == 0 {
+                .map(|id| ada.app.post(*id).unwrap().post)
+                .filter(|p| p.status != Status::Posted)
+                .collect();
+            if left.is_empty() {
                 break;
             }
-            assert!(Instant::now() < deadline, "{left} posts not posted in time");
+            if last_report.elapsed() >= Duration::from_secs(30) {
+                // A backlog shows here before the deadline: posts due but not yet posted.
+                let now = Timestamp::now();
+                let overdue: Vec<f64> = left
+                    .iter()
+                    .filter_map(|p| p.scheduled.as_ref().map(|s| s.at))
+                    .filter(|at| *at < now)
+                    .map(|at| now.duration_since(at).as_secs_f64())
+                    .collect();
+                eprintln!(
+                    "  … {} left, {} overdue (the oldest by {:.1} s)",
+                    left.len(),
+                    overdue.len(),
+                    overdue.iter().copied().fold(0.0, f64::max)
+                );
+                last_report = Instant::now();
+            }
+            if Instant::now() >= deadline {
+                let mut by_status = std::collections::BTreeMap::<String, usize>::new();
+                for p in &left {
+                    *by_status.entry(format!("{:?}", p.status)).or_default() += 1;
+                }
+                let first = &left[0];
+                panic!(
+                    "{} posts not posted in time: {by_status:?}; the first, due {:?}: {:?}",
+                    left.len(),
+                    first.scheduled.as_ref().map(|s| s.at),
+                    first.status_reason
+                );
+            }
             std::thread::sleep(Duration::from_secs(1));
         }
         runtime.block_on(async {

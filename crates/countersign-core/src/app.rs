@@ -25,6 +25,7 @@ pub mod account;
 pub mod audit;
 pub mod drafting;
 pub mod history;
+pub mod inbox;
 mod laptop;
 mod media;
 pub mod members;

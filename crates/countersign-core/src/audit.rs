@@ -57,11 +57,16 @@ pub enum AuditAction {
     NeedsCheck,
     Missed,
     PublisherKeyAdded,
+    ConversationTaken,
+    ConversationAssigned,
+    ConversationClosed,
+    AnswerDrafted,
+    InboxChanged,
 }
 
 impl AuditAction {
     /// Every action, in the order `docs/audit-export.md` lists them.
-    pub const ALL: [AuditAction; 33] = [
+    pub const ALL: [AuditAction; 38] = [
         AuditAction::WorkspaceCreated,
         AuditAction::AccountChanged,
         AuditAction::AccountConnected,
@@ -95,6 +100,11 @@ impl AuditAction {
         AuditAction::NeedsCheck,
         AuditAction::Missed,
         AuditAction::PublisherKeyAdded,
+        AuditAction::ConversationTaken,
+        AuditAction::ConversationAssigned,
+        AuditAction::ConversationClosed,
+        AuditAction::AnswerDrafted,
+        AuditAction::InboxChanged,
     ];
 
     /// The name written into the trail and the export.
@@ -133,6 +143,11 @@ impl AuditAction {
             AuditAction::NeedsCheck => "needs_check",
             AuditAction::Missed => "missed",
             AuditAction::PublisherKeyAdded => "publisher_key_added",
+            AuditAction::ConversationTaken => "conversation_taken",
+            AuditAction::ConversationAssigned => "conversation_assigned",
+            AuditAction::ConversationClosed => "conversation_closed",
+            AuditAction::AnswerDrafted => "answer_drafted",
+            AuditAction::InboxChanged => "inbox_changed",
         }
     }
 

@@ -66,6 +66,13 @@ pub fn check_shape(content: &Content) -> Result<()> {
             count: content.parts.len(),
         });
     }
+    if matches!(content.reply, Some(crate::model::ReplyTarget::Dm { .. }))
+        && (content.parts.len() > 1 || content.parts.iter().any(|p| !p.media.is_empty()))
+    {
+        return Err(Error::AnswerShape {
+            detail: "an answer by direct message is one part of text, without media".into(),
+        });
+    }
     for (i, part) in content.parts.iter().enumerate() {
         check_media_mix(i + 1, part)?;
         for a in &part.media {
@@ -165,6 +172,12 @@ pub fn digest(
             enc.field(&a.alt_text.nfc().collect::<String>());
         }
     }
+    // Only answers carry this field, so every approval made before answers existed keeps its
+    // digest; the field cannot be mistaken for the time that follows ("post:…"/"dm:…" vs
+    // digits or "-").
+    if let Some(target) = &content.reply {
+        enc.field(&target.encode());
+    }
     match scheduled_at {
         Some(at) => enc.field(&at.as_millisecond().to_string()),
         None => enc.field("-"),
@@ -218,6 +231,16 @@ mod tests {
         assert_ne!(d, digest("brand", &replies, "JS", None));
         let at: Timestamp = "2030-01-01T09:00:00Z".parse().unwrap();
         assert_ne!(d, digest("brand", &base, "JS", Some(at)));
+        let mut answer = base.clone();
+        answer.reply = Some(crate::model::ReplyTarget::Post { x_id: "12".into() });
+        let a = digest("brand", &answer, "JS", None);
+        assert_ne!(d, a);
+        answer.reply = Some(crate::model::ReplyTarget::Post { x_id: "13".into() });
+        assert_ne!(a, digest("brand", &answer, "JS", None));
+        answer.reply = Some(crate::model::ReplyTarget::Dm {
+            participant_id: "12".into(),
+        });
+        assert_ne!(a, digest("brand", &answer, "JS", None));
     }
 
     #[test]

@@ -162,6 +162,20 @@ pub enum Error {
     #[error("{name} is the last active admin and cannot be deactivated; add another admin first")]
     LastAdmin { name: String },
 
+    // --- conversations ------------------------------------------------------------------------------
+    #[error("no conversation with id {id}; `inbox list` shows them")]
+    UnknownConversation { id: String },
+    #[error(
+        "{by} is answering this conversation; ask them, or an approver can assign it to someone else"
+    )]
+    ConversationTaken { by: String },
+    #[error("this conversation is closed; it reopens when the person writes again")]
+    ConversationClosed,
+    #[error("the inbox needs the brand's X account connected, with its user id")]
+    InboxNotConnected,
+    #[error("{detail}")]
+    AnswerShape { detail: String },
+
     // --- posts and the workflow -----------------------------------------------------------------
     #[error("no post with id {id}; it may have been removed, or the id is mistyped")]
     UnknownPost { id: String },
@@ -409,6 +423,11 @@ impl Error {
             Error::OwnEdit { .. } => "self_approval",
             Error::InvalidInput { .. } => "invalid_input",
             Error::UnknownPost { .. } => "unknown_post",
+            Error::UnknownConversation { .. } => "unknown_conversation",
+            Error::ConversationTaken { .. } => "conversation_taken",
+            Error::ConversationClosed => "conversation_closed",
+            Error::InboxNotConnected => "inbox_not_connected",
+            Error::AnswerShape { .. } => "answer_shape",
             Error::EditConflict { .. } => "edit_conflict",
             Error::InvalidTransition { .. } => "invalid_transition",
             Error::NotAuthor { .. } => "not_author",

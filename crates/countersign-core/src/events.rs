@@ -69,6 +69,12 @@ pub enum Event {
         post_id: Uuid,
         reason: String,
     },
+    /// Someone wrote to the brand: a new conversation, or one that reopened.
+    Heard {
+        conversation_id: String,
+        by: crate::conversation::ConversationKind,
+        handle: String,
+    },
     /// An edit made offline met a post that changed meanwhile: it is kept as a new draft.
     ConflictCopy {
         post_id: Uuid,

@@ -27,6 +27,7 @@ pub mod audit;
 pub mod clock;
 pub mod connection;
 pub mod content;
+pub mod conversation;
 pub mod count;
 pub mod diff;
 pub mod error;

@@ -276,6 +276,44 @@ pub struct Content {
     /// Append the author's initials (` ^JS`) to every part.
     pub signature: bool,
     pub reply_settings: ReplySettings,
+    /// An answer in a conversation: where it goes. Fixed when the reply is drafted, bound by
+    /// the approval like the text; `None` for a post of the brand's own.
+    pub reply: Option<ReplyTarget>,
+}
+
+/// Where an answer goes on X.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ReplyTarget {
+    /// A public reply to this post (a mention of the brand).
+    Post { x_id: String },
+    /// A direct message to this person, in their conversation with the brand.
+    Dm { participant_id: String },
+}
+
+impl ReplyTarget {
+    /// The canonical form bound by approvals and kept in the store.
+    pub fn encode(&self) -> String {
+        match self {
+            ReplyTarget::Post { x_id } => format!("post:{x_id}"),
+            ReplyTarget::Dm { participant_id } => format!("dm:{participant_id}"),
+        }
+    }
+
+    pub fn decode(s: &str) -> Option<ReplyTarget> {
+        let (kind, id) = s.split_once(':')?;
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        match kind {
+            "post" => Some(ReplyTarget::Post { x_id: id.into() }),
+            "dm" => Some(ReplyTarget::Dm {
+                participant_id: id.into(),
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// A scheduled instant, with the zone its wall time was given in.
@@ -378,5 +416,6 @@ pub(crate) fn text_content(texts: &[&str]) -> Content {
             .collect(),
         signature: false,
         reply_settings: ReplySettings::Everyone,
+        reply: None,
     }
 }

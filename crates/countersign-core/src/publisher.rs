@@ -153,6 +153,7 @@ async fn run(
         let wake = wake.clone();
         app.listen_for_changes(move || wake.notify_one())
     };
+    let mut inbox_retry: Option<Instant> = None;
     loop {
         if stop.load(Ordering::SeqCst) {
             break;
@@ -181,6 +182,19 @@ async fn run(
             };
             if stop.load(Ordering::SeqCst) {
                 break;
+            }
+            // The inbox is read by the laptop that publishes, at the interval an admin set; a
+            // failed read waits a minute rather than asking X again on every pass.
+            if inbox_retry.is_none_or(|t| Instant::now() >= t) && app.inbox_due().unwrap_or(false) {
+                inbox_retry = None;
+                match app.poll_inbox().await {
+                    Ok(poll) => tracing::debug!(?poll, "inbox read"),
+                    Err(Error::InboxNotConnected) => inbox_retry = Some(Instant::now() + MAX_NAP),
+                    Err(e) => {
+                        tracing::warn!(code = e.code(), "reading the inbox failed: {e}");
+                        inbox_retry = Some(Instant::now() + MAX_NAP);
+                    }
+                }
             }
             match app.next_due() {
                 // After a failed pass a post still due must not make the next try immediate:

@@ -73,6 +73,8 @@ pub enum AccountAction {
     ChangeAccount,
     /// Add or remove the brand's weekly queue slots: approvers and admins.
     EditQueueSlots,
+    /// Give a conversation to a member to answer: approvers and admins.
+    AssignConversations,
 }
 
 impl AccountAction {
@@ -81,6 +83,7 @@ impl AccountAction {
             AccountAction::ManageMembers => "manage members",
             AccountAction::ChangeAccount => "change the account",
             AccountAction::EditQueueSlots => "edit the queue slots",
+            AccountAction::AssignConversations => "assign conversations",
         }
     }
 
@@ -88,7 +91,7 @@ impl AccountAction {
     pub fn allowed(self, role: Role) -> bool {
         match self {
             AccountAction::ManageMembers | AccountAction::ChangeAccount => role == Role::Admin,
-            AccountAction::EditQueueSlots => role.reviews(),
+            AccountAction::EditQueueSlots | AccountAction::AssignConversations => role.reviews(),
         }
     }
 
@@ -96,7 +99,7 @@ impl AccountAction {
     pub fn needed(self) -> &'static str {
         match self {
             AccountAction::ManageMembers | AccountAction::ChangeAccount => "only an admin may",
-            AccountAction::EditQueueSlots => REVIEWERS_MAY,
+            AccountAction::EditQueueSlots | AccountAction::AssignConversations => REVIEWERS_MAY,
         }
     }
 }

@@ -1038,3 +1038,110 @@ fn utc(at: Timestamp) -> When {
         fold: None,
     }
 }
+
+#[test]
+#[ignore = "needs PostgreSQL (the Debian package): scripts/test.sh runs it"]
+fn a_conversation_is_heard_on_the_publishing_laptop_and_answered_from_another() {
+    use countersign_core::conversation::{ConversationState, InboxQuery};
+    use countersign_core::model::ReplyTarget;
+
+    let (_db, _ada, ada, _) = started();
+    let cleo = join(&ada, "Cleo", Role::Contributor);
+    let ben = join(&ada, "Ben", Role::Approver);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // The sandbox hosts the workspace's own account, @acme.
+    let sandbox = x_sandbox::Sandbox::start_blocking(x_sandbox::SandboxConfig {
+        user: x_sandbox::SandboxUser {
+            username: "acme".into(),
+            name: "Acme".into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .unwrap();
+    let url = sandbox.base_url();
+    let mention = sandbox
+        .mention("maya_runs", "@acme is it vegan?", None)
+        .unwrap();
+    sandbox.dm("tom_bakes", "Where is my order?").unwrap();
+
+    // The admin connected the brand's account (as on the Sandbox from the first run); Ben's
+    // laptop holds a grant of its own and reads the inbox; the server keeps what it heard.
+    rt.block_on(ada.connect(
+        Some("Ada"),
+        countersign_core::x_account::Target::Sandbox(url.clone()),
+        |_| Ok(()),
+    ))
+    .unwrap();
+    ben.app.sync().unwrap();
+    rt.block_on(ben.app.connect(
+        None,
+        countersign_core::x_account::Target::Sandbox(url.clone()),
+        |_| Ok(()),
+    ))
+    .unwrap();
+    let poll = rt.block_on(ben.app.poll_inbox()).unwrap();
+    assert_eq!((poll.mentions, poll.dms), (1, 1));
+    // A contributor's laptop holds no grant: it reads nothing from X.
+    assert!(rt.block_on(cleo.app.poll_inbox()).is_err());
+
+    // Cleo sees it on her laptop, takes it and drafts the answer there.
+    cleo.app.sync().unwrap();
+    let open = cleo
+        .app
+        .inbox(&InboxQuery {
+            open: true,
+            ..InboxQuery::default()
+        })
+        .unwrap();
+    assert_eq!(open.len(), 2);
+    let maya = open
+        .iter()
+        .find(|c| c.person.handle == "maya_runs")
+        .unwrap()
+        .clone();
+    cleo.app.take(&maya.id, "Cleo").unwrap();
+    let answer = cleo
+        .app
+        .answer(&maya.id, "Cleo", "Yes, fully vegan!")
+        .unwrap();
+    assert_eq!(
+        answer.content.reply,
+        Some(ReplyTarget::Post {
+            x_id: mention.clone()
+        })
+    );
+    cleo.app.submit(answer.id, "Cleo").unwrap();
+
+    // Ada's laptop sees who is answering; Ben countersigns and his laptop sends it.
+    ada.sync().unwrap();
+    let seen = ada.conversation(&maya.id).unwrap();
+    assert_eq!(seen.assignee.unwrap().name, "Cleo");
+    assert_eq!(seen.answers, vec![answer.id]);
+    ben.app.sync().unwrap();
+    ben.app.approve_and_send(answer.id, "Ben").unwrap();
+    let report = rt
+        .block_on(
+            ben.app
+                .publish_due(&countersign_core::publish::PublishOptions::default()),
+        )
+        .unwrap();
+    assert_eq!(report.posted, vec![answer.id], "{report:?}");
+
+    let replies: Vec<_> = sandbox
+        .posts()
+        .into_iter()
+        .filter(|p| p.text == "Yes, fully vegan!")
+        .collect();
+    assert_eq!(replies.len(), 1);
+    assert_eq!(replies[0].reply_to.as_deref(), Some(mention.as_str()));
+    for app in [&ada, &cleo.app] {
+        app.sync().unwrap();
+        let v = app.conversation(&maya.id).unwrap();
+        assert_eq!(v.conversation.state, ConversationState::Answered);
+        assert!(app.audit_verify().unwrap().ok);
+    }
+    // Nothing is read twice: the cursor is the team's, not the laptop's.
+    let again = rt.block_on(ben.app.poll_inbox()).unwrap();
+    assert_eq!((again.mentions, again.dms), (0, 0));
+}

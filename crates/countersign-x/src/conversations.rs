@@ -273,13 +273,17 @@ impl XClient {
 
     /// Direct messages to and from the account newer than `after` (an event id already held),
     /// newest first (`GET /2/dm_events`). X offers no `since_id` here, so pages are read until
-    /// one reaches `after` (up to 8 pages of 100).
-    pub async fn direct_messages(&self, after: Option<&str>) -> Result<DirectMessages, XError> {
+    /// one reaches `after`, `max_pages` pages of 100 at most.
+    pub async fn direct_messages(
+        &self,
+        after: Option<&str>,
+        max_pages: u32,
+    ) -> Result<DirectMessages, XError> {
         let after: Option<u128> = after.and_then(|a| a.parse().ok());
         let base = self.url("/2/dm_events")?;
         let mut out = DirectMessages::default();
         let mut next: Option<String> = None;
-        for _ in 0..MAX_PAGES {
+        for _ in 0..max_pages.clamp(1, MAX_PAGES) {
             let mut url = base.clone();
             {
                 let mut q = url.query_pairs_mut();

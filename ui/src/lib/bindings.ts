@@ -161,7 +161,12 @@ export type Content = { parts: Array<Part>,
 /**
  * Append the author's initials (` ^JS`) to every part.
  */
-signature: boolean, reply_settings: ReplySettings, };
+signature: boolean, reply_settings: ReplySettings, 
+/**
+ * An answer in a conversation: where it goes. Fixed when the reply is drafted, bound by
+ * the approval like the text; `None` for a post of the brand's own.
+ */
+reply: ReplyTarget | null, };
 
 /**
  * The shape limits a screen shows while a person writes (core still checks every act).
@@ -175,6 +180,50 @@ max_parts: number,
  * Characters of alt text per attachment.
  */
 max_alt_text: number, };
+
+/**
+ * One conversation, as stored.
+ */
+export type Conversation = { 
+/**
+ * `m:<X conversation id>:<person id>` or `d:<DM conversation id>`.
+ */
+id: string, kind: ConversationKind, person: Person, state: ConversationState, 
+/**
+ * Who is answering (set by taking or assigning; kept when it reopens).
+ */
+assignee_id: string | null, 
+/**
+ * Why it was closed without an answer.
+ */
+note: string | null, 
+/**
+ * The oldest message not answered yet; `None` once answered or closed.
+ */
+waiting_since: string | null, 
+/**
+ * The latest message.
+ */
+last_at: string, updated_at: string, };
+
+/**
+ * Where a conversation happens.
+ */
+export type ConversationKind = "mention" | "dm";
+
+/**
+ * Where a conversation stands.
+ */
+export type ConversationState = "new" | "assigned" | "answered" | "closed";
+
+/**
+ * A conversation with what the screen shows beside it.
+ */
+export type ConversationView = { conversation: Conversation, assignee: Member | null, messages: Array<Message>, 
+/**
+ * The posts that answer it, oldest first.
+ */
+answers: Array<string>, };
 
 /**
  * The result of counting a text, with twitter-text's `parseTweet` fields.
@@ -359,7 +408,7 @@ export type ErrorCode =
 /**
  * Something a person may need to know about.
  */
-export type Event = { "kind": "needs_review", post_id: string, author: string, } | { "kind": "changes_requested", post_id: string, by: string, } | { "kind": "rejected", post_id: string, by: string, } | { "kind": "approved", post_id: string, by: string, } | { "kind": "scheduled", post_id: string, at: string, } | { "kind": "needs_reconnect" } | { "kind": "posted", post_id: string, url: string, } | { "kind": "failed", post_id: string, reason: string, } | { "kind": "missed", post_id: string, at: string, } | { "kind": "needs_check", post_id: string, reason: string, } | { "kind": "unscheduled", post_id: string, by: string, } | { "kind": "approval_voided", post_id: string, reason: string, } | { "kind": "conflict_copy", post_id: string, copy_id: string, } | { "kind": "outbox_refused", post_id: string, act: OutboxAct, reason: string, };
+export type Event = { "kind": "needs_review", post_id: string, author: string, } | { "kind": "changes_requested", post_id: string, by: string, } | { "kind": "rejected", post_id: string, by: string, } | { "kind": "approved", post_id: string, by: string, } | { "kind": "scheduled", post_id: string, at: string, } | { "kind": "needs_reconnect" } | { "kind": "posted", post_id: string, url: string, } | { "kind": "failed", post_id: string, reason: string, } | { "kind": "missed", post_id: string, at: string, } | { "kind": "needs_check", post_id: string, reason: string, } | { "kind": "unscheduled", post_id: string, by: string, } | { "kind": "approval_voided", post_id: string, reason: string, } | { "kind": "heard", conversation_id: string, by: ConversationKind, handle: string, } | { "kind": "conflict_copy", post_id: string, copy_id: string, } | { "kind": "outbox_refused", post_id: string, act: OutboxAct, reason: string, };
 
 /**
  * The file formats History exports to.
@@ -413,6 +462,67 @@ limit: number, };
  * A posted post, as History shows it.
  */
 export type HistoryRow = { id: string, author: string, approver: string | null, approved_at: string | null, solo: boolean, created_at: string, posted_at: string | null, post_url: string | null, parts: Array<string>, };
+
+/**
+ * How the inbox is read: its polling interval, the cursors that keep anything from being
+ * read twice, and the reads spent this month (each one is billed on pay-per-use access).
+ */
+export type InboxCursor = { 
+/**
+ * Minutes between polls; 0 turns polling off.
+ */
+poll_minutes: number, 
+/**
+ * The newest mention read: the next poll's `since_id`.
+ */
+mentions_since: string | null, 
+/**
+ * The newest direct message read.
+ */
+dms_after: string | null, 
+/**
+ * `YYYY-MM` (UTC) that `reads` counts.
+ */
+reads_month: string, reads: number, polled_at: string | null, };
+
+/**
+ * Which conversations the Conversations screen lists.
+ */
+export type InboxForm = { 
+/**
+ * `new`, `assigned`, `answered`, `closed`, or `open` (new and assigned); `null`: all.
+ */
+state: string | null, 
+/**
+ * Only those this member answers.
+ */
+mine: string | null, kind: ConversationKind | null, search: string | null, };
+
+/**
+ * What one read of the inbox found.
+ */
+export type InboxPoll = { mentions: number, dms: number, 
+/**
+ * Requests this poll made to X (each billed on pay-per-use access).
+ */
+reads: number, 
+/**
+ * Conversations that are new or reopened.
+ */
+heard: number, 
+/**
+ * Why direct messages could not be read (a grant without `dm.read`), if so.
+ */
+dms_refused: string | null, };
+
+/**
+ * The inbox's figures: how it is read, and how long people wait for an answer.
+ */
+export type InboxStatus = { cursor: InboxCursor, last_7_days: ResponseTimes, last_30_days: ResponseTimes, 
+/**
+ * Conversations waiting for someone to take them, and for their taker to answer.
+ */
+new: number, assigned: number, };
 
 /**
  * Why a text is not a valid post.
@@ -480,6 +590,19 @@ export type MemberForm = { name: string, role: Role, initials: string | null,
 passphrase: string | null, };
 
 /**
+ * What someone wrote to the brand, exactly as X returned it.
+ */
+export type Message = { 
+/**
+ * The post's or DM event's id on X.
+ */
+x_id: string, conversation_id: string, author_id: string, text: string, at: string, 
+/**
+ * For a mention that replies to a post: that post's id.
+ */
+reply_to_x_id: string | null, };
+
+/**
  * What kind of act waits in the outbox.
  */
 export type OutboxAct = "draft" | "edit" | "comment" | "submit";
@@ -540,6 +663,19 @@ export type Permit = { allowed: boolean,
  * The refusal's code and message; `null` when allowed.
  */
 code: ErrorCode | null, reason: string | null, };
+
+/**
+ * Someone on X who wrote to the brand.
+ */
+export type Person = { 
+/**
+ * X's numeric user id.
+ */
+id: string, 
+/**
+ * Without `@`.
+ */
+handle: string, name: string, };
 
 /**
  * A post (one part) or a thread (several), as it stands now.
@@ -611,6 +747,17 @@ time: string, };
  * Who may reply to a post, as X's `reply_settings`. `Everyone` sends no setting.
  */
 export type ReplySettings = "everyone" | "following" | "mentioned_users" | "subscribers" | "verified";
+
+/**
+ * Where an answer goes on X.
+ */
+export type ReplyTarget = { "kind": "post", x_id: string, } | { "kind": "dm", participant_id: string, };
+
+/**
+ * How long people waited for a first answer: median and 90th percentile, over answers sent in
+ * a window.
+ */
+export type ResponseTimes = { answered: number, median_secs: number | null, p90_secs: number | null, };
 
 /**
  * What changed since a reviewer last looked.
@@ -892,6 +1039,26 @@ export type Commands = {
   submit: { args: { id: string, actor: string }; returns: Post };
   /** Countersigns a post in review. */
   approve: { args: { id: string, actor: string }; returns: Post };
+  /** Approves a post and countersigns "now" as its time: it goes out at once. */
+  approve_and_send: { args: { id: string, actor: string }; returns: Post };
+  /** Conversations, latest first. */
+  inbox: { args: { query: InboxForm }; returns: Array<Conversation> };
+  /** One conversation: the person's messages, who answers, and the answers. */
+  conversation: { args: { id: string }; returns: ConversationView };
+  /** How the inbox is read, the reads spent this month, and how long people wait. */
+  inbox_status: { args: {  }; returns: InboxStatus };
+  /** Reads new mentions and direct messages from X now. */
+  poll_inbox: { args: {  }; returns: InboxPoll };
+  /** How often the inbox is read, in minutes (0: never); admins. */
+  set_inbox_poll: { args: { actor: string, minutes: number }; returns: InboxCursor };
+  /** "I'll answer": the conversation is `actor`'s. */
+  take_conversation: { args: { id: string, actor: string }; returns: Conversation };
+  /** An approver gives the conversation to `to`. */
+  assign_conversation: { args: { id: string, to: string, actor: string }; returns: Conversation };
+  /** Closes the conversation without an answer, with a note saying why. */
+  close_conversation: { args: { id: string, actor: string, note: string }; returns: Conversation };
+  /** Drafts `actor`'s answer in the conversation (then submit it like any post). */
+  answer_conversation: { args: { id: string, actor: string, text: string }; returns: Post };
   /** Sends a post back to its author with a comment. */
   request_changes: { args: { id: string, actor: string, comment: string }; returns: Post };
   /** Rejects a post with a comment. */
@@ -1007,6 +1174,16 @@ export const COMMAND_NAMES = [
   "edit_post",
   "submit",
   "approve",
+  "approve_and_send",
+  "inbox",
+  "conversation",
+  "inbox_status",
+  "poll_inbox",
+  "set_inbox_poll",
+  "take_conversation",
+  "assign_conversation",
+  "close_conversation",
+  "answer_conversation",
   "request_changes",
   "reject",
   "comment",

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod count;
 pub mod draft;
 pub mod history;
+pub mod inbox;
 pub mod keychain;
 pub mod member;
 pub mod publish;

@@ -29,6 +29,9 @@ pub enum ReviewCommand {
         /// The new text for --part.
         #[arg(long, requires = "part")]
         text: Option<String>,
+        /// Countersign "now" as its time too, so it goes out at once (an answer, say).
+        #[arg(long, conflicts_with = "part")]
+        send_now: bool,
     },
     /// Send a post back to its author.
     RequestChanges {
@@ -79,6 +82,14 @@ pub fn run(session: &Session, out: &Out, cmd: &ReviewCommand) -> Result<(), Erro
         ReviewCommand::Submit { id, .. } => {
             out.moved(&app.submit(post_id(id)?, actor)?, "submitted for review");
             out.waiting(&app);
+        }
+        ReviewCommand::Approve {
+            id, send_now: true, ..
+        } => {
+            out.moved(
+                &app.approve_and_send(post_id(id)?, actor)?,
+                "approved, and sent now",
+            );
         }
         ReviewCommand::Approve { id, part, text, .. } => {
             let edit = match (part, text) {

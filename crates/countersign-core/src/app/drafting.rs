@@ -101,6 +101,19 @@ impl App {
         id: Uuid,
         copy_of: Option<&CopyOf>,
     ) -> Result<Post> {
+        self.save_draft_as(actor, input, id, copy_of, None)
+    }
+
+    /// [`App::save_draft`], for an answer in a conversation when `answer` says where it goes:
+    /// the draft is bound there, and the conversation is the author's to answer from then on.
+    pub(super) fn save_draft_as(
+        &self,
+        actor: &str,
+        input: &DraftInput,
+        id: Uuid,
+        copy_of: Option<&CopyOf>,
+        answer: Option<&super::inbox::Answer>,
+    ) -> Result<Post> {
         let attached = self.attach(input)?;
         let now = self.now();
         let key = self.prepare(actor)?;
@@ -117,7 +130,8 @@ impl App {
                 return Err(Error::MemberInactive { name: author.name });
             }
             let author = key.signer(author)?;
-            let content = materialize(tx, input, &attached, now)?;
+            let mut content = materialize(tx, input, &attached, now)?;
+            content.reply = answer.map(|a| a.target.clone());
             content::check_shape(&content)?;
             let post = Post {
                 id,
@@ -147,6 +161,9 @@ impl App {
                     .about(&post, &account)
                     .detail(detail),
             )?;
+            if let Some(a) = answer {
+                super::inbox::answer_in(tx, now, &author, &post, &account, a)?;
+            }
             Ok(post)
         })
     }
@@ -342,6 +359,7 @@ pub(super) fn materialize(
         parts,
         signature: input.signature,
         reply_settings: input.reply_settings,
+        reply: None,
     })
 }
 
@@ -381,6 +399,11 @@ pub(super) fn save_edit(
     content: Content,
     next: Status,
 ) -> Result<Option<String>> {
+    // An answer stays bound to where it answers: no edit moves it.
+    let content = Content {
+        reply: post.content.reply.clone(),
+        ..content
+    };
     if content == post.content {
         return Err(Error::NothingChanged);
     }

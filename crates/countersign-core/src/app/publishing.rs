@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use countersign_x::{MediaKind as XMediaKind, NewPost, RecentQuery, XClient, XError};
+use countersign_x::{CreatedPost, MediaKind as XMediaKind, NewPost, RecentQuery, XClient, XError};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use serde_json::json;
@@ -45,7 +45,7 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::media;
 use crate::model::Approval;
-use crate::model::{Account, MediaKind, Post, ReplySettings, Status};
+use crate::model::{Account, MediaKind, Post, ReplySettings, ReplyTarget, Status};
 use crate::signer::Signer;
 use crate::store::{PublishState, Tx};
 
@@ -350,9 +350,14 @@ impl App {
             }
             let text = part_text(&job.post, idx);
             let weighted = count::count(&text, &count_config(&job.account)).weighted_length;
+            // An answer's first part replies to the mention it answers (bound by the approval).
+            let answers = match &job.post.content.reply {
+                Some(ReplyTarget::Post { x_id }) if idx == 0 => Some(x_id.clone()),
+                _ => None,
+            };
             let request = NewPost {
                 text,
-                reply_to: job.state.parts.last().cloned(),
+                reply_to: job.state.parts.last().cloned().or(answers),
                 media_ids,
                 reply_settings: reply_setting(job.post.content.reply_settings),
                 weighted_length: Some(weighted as usize),
@@ -368,7 +373,18 @@ impl App {
             {
                 return Ok(Step::Skipped);
             }
-            match client.create_post(&request).await {
+            let sent = match &job.post.content.reply {
+                // An answer by direct message: one part, sent into the person's conversation.
+                Some(ReplyTarget::Dm { participant_id }) => client
+                    .send_dm(participant_id, &request.text)
+                    .await
+                    .map(|dm| CreatedPost {
+                        id: dm.dm_event_id,
+                        text: request.text.clone(),
+                    }),
+                _ => client.create_post(&request).await,
+            };
+            match sent {
                 Ok(created) if idx + 1 == parts => {
                     self.record_last_part(&mut job, idx, &created.id)?;
                     return Ok(Step::Posted);
@@ -569,6 +585,14 @@ impl App {
     /// Where the post's first part is on X (or on the sandbox's timeline).
     fn post_url(&self, job: &Job, state: &PublishState) -> String {
         let first = state.parts.first().cloned().unwrap_or_default();
+        if matches!(job.post.content.reply, Some(ReplyTarget::Dm { .. })) {
+            // A direct message has no public page: the brand's messages on X (or the
+            // sandbox's record of them).
+            return match &job.sandbox_url {
+                Some(base) => format!("{}/_sandbox/dms#{first}", base.trim_end_matches('/')),
+                None => "https://x.com/messages".to_owned(),
+            };
+        }
         match &job.sandbox_url {
             Some(base) => format!("{}/_sandbox/timeline#{first}", base.trim_end_matches('/')),
             None => format!("https://x.com/{}/status/{first}", job.account.handle),
@@ -796,6 +820,28 @@ impl App {
             });
         };
         let wanted = comparable(&part_text(&job.post, idx));
+        if let Some(ReplyTarget::Dm { participant_id }) = &job.post.content.reply {
+            // An answer by direct message: the brand's own message in that conversation, sent
+            // since a little before the claim, with this text.
+            let since = job
+                .state
+                .claimed_at
+                .and_then(|t| t.checked_sub(SignedDuration::from_mins(10)).ok());
+            let dms = client.direct_messages(None, 3).await?;
+            let found = dms.messages.into_iter().find(|m| {
+                m.sender_id == user_id
+                    && m.conversation_id.split('-').any(|p| p == participant_id)
+                    && since.is_none_or(|s| m.created_at.is_none_or(|at| at >= s))
+                    && comparable(&m.text) == wanted
+            });
+            return Ok(match found {
+                Some(m) => {
+                    tracing::info!(post = %job.post.id, dm = %m.id, "reconciled: the direct message is on X");
+                    Found::Yes(m.id)
+                }
+                None => Found::No,
+            });
+        }
         // A later part replies to the one before it, so it is newer than that part's id; the
         // first part is looked for from a little before the claim (clocks differ).
         let query = RecentQuery {
@@ -909,6 +955,7 @@ fn finish_in(
     p.post_url = Some(url.to_string());
     p.updated_at = now;
     tx.posts().update(&p)?;
+    super::inbox::answered_in(tx, id, now)?;
     let mut state = tx.publishing().state(id)?;
     state.in_flight_at = None;
     state.next_attempt_at = None;

@@ -153,6 +153,15 @@ impl App {
         Ok(post)
     }
 
+    /// Approves the post and countersigns "now" as its time, so the publisher sends it at once
+    /// (an approver answering a conversation: "approve and send"). Two countersignatures, one
+    /// of the content and one of content and time, as when approving and scheduling apart.
+    pub fn approve_and_send(&self, id: Uuid, actor: &str) -> Result<Post> {
+        self.approve(id, actor, None)?;
+        // countersign_time wakes the publisher, here or in another process.
+        self.countersign_time(id, actor, TimePick::Now)
+    }
+
     /// "Add to queue": countersigns the next free weekly slot.
     pub fn schedule_to_queue(&self, id: Uuid, actor: &str) -> Result<Post> {
         self.countersign_time(id, actor, TimePick::NextSlot)

@@ -526,6 +526,9 @@ pub(super) fn posts(fresh: Fresh<'_>) {
         ],
         signature: true,
         reply_settings: ReplySettings::Following,
+        reply: Some(crate::model::ReplyTarget::Post {
+            x_id: "1850000000000000001".into(),
+        }),
     };
     let post = Post {
         content: first.clone(),
@@ -1695,6 +1698,232 @@ pub(super) fn media_files(fresh: Fresh<'_>) {
     );
 }
 
+// --- inbox ---------------------------------------------------------------------------------------
+
+/// Conversations, their messages (searchable), answers and the inbox's cursor.
+pub(super) fn inbox(fresh: Fresh<'_>) {
+    use crate::conversation::{
+        Conversation, ConversationKind, ConversationState, InboxQuery, Message, Person,
+    };
+    let mut store = fresh();
+    let Team { alice, bob, carol } = team(&mut store);
+
+    // Until its first change the cursor reads as the defaults.
+    let start = store.read(|tx| tx.inbox().cursor()).unwrap();
+    assert_eq!(start.poll_minutes, 2);
+    assert_eq!((start.mentions_since.clone(), start.reads), (None, 0));
+    let moved = super::InboxCursor {
+        mentions_since: Some("1850000000000000009".into()),
+        dms_after: Some("1850000000000000007".into()),
+        reads_month: "2030-01".into(),
+        reads: 3,
+        polled_at: Some(at(5)),
+        ..start
+    };
+    store.write(|tx| tx.inbox().save_cursor(&moved)).unwrap();
+    let again = super::InboxCursor {
+        reads: 5,
+        ..moved.clone()
+    };
+    store.write(|tx| tx.inbox().save_cursor(&again)).unwrap();
+    assert_eq!(store.read(|tx| tx.inbox().cursor()).unwrap(), again);
+
+    let maya = Person {
+        id: "100000000000000007".into(),
+        handle: "maya_runs".into(),
+        name: "Maya Okafor".into(),
+    };
+    let tom = Person {
+        id: "100000000000000008".into(),
+        handle: "tom_bakes".into(),
+        name: "Tom Lindqvist".into(),
+    };
+    let mention = Conversation {
+        id: "m:1850000000000000001:100000000000000007".into(),
+        kind: ConversationKind::Mention,
+        person: maya.clone(),
+        state: ConversationState::New,
+        assignee_id: None,
+        note: None,
+        waiting_since: Some(at(10)),
+        last_at: at(10),
+        updated_at: at(11),
+    };
+    let dm = Conversation {
+        id: "d:100000000000000008-1849375610274349057".into(),
+        kind: ConversationKind::Dm,
+        person: tom.clone(),
+        last_at: at(20),
+        waiting_since: Some(at(20)),
+        ..mention.clone()
+    };
+    let said = |c: &Conversation, x_id: &str, text: &str, s: i64| Message {
+        x_id: x_id.into(),
+        conversation_id: c.id.clone(),
+        author_id: c.person.id.clone(),
+        text: text.into(),
+        at: at(s),
+        reply_to_x_id: None,
+    };
+    let first = Message {
+        reply_to_x_id: Some("1850000000000000000".into()),
+        ..said(
+            &mention,
+            "1850000000000000001",
+            "@brand is the spring range vegan?",
+            10,
+        )
+    };
+    let second = said(&mention, "1850000000000000003", "@brand hello??", 15);
+    let third = said(
+        &dm,
+        "1850000000000000002",
+        "Charged twice for order 4471",
+        20,
+    );
+    store
+        .write(|tx| {
+            tx.inbox().save(&mention)?;
+            tx.inbox().save(&dm)?;
+            for m in [&first, &second, &third] {
+                tx.inbox().add_message(m)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert!(
+        store
+            .read(|tx| tx.inbox().has_message(&first.x_id))
+            .unwrap()
+    );
+    assert!(!store.read(|tx| tx.inbox().has_message("1")).unwrap());
+    // A message is kept once: the same id again is refused.
+    assert!(store.write(|tx| tx.inbox().add_message(&first)).is_err());
+    assert_eq!(
+        store.read(|tx| tx.inbox().messages(&mention.id)).unwrap(),
+        vec![first.clone(), second.clone()]
+    );
+    assert_eq!(
+        store.read(|tx| tx.inbox().get(&dm.id)).unwrap(),
+        Some(dm.clone())
+    );
+    assert_eq!(store.read(|tx| tx.inbox().get("d:nope")).unwrap(), None);
+
+    // Taken by Carol: the same row, changed.
+    let taken = Conversation {
+        state: ConversationState::Assigned,
+        assignee_id: Some(carol.id),
+        updated_at: at(30),
+        ..mention.clone()
+    };
+    store.write(|tx| tx.inbox().save(&taken)).unwrap();
+    assert_eq!(
+        store.read(|tx| tx.inbox().get(&taken.id)).unwrap(),
+        Some(taken.clone())
+    );
+
+    let mut list = |q: InboxQuery| {
+        store
+            .read(|tx| tx.inbox().list(&q))
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>()
+    };
+    // Latest message first.
+    assert_eq!(
+        list(InboxQuery::default()),
+        vec![dm.id.clone(), taken.id.clone()]
+    );
+    assert_eq!(
+        list(InboxQuery {
+            state: Some(ConversationState::New),
+            ..InboxQuery::default()
+        }),
+        vec![dm.id.clone()]
+    );
+    assert_eq!(
+        list(InboxQuery {
+            assignee: Some(carol.id),
+            ..InboxQuery::default()
+        }),
+        vec![taken.id.clone()]
+    );
+    assert_eq!(
+        list(InboxQuery {
+            kind: Some(ConversationKind::Dm),
+            open: true,
+            ..InboxQuery::default()
+        }),
+        vec![dm.id.clone()]
+    );
+    // Words of a message, or the person's handle or name.
+    for (words, want) in [
+        ("vegan", vec![taken.id.clone()]),
+        ("order twice", vec![dm.id.clone()]),
+        ("maya_runs", vec![taken.id.clone()]),
+        ("Lindqvist", vec![dm.id.clone()]),
+        ("nothing-like-it", vec![]),
+    ] {
+        assert_eq!(
+            list(InboxQuery {
+                search: Some(words.into()),
+                ..InboxQuery::default()
+            }),
+            want,
+            "{words}"
+        );
+    }
+    assert_eq!(
+        list(InboxQuery {
+            limit: 1,
+            ..InboxQuery::default()
+        }),
+        vec![dm.id.clone()]
+    );
+
+    // Carol's answer: a post of hers that answers the conversation.
+    let post = draft(&carol, &["Yes, fully vegan!"], 40);
+    store.write(|tx| add(tx, &post)).unwrap();
+    store
+        .write(|tx| tx.inbox().add_answer(post.id, &taken.id))
+        .unwrap();
+    assert_eq!(
+        store.read(|tx| tx.inbox().answer_of(post.id)).unwrap(),
+        Some(taken.id.clone())
+    );
+    assert_eq!(
+        store
+            .read(|tx| tx.inbox().answer_of(Uuid::now_v7()))
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store.read(|tx| tx.inbox().answers(&taken.id)).unwrap(),
+        vec![post.id]
+    );
+    assert!(
+        store
+            .read(|tx| tx.inbox().waits_since(at(0)))
+            .unwrap()
+            .is_empty()
+    );
+    store
+        .write(|tx| tx.inbox().mark_answered(post.id, Some(90_000), at(100)))
+        .unwrap();
+    assert_eq!(
+        store.read(|tx| tx.inbox().waits_since(at(50))).unwrap(),
+        vec![90_000]
+    );
+    assert!(
+        store
+            .read(|tx| tx.inbox().waits_since(at(101)))
+            .unwrap()
+            .is_empty()
+    );
+    let _ = (alice, bob);
+}
+
 // --- SQLite --------------------------------------------------------------------------------------
 
 mod sqlite {
@@ -1772,6 +2001,11 @@ mod sqlite {
     #[test]
     fn sqlite_media_files_conform() {
         conform(super::media_files);
+    }
+
+    #[test]
+    fn sqlite_inbox_conforms() {
+        conform(super::inbox);
     }
 
     #[test]
@@ -1971,6 +2205,12 @@ mod team_mode {
     #[ignore = "needs PostgreSQL (the Debian package): scripts/test.sh runs it"]
     fn team_media_files_conform() {
         conform(super::media_files);
+    }
+
+    #[test]
+    #[ignore = "needs PostgreSQL (the Debian package): scripts/test.sh runs it"]
+    fn team_inbox_conforms() {
+        conform(super::inbox);
     }
 
     #[test]

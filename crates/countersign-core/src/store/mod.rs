@@ -15,13 +15,15 @@
 //! - `rows.rs`: the row and view types the handles return, shared by every backend.
 //! - one facade file per table: `workspace.rs`, `members.rs`, `posts.rs`, `publishing.rs`,
 //!   `approvals.rs`, `comments.rs` (comments and reviews), `audit.rs`, `roster.rs`, `media.rs`,
-//!   and `outbox.rs` (a team laptop's acts made offline: its own file only).
+//!   `inbox.rs` (conversations, messages and answers), and `outbox.rs` (a team laptop's acts
+//!   made offline: its own file only).
 
 mod approvals;
 mod audit;
 mod comments;
 #[cfg(test)]
 mod conformance;
+mod inbox;
 mod media;
 mod members;
 mod outbox;
@@ -39,6 +41,7 @@ use std::path::Path;
 pub use approvals::Approvals;
 pub use audit::AuditLog;
 pub use comments::{Comments, Reviews};
+pub use inbox::Inbox;
 pub use media::MediaFiles;
 pub use members::Members;
 pub use outbox::Outbox;
@@ -48,8 +51,8 @@ pub use posts::Posts;
 pub use publishing::Publishing;
 pub use roster::RosterLog;
 pub use rows::{
-    CalendarItem, HistoryQuery, HistoryRow, ImportedPost, Laptop, NewAuditEntry, OutboxAct,
-    PostSummary, PublishState, QueueSlot, Queued,
+    CalendarItem, HistoryQuery, HistoryRow, ImportedPost, InboxCursor, Laptop, NewAuditEntry,
+    OutboxAct, PostSummary, PublishState, QueueSlot, Queued,
 };
 pub use team::ReplicaState;
 pub use workspace::Workspace;
@@ -58,6 +61,7 @@ use crate::error::{Error, Result};
 use approvals::ApprovalsImpl;
 use audit::AuditLogImpl;
 use comments::{CommentsImpl, ReviewsImpl};
+use inbox::InboxImpl;
 use media::MediaFilesImpl;
 use members::MembersImpl;
 use outbox::OutboxImpl;
@@ -374,6 +378,11 @@ impl<'t> Tx<'t> {
     pub fn media(&self) -> MediaFiles<'t> {
         match &self.0 {
             TxImpl::Sqlite(tx) => MediaFiles(MediaFilesImpl::Sqlite(tx.media())),
+        }
+    }
+    pub fn inbox(&self) -> Inbox<'t> {
+        match &self.0 {
+            TxImpl::Sqlite(tx) => Inbox(InboxImpl::Sqlite(tx.inbox())),
         }
     }
 }

@@ -232,3 +232,20 @@ pub struct Queued {
     /// Why the server would not take it, once it said so.
     pub refused: Option<String>,
 }
+
+/// How the inbox is read: its polling interval, the cursors that keep anything from being
+/// read twice, and the reads spent this month (each one is billed on pay-per-use access).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct InboxCursor {
+    /// Minutes between polls; 0 turns polling off.
+    pub poll_minutes: u32,
+    /// The newest mention read: the next poll's `since_id`.
+    pub mentions_since: Option<String>,
+    /// The newest direct message read.
+    pub dms_after: Option<String>,
+    /// `YYYY-MM` (UTC) that `reads` counts.
+    pub reads_month: String,
+    pub reads: u32,
+    pub polled_at: Option<Timestamp>,
+}

@@ -108,6 +108,11 @@ pub(crate) const TABLES: &[Table] = &[
     append_only("published_parts", &["post_id", "idx"]),
     table("queue_slots", &["id"]),
     table("devices", &["device"]),
+    // Conversations after posts: an answer names its post.
+    table("conversations", &["id"]),
+    append_only("messages", &["x_id"]),
+    table("answers", &["post_id"]),
+    table("inbox", &["id"]),
     Table {
         server: &["received_at"],
         ..append_only("audit", &["seq"])

@@ -76,7 +76,7 @@ async fn direct_messages_are_paged_until_one_already_held_and_answered_in_their_
     let (client, _store) = connected(&base).await;
     let me = client.me().await.unwrap();
     let first = sandbox.dm("priya_dev", "Charged twice for #4471").unwrap();
-    let read = client.direct_messages(None).await.unwrap();
+    let read = client.direct_messages(None, 8).await.unwrap();
     assert_eq!(read.messages.len(), 1);
     let dm = &read.messages[0];
     assert_eq!(dm.id, first);
@@ -99,7 +99,7 @@ async fn direct_messages_are_paged_until_one_already_held_and_answered_in_their_
     for i in 0..120 {
         sandbox.dm("hana_k", &format!("message {i}")).unwrap();
     }
-    let newer = client.direct_messages(Some(&first)).await.unwrap();
+    let newer = client.direct_messages(Some(&first), 8).await.unwrap();
     assert_eq!(newer.messages.len(), 121);
     assert_eq!(newer.requests, 2);
     assert!(newer.messages.iter().all(|m| m.id != first));

@@ -14,6 +14,7 @@
 mod approvals;
 mod audit;
 mod comments;
+mod inbox;
 mod media;
 mod members;
 mod outbox;
@@ -33,6 +34,7 @@ use uuid::Uuid;
 pub(super) use approvals::Approvals;
 pub(super) use audit::AuditLog;
 pub(super) use comments::{Comments, Reviews};
+pub(super) use inbox::Inbox;
 pub(super) use media::MediaFiles;
 pub(super) use members::Members;
 pub(super) use outbox::Outbox;
@@ -56,6 +58,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_team.sql"),
     include_str!("migrations/0007_outbox.sql"),
     include_str!("migrations/0008_receipts.sql"),
+    include_str!("migrations/0009_inbox.sql"),
 ];
 
 /// The schema version this build writes.
@@ -340,6 +343,9 @@ impl<'c> SqliteTx<'c> {
     }
     pub fn outbox(self) -> Outbox<'c> {
         Outbox { conn: self.conn }
+    }
+    pub fn inbox(self) -> Inbox<'c> {
+        Inbox { conn: self.conn }
     }
 }
 

@@ -8,8 +8,8 @@ use uuid::Uuid;
 use super::{bad_value, members, ms, ts, uuid};
 use crate::error::Result;
 use crate::model::{
-    Attachment, Content, Media, MediaKind, Member, Part, Post, ReplySettings, Schedule, Status,
-    Version, VersionProof,
+    Attachment, Content, Media, MediaKind, Member, Part, Post, ReplySettings, ReplyTarget,
+    Schedule, Status, Version, VersionProof,
 };
 use crate::store::{HistoryQuery, HistoryRow, ImportedPost, PostSummary};
 
@@ -84,15 +84,16 @@ impl Posts<'_> {
     ) -> Result<()> {
         let id = post_id.to_string();
         self.conn.execute(
-            "INSERT INTO post_versions (post_id, version, editor_id, at, signature, reply_settings)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO post_versions (post_id, version, editor_id, at, signature, reply_settings, reply_to)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 id,
                 version,
                 editor.id.to_string(),
                 ms(at),
                 content.signature,
-                content.reply_settings.as_str()
+                content.reply_settings.as_str(),
+                content.reply.as_ref().map(ReplyTarget::encode),
             ],
         )?;
         let mut part_stmt = self.conn.prepare_cached(
@@ -155,16 +156,26 @@ impl Posts<'_> {
         let head = self
             .conn
             .query_row(
-                "SELECT signature, reply_settings FROM post_versions WHERE post_id = ?1 AND version = ?2",
+                "SELECT signature, reply_settings, reply_to FROM post_versions WHERE post_id = ?1 AND version = ?2",
                 params![id, version],
-                |r| Ok((r.get::<_, bool>(0)?, r.get::<_, String>(1)?)),
+                |r| {
+                    Ok((
+                        r.get::<_, bool>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                    ))
+                },
             )
             .optional()?;
-        let Some((signature, reply)) = head else {
+        let Some((signature, settings, reply_to)) = head else {
             return Ok(None);
         };
         let reply_settings =
-            ReplySettings::parse(&reply).ok_or_else(|| bad_value("reply setting", &reply))?;
+            ReplySettings::parse(&settings).ok_or_else(|| bad_value("reply setting", &settings))?;
+        let reply = match reply_to {
+            Some(t) => Some(ReplyTarget::decode(&t).ok_or_else(|| bad_value("reply target", &t))?),
+            None => None,
+        };
         let mut stmt = self.conn.prepare_cached(
             "SELECT text FROM parts WHERE post_id = ?1 AND version = ?2 ORDER BY idx",
         )?;
@@ -208,6 +219,7 @@ impl Posts<'_> {
             parts,
             signature,
             reply_settings,
+            reply,
         }))
     }
 
@@ -456,13 +468,14 @@ fn post_row(r: &Row<'_>) -> rusqlite::Result<Post> {
             parts: Vec::new(),
             signature: false,
             reply_settings: ReplySettings::Everyone,
+            reply: None,
         },
     })
 }
 
 /// Turns what a person typed into an FTS5 query that cannot be a syntax error: every word
 /// becomes a quoted prefix term, and all must match. `None` when nothing searchable is left.
-fn fts_query(input: &str) -> Option<String> {
+pub(super) fn fts_query(input: &str) -> Option<String> {
     let terms: Vec<String> = input
         .split_whitespace()
         .map(|w| w.replace('"', ""))
