@@ -1,5 +1,6 @@
-//! The foundation's two figures: counting one 280-character part with mixed emoji, CJK and
-//! URLs, and History's full-text search over 100,000 posted posts on a real SQLite file.
+//! The foundation's figures: counting one 280-character part with mixed emoji, CJK and URLs,
+//! History's full-text search over 100,000 posted posts on a real SQLite file, and opening the
+//! inbox with 100,000 conversations (target < 100 ms: the first page and the figures).
 //!
 //! Run: `cargo bench -p countersign-core --bench core`.
 #![allow(clippy::unwrap_used)]
@@ -147,5 +148,151 @@ fn history(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, counting, history);
+/// The Conversations screen opening on 100,000 conversations (each with one message): the
+/// first page of open ones, the new ones, a search, and the figures beside them.
+fn inbox(c: &mut Criterion) {
+    use countersign_core::conversation::{
+        Conversation, ConversationKind, ConversationState, InboxQuery, Message, Person,
+    };
+    use countersign_core::store::Store;
+
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::init(
+        dir.path(),
+        InitOptions {
+            handle: "acme".into(),
+            timezone: Some("UTC".into()),
+            ..Default::default()
+        },
+        Parts::in_memory(Arc::new(SystemClock)),
+    )
+    .unwrap();
+    let total = 100_000u64;
+    let start: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+    let t0 = std::time::Instant::now();
+    // Seeded through the store's own handles (what a year of polls would have written).
+    let mut store = Store::open(&dir.path().join(countersign_core::app::DB_FILE)).unwrap();
+    for batch in 0..(total / 10_000) {
+        store
+            .write(|tx| {
+                for i in 0..10_000u64 {
+                    let n = batch * 10_000 + i;
+                    let at = start + SignedDuration::from_secs(n as i64 * 60);
+                    let dm = n % 5 == 0;
+                    let person = Person {
+                        id: format!("{}", 100_000_000_000_000_000 + n % 20_000),
+                        handle: format!("fan_{}", n % 20_000),
+                        name: format!("Fan {}", n % 20_000),
+                    };
+                    let id = if dm {
+                        format!("d:{}-1849375610274349057", person.id)
+                    } else {
+                        format!("m:{}:{}", 1_850_000_000_000_000_000 + n, person.id)
+                    };
+                    let state = match n % 10 {
+                        0..=1 => ConversationState::New,
+                        2..=3 => ConversationState::Assigned,
+                        4..=8 => ConversationState::Answered,
+                        _ => ConversationState::Closed,
+                    };
+                    let c = Conversation {
+                        id: id.clone(),
+                        kind: if dm {
+                            ConversationKind::Dm
+                        } else {
+                            ConversationKind::Mention
+                        },
+                        person,
+                        state,
+                        assignee_id: None,
+                        note: None,
+                        waiting_since: matches!(
+                            state,
+                            ConversationState::New | ConversationState::Assigned
+                        )
+                        .then_some(at),
+                        last_at: at,
+                        updated_at: at,
+                    };
+                    if tx.inbox().get(&id)?.is_none() {
+                        tx.inbox().save(&c)?;
+                    }
+                    let words: Vec<&str> = (0..12)
+                        .map(|k| WORDS[((n * 7 + k * 13) % WORDS.len() as u64) as usize])
+                        .collect();
+                    let mut text = format!("@acme {}", words.join(" "));
+                    if n % 100 == 0 {
+                        text.push_str(" zeppelin");
+                    }
+                    tx.inbox().add_message(&Message {
+                        x_id: format!("{}", 1_850_000_000_000_000_000 + n),
+                        conversation_id: id,
+                        author_id: c.person.id.clone(),
+                        text,
+                        at,
+                        reply_to_x_id: None,
+                    })?;
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+    drop(store);
+    let held = app.inbox(&InboxQuery {
+        limit: 1_000_000,
+        ..InboxQuery::default()
+    });
+    println!(
+        "inbox: seeded {total} messages into {} conversations in {:.1?}",
+        held.map(|h| h.len()).unwrap_or(0),
+        t0.elapsed()
+    );
+    let page = |q: InboxQuery| {
+        let app = &app;
+        move || app.inbox(black_box(&q)).unwrap()
+    };
+    let first_open = page(InboxQuery {
+        open: true,
+        limit: 500,
+        ..InboxQuery::default()
+    });
+    let t = std::time::Instant::now();
+    let (list, status) = (first_open(), app.inbox_status().unwrap());
+    println!(
+        "inbox: opening (first 500 open + figures) took {:.1?} cold: {} listed, {} new, {} being answered",
+        t.elapsed(),
+        list.len(),
+        status.new,
+        status.assigned
+    );
+    let mut group = c.benchmark_group("inbox over 100k conversations");
+    group.sample_size(20);
+    group.bench_function("open: first 500 open conversations + figures", |b| {
+        b.iter(|| (first_open(), app.inbox_status().unwrap()))
+    });
+    group.bench_function("new ones (first 500)", |b| {
+        b.iter(page(InboxQuery {
+            state: Some(ConversationState::New),
+            limit: 500,
+            ..InboxQuery::default()
+        }))
+    });
+    group.bench_function("search a rare word", |b| {
+        b.iter(page(InboxQuery {
+            search: Some("zeppelin".into()),
+            limit: 500,
+            ..InboxQuery::default()
+        }))
+    });
+    group.bench_function("search a person", |b| {
+        b.iter(page(InboxQuery {
+            search: Some("fan_1234".into()),
+            limit: 500,
+            ..InboxQuery::default()
+        }))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, counting, history, inbox);
 criterion_main!(benches);

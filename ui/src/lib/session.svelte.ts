@@ -13,7 +13,7 @@ import type {
   ViewerPermissions,
 } from "./bindings";
 
-export type Screen = "whos-here" | "compose" | "review" | "queue" | "history" | "team";
+export type Screen = "whos-here" | "compose" | "review" | "queue" | "history" | "team" | "conversations";
 
 type Prompt = {
   name: string;

@@ -255,21 +255,12 @@ impl App {
         let now = self.now();
         self.read(|tx| {
             let since = |days: i64| now.checked_sub(SignedDuration::from_hours(24 * days));
-            let count = |state| {
-                tx.inbox()
-                    .list(&InboxQuery {
-                        state: Some(state),
-                        limit: 100_000,
-                        ..InboxQuery::default()
-                    })
-                    .map(|l| l.len() as u32)
-            };
             Ok(InboxStatus {
                 cursor: tx.inbox().cursor()?,
                 last_7_days: conversation::response_times(tx.inbox().waits_since(since(7)?)?),
                 last_30_days: conversation::response_times(tx.inbox().waits_since(since(30)?)?),
-                new: count(ConversationState::New)?,
-                assigned: count(ConversationState::Assigned)?,
+                new: tx.inbox().count(ConversationState::New)?,
+                assigned: tx.inbox().count(ConversationState::Assigned)?,
             })
         })
     }

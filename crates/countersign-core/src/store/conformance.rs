@@ -1882,6 +1882,18 @@ pub(super) fn inbox(fresh: Fresh<'_>) {
         vec![dm.id.clone()]
     );
 
+    for (state, n) in [
+        (ConversationState::New, 1),
+        (ConversationState::Assigned, 1),
+        (ConversationState::Closed, 0),
+    ] {
+        assert_eq!(
+            store.read(|tx| tx.inbox().count(state)).unwrap(),
+            n,
+            "{state:?}"
+        );
+    }
+
     // Carol's answer: a post of hers that answers the conversation.
     let post = draft(&carol, &["Yes, fully vegan!"], 40);
     store.write(|tx| add(tx, &post)).unwrap();

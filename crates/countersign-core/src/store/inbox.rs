@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::InboxCursor;
 use super::sqlite;
-use crate::conversation::{Conversation, InboxQuery, Message};
+use crate::conversation::{Conversation, ConversationState, InboxQuery, Message};
 use crate::error::Result;
 
 /// The conversations people have with the brand.
@@ -73,6 +73,13 @@ impl Inbox<'_> {
     pub fn list(&self, q: &InboxQuery) -> Result<Vec<Conversation>> {
         match &self.0 {
             InboxImpl::Sqlite(h) => h.list(q),
+        }
+    }
+
+    /// How many conversations are in `state`.
+    pub fn count(&self, state: ConversationState) -> Result<u32> {
+        match &self.0 {
+            InboxImpl::Sqlite(h) => h.count(state),
         }
     }
 

@@ -216,6 +216,14 @@ impl Inbox<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    pub fn count(&self, state: ConversationState) -> Result<u32> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM conversations WHERE state = ?1",
+            [state.as_str()],
+            |r| r.get(0),
+        )?)
+    }
+
     pub fn add_answer(&self, post_id: Uuid, conversation_id: &str) -> Result<()> {
         self.conn.execute(
             "INSERT INTO answers (post_id, conversation_id) VALUES (?1, ?2)",
