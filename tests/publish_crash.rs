@@ -3,6 +3,8 @@
 //! the connection, and restarted each time. Posts that end in `needs_check` are decided by a
 //! person (the approver, through the CLI). In the end every approved post is on the sandbox
 //! exactly once, every thread in order, and every post is `posted`: nothing twice, nothing lost.
+//! Among them are answers in conversations, 20 replies to mentions and 10 direct messages,
+//! killed in flight like the rest: each is on X once, where it belongs.
 //!
 //! Also: SIGTERM stops `countersign run` cleanly after recording the request in flight, and a
 //! second publisher on the same data dir is refused, naming the pid that holds the lease.
@@ -19,6 +21,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use countersign_core::conversation::{ConversationState, InboxQuery};
+use countersign_core::model::ReplyTarget;
 use countersign_core::secrets::{Channel, SecretString};
 use countersign_core::{App, DraftInput, PartInput, Parts, Status, When};
 use jiff::{SignedDuration, Timestamp};
@@ -35,6 +39,11 @@ const POSTS: usize = 240;
 const SPACING: Duration = Duration::from_millis(500);
 /// At least this many kills, however fast the posts go out.
 const MIN_KILLS: u32 = 150;
+/// Answers among the posts: replies to mentions, and direct messages.
+const MENTION_ANSWERS: usize = 20;
+const DM_ANSWERS: usize = 10;
+/// The sandbox account's X user id.
+const BRAND: &str = "1849375610274349057";
 
 /// The in-process App (the "laptop" that drafts and approves) must use the keychain the CLI
 /// children use: the OS keychain on the test channel, as scripts/test.sh sets it.
@@ -112,6 +121,8 @@ fn wait_with_deadline(child: &mut Child, limit: Duration) -> std::process::ExitS
 struct Planned {
     id: Uuid,
     parts: Vec<String>,
+    /// Where an answer goes; `None` for a post of the brand's own.
+    answers: Option<ReplyTarget>,
 }
 
 fn draft(app: &App, parts: &[String]) -> Uuid {
@@ -210,6 +221,18 @@ fn published_parts(w: &Workspace, id: Uuid) -> Vec<String> {
         .unwrap()
 }
 
+/// The post, which must be posted.
+fn posted(app: &App, id: Uuid) -> countersign_core::Post {
+    let view = app.post(id).unwrap().post;
+    assert_eq!(
+        view.status,
+        Status::Posted,
+        "{id}: {:?}",
+        view.status_reason
+    );
+    view
+}
+
 fn unsettled(app: &App) -> Vec<(Uuid, Status)> {
     app.posts(None)
         .unwrap()
@@ -252,10 +275,59 @@ fn publisher_killed_at_random_publishes_every_post_exactly_once() {
         planned.push(Planned {
             id: draft(&app, &parts),
             parts,
+            answers: None,
         });
     }
+    // People mention the brand and write it; the inbox hears them; Ann answers each one, and
+    // the answers go out among the other posts.
+    for i in 0..MENTION_ANSWERS {
+        sandbox
+            .mention(
+                &format!("fan_{i}"),
+                &format!("@sandbox_brand crash drill question {i}"),
+                None,
+            )
+            .unwrap();
+    }
+    for i in 0..DM_ANSWERS {
+        sandbox
+            .dm(&format!("buyer_{i}"), &format!("crash drill message {i}"))
+            .unwrap();
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let heard = rt.block_on(app.poll_inbox()).unwrap();
+    assert_eq!((heard.mentions, heard.dms), (20, 10));
+    let conversations = app
+        .inbox(&InboxQuery {
+            limit: 100,
+            ..InboxQuery::default()
+        })
+        .unwrap();
+    assert_eq!(conversations.len(), MENTION_ANSWERS + DM_ANSWERS);
+    for (n, c) in conversations.iter().enumerate() {
+        let text = format!("Crash drill answer {n} to @{}", c.person.handle);
+        let post = app.answer(&c.id, "Ann", &text).unwrap();
+        app.submit(post.id, "Ann").unwrap();
+        app.approve(post.id, "Bob", None).unwrap();
+        // Interleaved with the brand's own posts, so answers are in flight when kills land.
+        let at = (n * 7 + 3) % planned.len();
+        planned.insert(
+            at,
+            Planned {
+                id: post.id,
+                parts: vec![text],
+                answers: post.content.reply.clone(),
+            },
+        );
+    }
     let threads = planned.iter().filter(|p| p.parts.len() == 3).count();
-    let singles = planned.len() - threads;
+    let singles = planned
+        .iter()
+        .filter(|p| p.parts.len() == 1 && p.answers.is_none())
+        .count();
     let first_due = Timestamp::now() + SignedDuration::from_secs(4);
     for (i, p) in planned.iter().enumerate() {
         let at = first_due + SignedDuration::try_from(SPACING * i as u32).unwrap();
@@ -346,20 +418,51 @@ fn publisher_killed_at_random_publishes_every_post_exactly_once() {
     let status = wait_with_deadline(&mut publisher, Duration::from_secs(30));
     assert!(status.success(), "SIGTERM ends `run` cleanly: {status}");
 
-    // Exactly once, on the sandbox's own record.
-    let on_x = sandbox.posts();
-    let found_all =
-        support::waiting::exactly_once(&on_x, planned.iter().map(|p| p.parts.as_slice()));
+    // Exactly once, on the sandbox's own record: the brand's own posts and threads, then the
+    // answers, each where it belongs.
+    let all_on_x = sandbox.posts();
+    let answer_texts: Vec<&str> = planned
+        .iter()
+        .filter(|p| p.answers.is_some())
+        .map(|p| p.parts[0].as_str())
+        .collect();
+    let on_x: Vec<_> = all_on_x
+        .iter()
+        .filter(|p| p.author_id == BRAND && !answer_texts.contains(&p.text.as_str()))
+        .cloned()
+        .collect();
+    let own: Vec<&Planned> = planned.iter().filter(|p| p.answers.is_none()).collect();
+    let found_all = support::waiting::exactly_once(&on_x, own.iter().map(|p| p.parts.as_slice()));
+    let dms = sandbox.dms();
+    for p in planned.iter().filter(|p| p.answers.is_some()) {
+        let text = &p.parts[0];
+        match p.answers.as_ref().unwrap() {
+            ReplyTarget::Post { x_id } => {
+                let found: Vec<_> = all_on_x.iter().filter(|s| &s.text == text).collect();
+                assert_eq!(found.len(), 1, "{text:?} is on the sandbox once");
+                assert_eq!(
+                    found[0].reply_to.as_deref(),
+                    Some(x_id.as_str()),
+                    "{text:?}"
+                );
+            }
+            ReplyTarget::Dm { participant_id } => {
+                let found: Vec<_> = dms
+                    .iter()
+                    .filter(|d| &d.text == text && d.sender_id == BRAND)
+                    .collect();
+                assert_eq!(found.len(), 1, "{text:?} was sent once");
+                assert_eq!(&found[0].recipient_id, participant_id, "{text:?}");
+            }
+        }
+        posted(&app, p.id);
+    }
+    for c in app.inbox(&InboxQuery::default()).unwrap() {
+        assert_eq!(c.state, ConversationState::Answered, "{}", c.id);
+    }
     let mut publisher_recorded = 0;
-    for (p, found) in planned.iter().zip(&found_all) {
-        let view = app.post(p.id).unwrap().post;
-        assert_eq!(
-            view.status,
-            Status::Posted,
-            "{}: {:?}",
-            p.id,
-            view.status_reason
-        );
+    for (p, found) in own.iter().zip(&found_all) {
+        let view = posted(&app, p.id);
         let url = view.post_url.unwrap_or_default();
         assert!(
             url.ends_with(&format!("#{}", found[0].id))
@@ -390,8 +493,9 @@ fn publisher_killed_at_random_publishes_every_post_exactly_once() {
     let faults: u32 = tally.faults.values().sum();
     println!("crash test figures:");
     println!(
-        "  posts: {} ({singles} single, {threads} threads of 3), parts on the sandbox: {}",
+        "  posts: {} ({singles} single, {threads} threads of 3, and {} answers: {MENTION_ANSWERS} replies to mentions, {DM_ANSWERS} direct messages), parts on the sandbox: {}",
         planned.len(),
+        answer_texts.len(),
         on_x.len()
     );
     println!(

@@ -137,24 +137,39 @@ impl Session {
         )
     }
 
+    /// POSTs `body` as JSON over plain HTTP (e.g. to the sandbox's admin API); its JSON answer.
+    pub fn post_json(&self, url: &str, body: &Value) -> WdResult<Value> {
+        self.plain("POST", url, Some(body))
+    }
+
     /// GETs a JSON document over plain HTTP (e.g. the sandbox's admin API).
     pub fn get_json(&self, url: &str) -> WdResult<Value> {
+        self.plain("GET", url, None)
+    }
+
+    /// A plain HTTP request outside the WebDriver session; its JSON answer, or why not.
+    fn plain(&self, method: &str, url: &str, body: Option<&Value>) -> WdResult<Value> {
         self.rt.block_on(async {
-            let resp = self
-                .http
-                .get(url)
+            let mut req = match method {
+                "POST" => self.http.post(url),
+                _ => self.http.get(url),
+            };
+            if let Some(body) = body {
+                req = req.json(body);
+            }
+            let resp = req
                 .send()
                 .await
-                .map_err(|e| err(format!("GET {url}: {e}")))?;
+                .map_err(|e| err(format!("{method} {url}: {e}")))?;
             let status = resp.status();
             let text = resp
                 .text()
                 .await
-                .map_err(|e| err(format!("GET {url}: reading the body: {e}")))?;
+                .map_err(|e| err(format!("{method} {url}: reading the body: {e}")))?;
             if !status.is_success() {
-                return Err(err(format!("GET {url}: HTTP {status}: {text}")));
+                return Err(err(format!("{method} {url}: HTTP {status}: {text}")));
             }
-            serde_json::from_str(&text).map_err(|e| err(format!("GET {url}: not JSON ({e})")))
+            serde_json::from_str(&text).map_err(|e| err(format!("{method} {url}: not JSON ({e})")))
         })
     }
 
