@@ -138,6 +138,7 @@ fn journey(d: &mut Driver, world: &World) -> Step {
     no_approve_on_own_post(d)?;
     on_the_timeline(d)?;
     in_history(d)?;
+    answer_a_mention(d)?;
     Ok(())
 }
 
@@ -497,5 +498,105 @@ fn in_history(d: &mut Driver) -> Step {
         }
     }
     d.shot("history")?;
+    Ok(())
+}
+
+/// Step 12: Someone mentions the brand; a contributor answers it from Conversations, the
+/// approver countersigns and sends it at once, and the reply is on the Sandbox once, replying
+/// to that mention.
+fn answer_a_mention(d: &mut Driver) -> Step {
+    let url = sandbox_url(d)?;
+    let handle = d.s.get_json(&format!("{url}/_sandbox/health"))?["user"]["username"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let said = d.s.post_json(
+        &format!("{url}/_sandbox/mentions"),
+        &serde_json::json!({"from": "maya_runs", "name": "Maya Okafor",
+            "text": format!("@{handle} is the spring range vegan?")}),
+    )?;
+    let mention = said["id"].as_str().unwrap_or_default().to_string();
+    switch_to(d, WRITER, "screen-compose")?;
+    d.click("nav-conversations")?;
+    d.get("conversations")?;
+    d.click("inbox-poll")?;
+    d.click("conversation-item")?;
+    d.wait_contains("conversation-view", "spring range vegan")?;
+    d.click("take")?;
+    d.wait_contains("answered-by", WRITER)?;
+    d.fill("answer-text", "Yes, all of it! 🌱")?;
+    d.get("answer-preview")?;
+    d.shot("conversations")?;
+    d.click("answer-submit")?;
+    d.wait_contains("answers", "1 answer")?;
+    d.no_error()?;
+
+    switch_to(d, APPROVER, "screen-review")?;
+    // Sam's own note still waits for someone else's countersignature beside the answer.
+    let answer = d.css("[data-testid=\"review-item\"][aria-label^=\"Review: Yes, all of it\"]")?;
+    d.s.click(&answer)?;
+    d.wait_contains("review-detail", "all of it")?;
+    d.click("approve-send-button")?;
+    // Sent now: the publisher may post it before the screen shows it scheduled.
+    d.until_or_unlock(
+        "[data-testid=\"review-status\"][data-status=\"scheduled\"], \
+         [data-testid=\"review-status\"][data-status=\"posted\"]",
+        APPROVER_PASS,
+        Some("unlock-approver-answer"),
+    )?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let all = d.s.get_json(&format!("{url}/_sandbox/posts"))?;
+        let replies: Vec<serde_json::Value> = all
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| {
+                p["text"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with("Yes, all of it!")
+            })
+            .collect();
+        if !replies.is_empty() {
+            std::thread::sleep(Duration::from_secs(3));
+            let again = d.s.get_json(&format!("{url}/_sandbox/posts"))?;
+            let n = again
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter(|p| {
+                            p["text"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .starts_with("Yes, all of it!")
+                        })
+                        .count()
+                })
+                .unwrap_or(0);
+            if n != 1 {
+                return Err(format!("the answer is on the Sandbox {n} times, not once").into());
+            }
+            if replies[0]["reply_to"].as_str() != Some(mention.as_str()) {
+                return Err(format!(
+                    "the answer replies to {:?}, not to the mention {mention}",
+                    replies[0]["reply_to"]
+                )
+                .into());
+            }
+            break;
+        }
+        if Instant::now() >= deadline {
+            return Err("the answer is not on the Sandbox 60 s after it was sent now".into());
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    d.click("nav-conversations")?;
+    d.get("conversations")?;
+    d.click("inbox-tab-all")?;
+    d.click("conversation-item")?;
+    d.css("[data-testid=\"conversation-view\"][data-state=\"answered\"]")?;
+    d.shot("conversation-answered")?;
     Ok(())
 }
