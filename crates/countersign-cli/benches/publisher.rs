@@ -20,7 +20,9 @@
 //!    lateness = the sandbox's `created_at` minus the post's due instant; p50, p99, max.
 //!
 //! `COUNTERSIGN_BENCH_POSTS` (10000), `COUNTERSIGN_BENCH_WINDOW_SECS` (90) and
-//! `COUNTERSIGN_BENCH_IDLE_SECS` (60) change the sizes.
+//! `COUNTERSIGN_BENCH_IDLE_SECS` (60) change the sizes; `COUNTERSIGN_BENCH_INBOX_MINUTES` (2,
+//! the default) how often the publisher reads the inbox meanwhile (0: never, as before the
+//! inbox existed), so the idle CPU of both can be compared.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::HashMap;
@@ -135,6 +137,7 @@ fn main() {
     let n = env_num("COUNTERSIGN_BENCH_POSTS", 10_000) as usize;
     let window = Duration::from_secs(env_num("COUNTERSIGN_BENCH_WINDOW_SECS", 90));
     let idle = Duration::from_secs(env_num("COUNTERSIGN_BENCH_IDLE_SECS", 60));
+    let inbox_minutes = env_num("COUNTERSIGN_BENCH_INBOX_MINUTES", 2) as u32;
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("publisher.log");
 
@@ -178,6 +181,7 @@ fn main() {
     runtime
         .block_on(app.connect(Some("Ada"), Target::Sandbox(sandbox.base_url()), |_| Ok(())))
         .unwrap();
+    app.set_inbox_poll("Ada", inbox_minutes).unwrap();
 
     // Seed: n posts written, submitted and approved (each approval signed by Bob).
     let began = Instant::now();
@@ -229,9 +233,11 @@ fn main() {
     let cpu_after = cpu_seconds(pid, ticks);
     stop(publisher);
     assert!(sandbox.posts().is_empty(), "nothing was due");
+    let reads = app.inbox_status().unwrap().cursor.reads;
     println!(
         "idle: `countersign run` with {n} posts a week ahead used {:.3} s of CPU over {} s \
-         (startup excluded: {cpu_before:.3} s in its first 5 s)",
+         (startup excluded: {cpu_before:.3} s in its first 5 s); inbox read every {inbox_minutes} \
+         min: {reads} requests to X in all",
         cpu_after - cpu_before,
         idle.as_secs()
     );
