@@ -3,6 +3,8 @@
 
 const COMMANDS: &[&str] = &[
     "approve_and_send",
+    "on_duty",
+    "set_on_duty",
     "inbox",
     "conversation",
     "inbox_status",

@@ -57,13 +57,22 @@ pub fn notice(event: &Event) -> Option<(String, String)> {
             "A post needs a check".into(),
             format!("{reason} Look on X and decide (Queue & calendar)."),
         )),
-        Event::Heard { by, handle, .. } => Some((
+        // Only members on duty hear of new conversations.
+        Event::Heard {
+            by,
+            handle,
+            on_duty,
+            ..
+        } if !on_duty.is_empty() => Some((
             match by {
                 countersign_core::conversation::ConversationKind::Mention => "A new mention",
                 countersign_core::conversation::ConversationKind::Dm => "A new direct message",
             }
             .into(),
-            format!("@{handle} wrote to the brand. Take it in Conversations to answer."),
+            format!(
+                "@{handle} wrote to the brand. Take it in Conversations to answer ({} on duty).",
+                on_duty.join(", ")
+            ),
         )),
         Event::NeedsReconnect => Some((
             "Reconnect the X account".into(),
@@ -123,5 +132,19 @@ mod tests {
             })
             .is_none()
         );
+    }
+
+    #[test]
+    fn only_members_on_duty_hear_of_a_new_conversation() {
+        let heard = |on_duty: Vec<String>| Event::Heard {
+            conversation_id: "d:1-2".into(),
+            by: countersign_core::conversation::ConversationKind::Dm,
+            handle: "maya_runs".into(),
+            on_duty,
+        };
+        let told = notice(&heard(vec!["Ana".into()])).unwrap();
+        assert_eq!(told.0, "A new direct message");
+        assert!(told.1.contains("@maya_runs") && told.1.contains("Ana on duty"));
+        assert!(notice(&heard(vec![])).is_none());
     }
 }

@@ -511,6 +511,16 @@ commands! {
         blocking(&ws, move |app| app.set_inbox_poll(&actor, minutes)).await
     }
 
+    /// Whether `name` hears of new mentions and direct messages on this laptop.
+    async on_duty[ws](name: String) -> bool {
+        blocking(&ws, move |app| app.on_duty(&name)).await
+    }
+
+    /// Puts `name` on duty on this laptop, or off.
+    async set_on_duty[ws](name: String, on: bool) -> bool {
+        blocking(&ws, move |app| app.set_on_duty(&name, on)).await
+    }
+
     /// "I'll answer": the conversation is `actor`'s.
     async take_conversation[ws](id: String, actor: String) -> Conversation {
         blocking(&ws, move |app| app.take(&id, &actor)).await

@@ -74,6 +74,8 @@ pub enum Event {
         conversation_id: String,
         by: crate::conversation::ConversationKind,
         handle: String,
+        /// Who on this laptop is on duty and should hear of it (none: nobody is told).
+        on_duty: Vec<String>,
     },
     /// An edit made offline met a post that changed meanwhile: it is kept as a new draft.
     ConflictCopy {

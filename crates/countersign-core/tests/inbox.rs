@@ -355,3 +355,29 @@ async fn fifty_mentions_and_ten_dms_are_answered_once_each_where_they_belong() {
     }
     assert!(app.audit_verify().unwrap().ok);
 }
+
+#[tokio::test]
+async fn only_members_on_duty_are_told_of_a_new_conversation() {
+    let (w, app) = world().await;
+    let events = app.subscribe();
+    app.set_on_duty("Ann", false).unwrap();
+    assert!(!app.on_duty("Ann").unwrap());
+    assert!(app.on_duty("Cal").unwrap());
+    w.sandbox.dm("maya_runs", "hello?").unwrap();
+    app.poll_inbox().await.unwrap();
+    let heard: Vec<_> = events
+        .try_iter()
+        .filter_map(|e| match e {
+            countersign_core::Event::Heard {
+                handle, on_duty, ..
+            } => Some((handle, on_duty)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(heard.len(), 1);
+    assert_eq!(heard[0].0, "maya_runs");
+    assert!(heard[0].1.contains(&"Cal".to_string()));
+    assert!(!heard[0].1.contains(&"Ann".to_string()), "Ann is off duty");
+    app.set_on_duty("Ann", true).unwrap();
+    assert!(app.on_duty("Ann").unwrap());
+}

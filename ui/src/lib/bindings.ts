@@ -408,7 +408,11 @@ export type ErrorCode =
 /**
  * Something a person may need to know about.
  */
-export type Event = { "kind": "needs_review", post_id: string, author: string, } | { "kind": "changes_requested", post_id: string, by: string, } | { "kind": "rejected", post_id: string, by: string, } | { "kind": "approved", post_id: string, by: string, } | { "kind": "scheduled", post_id: string, at: string, } | { "kind": "needs_reconnect" } | { "kind": "posted", post_id: string, url: string, } | { "kind": "failed", post_id: string, reason: string, } | { "kind": "missed", post_id: string, at: string, } | { "kind": "needs_check", post_id: string, reason: string, } | { "kind": "unscheduled", post_id: string, by: string, } | { "kind": "approval_voided", post_id: string, reason: string, } | { "kind": "heard", conversation_id: string, by: ConversationKind, handle: string, } | { "kind": "conflict_copy", post_id: string, copy_id: string, } | { "kind": "outbox_refused", post_id: string, act: OutboxAct, reason: string, };
+export type Event = { "kind": "needs_review", post_id: string, author: string, } | { "kind": "changes_requested", post_id: string, by: string, } | { "kind": "rejected", post_id: string, by: string, } | { "kind": "approved", post_id: string, by: string, } | { "kind": "scheduled", post_id: string, at: string, } | { "kind": "needs_reconnect" } | { "kind": "posted", post_id: string, url: string, } | { "kind": "failed", post_id: string, reason: string, } | { "kind": "missed", post_id: string, at: string, } | { "kind": "needs_check", post_id: string, reason: string, } | { "kind": "unscheduled", post_id: string, by: string, } | { "kind": "approval_voided", post_id: string, reason: string, } | { "kind": "heard", conversation_id: string, by: ConversationKind, handle: string, 
+/**
+ * Who on this laptop is on duty and should hear of it (none: nobody is told).
+ */
+on_duty: Array<string>, } | { "kind": "conflict_copy", post_id: string, copy_id: string, } | { "kind": "outbox_refused", post_id: string, act: OutboxAct, reason: string, };
 
 /**
  * The file formats History exports to.
@@ -1051,6 +1055,10 @@ export type Commands = {
   poll_inbox: { args: {  }; returns: InboxPoll };
   /** How often the inbox is read, in minutes (0: never); admins. */
   set_inbox_poll: { args: { actor: string, minutes: number }; returns: InboxCursor };
+  /** Whether `name` hears of new mentions and direct messages on this laptop. */
+  on_duty: { args: { name: string }; returns: boolean };
+  /** Puts `name` on duty on this laptop, or off. */
+  set_on_duty: { args: { name: string, on: boolean }; returns: boolean };
   /** "I'll answer": the conversation is `actor`'s. */
   take_conversation: { args: { id: string, actor: string }; returns: Conversation };
   /** An approver gives the conversation to `to`. */
@@ -1180,6 +1188,8 @@ export const COMMAND_NAMES = [
   "inbox_status",
   "poll_inbox",
   "set_inbox_poll",
+  "on_duty",
+  "set_on_duty",
   "take_conversation",
   "assign_conversation",
   "close_conversation",

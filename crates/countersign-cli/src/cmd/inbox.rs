@@ -41,6 +41,13 @@ pub enum InboxCommand {
         #[arg(long = "as", value_name = "NAME")]
         actor: String,
     },
+    /// Whether NAME hears of new mentions and direct messages on this laptop (`on` or `off`).
+    Duty {
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+        #[arg(long = "as", value_name = "NAME")]
+        actor: String,
+    },
     /// "I'll answer": the conversation is yours.
     Take {
         id: String,
@@ -138,6 +145,18 @@ pub fn run(session: &Session, out: &Out, cmd: &InboxCommand) -> Result<(), Error
                     m => format!("The inbox is read every {m} minute(s)"),
                 },
                 &serde_json::json!({"poll_minutes": c.poll_minutes}),
+            );
+        }
+        InboxCommand::Duty { state, actor } => {
+            let app = session.open()?;
+            let on = app.set_on_duty(actor, state == "on")?;
+            out.done(
+                &if on {
+                    format!("{actor} is on duty: told of new mentions and direct messages here")
+                } else {
+                    format!("{actor} is off duty: not told of new conversations here")
+                },
+                &serde_json::json!({"member": actor, "on_duty": on}),
             );
         }
         InboxCommand::Take { id, actor } => {

@@ -196,11 +196,17 @@ impl App {
             Ok(heard)
         })?;
         report.heard = heard.len() as u32;
+        let on_duty = if heard.is_empty() {
+            Vec::new()
+        } else {
+            self.on_duty_here()?
+        };
         for (conversation_id, kind, handle) in heard {
             self.events.emit(Event::Heard {
                 conversation_id,
                 by: kind,
                 handle,
+                on_duty: on_duty.clone(),
             });
         }
         Ok(report)
@@ -241,6 +247,35 @@ impl App {
                     .detail(json!({"poll_minutes": minutes})),
             )?;
             Ok(c)
+        })
+    }
+
+    /// Puts `name` on duty (they hear of new mentions and direct messages on this laptop) or
+    /// off. Everyone is on duty until they say otherwise; each member decides for themselves.
+    pub fn set_on_duty(&self, name: &str, on: bool) -> Result<bool> {
+        let m = self.member(name)?;
+        self.store().duty(|inbox| inbox.set_on_duty(m.id, on))?;
+        Ok(on)
+    }
+
+    /// Whether `name` is on duty on this laptop.
+    pub fn on_duty(&self, name: &str) -> Result<bool> {
+        let m = self.member(name)?;
+        self.read(|tx| tx.inbox().on_duty(m.id))
+    }
+
+    /// The active members on duty on this laptop, who hear of new conversations (on a team
+    /// laptop, only the member who joined on it).
+    fn on_duty_here(&self) -> Result<Vec<String>> {
+        let laptop = self.publisher_identity().0;
+        self.read(|tx| {
+            let mut out = Vec::new();
+            for m in tx.members().list()? {
+                if m.active && laptop.is_none_or(|id| id == m.id) && tx.inbox().on_duty(m.id)? {
+                    out.push(m.name);
+                }
+            }
+            Ok(out)
         })
     }
 

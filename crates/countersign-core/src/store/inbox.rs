@@ -76,6 +76,21 @@ impl Inbox<'_> {
         }
     }
 
+    /// Whether the member hears of new mentions and direct messages on this laptop (everyone
+    /// does until they say otherwise). This laptop's own setting: a team server never sees it.
+    pub fn on_duty(&self, member_id: Uuid) -> Result<bool> {
+        match &self.0 {
+            InboxImpl::Sqlite(h) => h.on_duty(member_id),
+        }
+    }
+
+    /// Puts the member on duty, or off, on this laptop.
+    pub fn set_on_duty(&self, member_id: Uuid, on: bool) -> Result<()> {
+        match &self.0 {
+            InboxImpl::Sqlite(h) => h.set_on_duty(member_id, on),
+        }
+    }
+
     /// How many conversations are in `state`.
     pub fn count(&self, state: ConversationState) -> Result<u32> {
         match &self.0 {

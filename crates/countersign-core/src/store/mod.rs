@@ -264,6 +264,13 @@ impl Store {
             .read(|tx| f(&Outbox(OutboxImpl::Sqlite(tx.outbox()))))
     }
 
+    /// Runs `f` on this laptop's own settings for the inbox (who is on duty), in a write
+    /// transaction on the local file only: they are never shared, and work offline.
+    pub fn duty<T: Send>(&mut self, f: impl FnOnce(&Inbox<'_>) -> Result<T> + Send) -> Result<T> {
+        self.local_file()
+            .write(|tx| f(&Inbox(InboxImpl::Sqlite(tx.inbox()))))
+    }
+
     /// This laptop's own file: the workspace itself, or in team mode its replica.
     fn local_file(&mut self) -> &mut sqlite::SqliteStore {
         match &mut self.0 {

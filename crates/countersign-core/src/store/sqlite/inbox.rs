@@ -216,6 +216,24 @@ impl Inbox<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    pub fn on_duty(&self, member_id: Uuid) -> Result<bool> {
+        Ok(!self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM off_duty WHERE member_id = ?1)",
+            [member_id.to_string()],
+            |r| r.get::<_, bool>(0),
+        )?)
+    }
+
+    pub fn set_on_duty(&self, member_id: Uuid, on: bool) -> Result<()> {
+        let sql = if on {
+            "DELETE FROM off_duty WHERE member_id = ?1"
+        } else {
+            "INSERT OR IGNORE INTO off_duty (member_id) VALUES (?1)"
+        };
+        self.conn.execute(sql, [member_id.to_string()])?;
+        Ok(())
+    }
+
     pub fn count(&self, state: ConversationState) -> Result<u32> {
         Ok(self.conn.query_row(
             "SELECT count(*) FROM conversations WHERE state = ?1",

@@ -59,6 +59,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_outbox.sql"),
     include_str!("migrations/0008_receipts.sql"),
     include_str!("migrations/0009_inbox.sql"),
+    include_str!("migrations/0010_duty.sql"),
 ];
 
 /// The schema version this build writes.
