@@ -62,11 +62,12 @@ pub enum AuditAction {
     ConversationClosed,
     AnswerDrafted,
     InboxChanged,
+    ConversationHeard,
 }
 
 impl AuditAction {
     /// Every action, in the order `docs/audit-export.md` lists them.
-    pub const ALL: [AuditAction; 38] = [
+    pub const ALL: [AuditAction; 39] = [
         AuditAction::WorkspaceCreated,
         AuditAction::AccountChanged,
         AuditAction::AccountConnected,
@@ -105,6 +106,7 @@ impl AuditAction {
         AuditAction::ConversationClosed,
         AuditAction::AnswerDrafted,
         AuditAction::InboxChanged,
+        AuditAction::ConversationHeard,
     ];
 
     /// The name written into the trail and the export.
@@ -148,6 +150,7 @@ impl AuditAction {
             AuditAction::ConversationClosed => "conversation_closed",
             AuditAction::AnswerDrafted => "answer_drafted",
             AuditAction::InboxChanged => "inbox_changed",
+            AuditAction::ConversationHeard => "conversation_heard",
         }
     }
 
@@ -299,13 +302,15 @@ pub const KEY_ANNOUNCEMENTS: [AuditAction; 3] = [
 /// What a team laptop's publisher records. In team mode these are signed with the laptop's
 /// publishing key ([`AuditAction::PublisherKeyAdded`] announces it), which counts for these
 /// actions only: the always-on publisher holds no key that could sign a member's other acts.
-pub const PUBLISHER_ACTIONS: [AuditAction; 6] = [
+pub const PUBLISHER_ACTIONS: [AuditAction; 7] = [
     AuditAction::PublishClaimed,
     AuditAction::PublishRefused,
     AuditAction::Posted,
     AuditAction::PublishFailed,
     AuditAction::NeedsCheck,
     AuditAction::Missed,
+    // The publisher reads the inbox, too.
+    AuditAction::ConversationHeard,
 ];
 
 /// Checks one export (JSON Lines) on its own: parses every line, then runs [`verify`].

@@ -131,13 +131,35 @@ async fn fifty_mentions_and_ten_dms_are_answered_once_each_where_they_belong() {
     assert_eq!(all.len(), 55);
     assert!(all.iter().all(|c| c.state == ConversationState::New));
 
-    // Nothing is read twice: not on the next poll, nor after a restart.
+    // Nothing is read twice: not on the next poll, nor after a restart. The cursors are the
+    // newest mention and direct message read, kept in the workspace.
+    let newest_mention = w
+        .sandbox
+        .posts()
+        .iter()
+        .filter(|p| p.text.starts_with("@sandbox_brand question"))
+        .map(|p| p.id.clone())
+        .max_by_key(|id| (id.len(), id.clone()))
+        .unwrap();
+    let newest_dm = w.sandbox.dms().last().unwrap().id.clone();
+    let cursor = app.inbox_status().unwrap().cursor;
+    assert_eq!(
+        cursor.mentions_since.as_deref(),
+        Some(newest_mention.as_str())
+    );
+    assert_eq!(cursor.dms_after.as_deref(), Some(newest_dm.as_str()));
     let again = app.poll_inbox().await.unwrap();
     assert_eq!((again.mentions, again.dms, again.heard), (0, 0, 0));
     drop(app);
     let app = App::open(w.dir.path(), w.parts.clone()).unwrap();
     app.unlock("Bob", &SecretString::new(PASS)).unwrap();
     let before = w.x_requests().await;
+    let kept = app.inbox_status().unwrap().cursor;
+    assert_eq!(
+        kept.mentions_since.as_deref(),
+        Some(newest_mention.as_str())
+    );
+    assert_eq!(kept.dms_after.as_deref(), Some(newest_dm.as_str()));
     let restarted = app.poll_inbox().await.unwrap();
     assert_eq!((restarted.mentions, restarted.dms), (0, 0));
     assert_eq!(w.x_requests().await - before, 2);

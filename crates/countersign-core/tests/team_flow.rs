@@ -1080,13 +1080,25 @@ fn a_conversation_is_heard_on_the_publishing_laptop_and_answered_from_another() 
         |_| Ok(()),
     ))
     .unwrap();
+    let told = cleo.app.subscribe();
     let poll = rt.block_on(ben.app.poll_inbox()).unwrap();
     assert_eq!((poll.mentions, poll.dms), (1, 1));
     // A contributor's laptop holds no grant: it reads nothing from X.
     assert!(rt.block_on(cleo.app.poll_inbox()).is_err());
 
-    // Cleo sees it on her laptop, takes it and drafts the answer there.
+    // Cleo sees it on her laptop (and, on duty, is told of both), takes it and drafts the
+    // answer there.
     cleo.app.sync().unwrap();
+    let heard: Vec<String> = told
+        .try_iter()
+        .filter_map(|e| match e {
+            countersign_core::Event::Heard {
+                handle, on_duty, ..
+            } if on_duty == vec!["Cleo".to_string()] => Some(handle),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(heard.len(), 2, "Cleo's laptop tells her of both: {heard:?}");
     let open = cleo
         .app
         .inbox(&InboxQuery {
@@ -1116,6 +1128,15 @@ fn a_conversation_is_heard_on_the_publishing_laptop_and_answered_from_another() 
     // Ada's laptop sees who is answering; Ben countersigns and his laptop sends it.
     ada.sync().unwrap();
     let seen = ada.conversation(&maya.id).unwrap();
+    // Ada's replica pulled the message before its conversation (taken since, so its row moved
+    // on): it is searchable all the same.
+    let found = ada
+        .inbox(&InboxQuery {
+            search: Some("vegan".into()),
+            ..InboxQuery::default()
+        })
+        .unwrap();
+    assert_eq!(found.len(), 1, "search on a replica finds the message");
     assert_eq!(seen.assignee.unwrap().name, "Cleo");
     assert_eq!(seen.answers, vec![answer.id]);
     ben.app.sync().unwrap();

@@ -907,3 +907,131 @@ fn a_dropped_connection_frees_the_workspace_lock() {
         "{e}"
     );
 }
+
+#[test]
+#[ignore = "needs PostgreSQL (the Debian package postgresql): scripts/test.sh installs it"]
+fn conversations_are_heard_by_reviewers_and_taken_by_members_only_for_themselves() {
+    let mut t = team();
+    let (ann, bob) = (t.ann.id, t.bob.id);
+    let open = |c: &mut Client, id: &str| {
+        c.execute(
+            "INSERT INTO cs.conversations (id, kind, person_id, person_handle, person_name, state,
+               last_at, updated_at) VALUES ($1, 'dm', '7', 'maya', 'Maya', 'new', 1, 1)",
+            &[&id],
+        )
+    };
+    // A contributor's laptop reads nothing from X: it cannot open a conversation or add a
+    // message; a reviewer's can.
+    refused(
+        open(&mut t.ann.c, "d:7-1"),
+        &SqlState::INSUFFICIENT_PRIVILEGE,
+        RLS,
+    );
+    open(&mut t.bob.c, "d:7-1").unwrap();
+    open(&mut t.bob.c, "d:8-1").unwrap();
+    refused(
+        t.ann.c.execute(
+            "INSERT INTO cs.messages (x_id, conversation_id, author_id, text, at)
+             VALUES ('5', 'd:7-1', '7', 'hi', 1)",
+            &[],
+        ),
+        &SqlState::INSUFFICIENT_PRIVILEGE,
+        RLS,
+    );
+    t.bob
+        .c
+        .execute(
+            "INSERT INTO cs.messages (x_id, conversation_id, author_id, text, at)
+             VALUES ('5', 'd:7-1', '7', 'hi', 1)",
+            &[],
+        )
+        .unwrap();
+    refused(
+        t.bob.c.execute(
+            "UPDATE cs.messages SET text = 'forged' WHERE x_id = '5'",
+            &[],
+        ),
+        &SqlState::INSUFFICIENT_PRIVILEGE,
+        "permission denied",
+    );
+
+    // Ann takes one for herself; she cannot give one to Bob, nor take Bob's, nor mark one
+    // answered; a reviewer assigns freely.
+    t.ann
+        .c
+        .execute(
+            "UPDATE cs.conversations SET assignee_id = $1, state = 'assigned' WHERE id = 'd:7-1'",
+            &[&ann],
+        )
+        .unwrap();
+    refused(
+        t.ann.c.execute(
+            "UPDATE cs.conversations SET assignee_id = $1, state = 'assigned' WHERE id = 'd:8-1'",
+            &[&bob],
+        ),
+        &SqlState::INSUFFICIENT_PRIVILEGE,
+        "only a reviewer gives",
+    );
+    t.bob
+        .c
+        .execute(
+            "UPDATE cs.conversations SET assignee_id = $1, state = 'assigned' WHERE id = 'd:8-1'",
+            &[&bob],
+        )
+        .unwrap();
+    refused(
+        t.ann.c.execute(
+            "UPDATE cs.conversations SET assignee_id = $1 WHERE id = 'd:8-1'",
+            &[&ann],
+        ),
+        &SqlState::INSUFFICIENT_PRIVILEGE,
+        "someone else answers",
+    );
+    refused(
+        t.ann.c.execute(
+            "UPDATE cs.conversations SET state = 'answered' WHERE id = 'd:7-1'",
+            &[],
+        ),
+        &SqlState::INSUFFICIENT_PRIVILEGE,
+        "marks a conversation answered",
+    );
+    refused(
+        t.bob.c.execute(
+            "UPDATE cs.conversations SET person_id = '9' WHERE id = 'd:7-1'",
+            &[],
+        ),
+        &SqlState::INSUFFICIENT_PRIVILEGE,
+        "never changes",
+    );
+    t.ann
+        .c
+        .execute(
+            "UPDATE cs.conversations SET state = 'closed', note = 'spam' WHERE id = 'd:7-1'",
+            &[],
+        )
+        .unwrap();
+
+    // How often the inbox is read: an admin's; the cursors: a reviewer's.
+    t.bob
+        .c
+        .execute(
+            "INSERT INTO cs.inbox (id, mentions_since, reads_month, reads) VALUES (1, '10', '2026-12', 1)",
+            &[],
+        )
+        .unwrap();
+    refused(
+        t.bob.c.execute("UPDATE cs.inbox SET poll_minutes = 0", &[]),
+        &SqlState::INSUFFICIENT_PRIVILEGE,
+        "only an admin",
+    );
+    t.ada
+        .c
+        .execute("UPDATE cs.inbox SET poll_minutes = 0", &[])
+        .unwrap();
+    let changed = t
+        .ann
+        .c
+        .execute("UPDATE cs.inbox SET mentions_since = '11'", &[])
+        .unwrap();
+    assert_eq!(changed, 0, "a contributor moves no cursor");
+}

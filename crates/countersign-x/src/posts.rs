@@ -94,6 +94,8 @@ pub struct RemotePost {
     pub text: String,
     /// When it was posted, when X said.
     pub created_at: Option<Timestamp>,
+    /// The post it replies to (a thread's previous part, or the mention an answer answers).
+    pub replied_to: Option<String>,
 }
 
 /// Which of the account's recent posts to read.
@@ -143,6 +145,15 @@ struct RemotePostWire {
     id: String,
     text: String,
     created_at: Option<String>,
+    #[serde(default)]
+    referenced_tweets: Vec<Referenced>,
+}
+
+#[derive(Deserialize)]
+struct Referenced {
+    #[serde(rename = "type")]
+    kind: String,
+    id: String,
 }
 
 #[derive(Deserialize)]
@@ -280,7 +291,7 @@ impl XClient {
             {
                 let mut q = url.query_pairs_mut();
                 q.append_pair("max_results", &query.max_results.clamp(5, 100).to_string());
-                q.append_pair("tweet.fields", "created_at");
+                q.append_pair("tweet.fields", "created_at,referenced_tweets");
                 if let Some(id) = &query.since_id {
                     q.append_pair("since_id", id);
                 }
@@ -295,10 +306,17 @@ impl XClient {
             let reply = self.inner.call(req).await?.success()?;
             // With no results X may leave `data` out entirely.
             let page: Page = reply.json()?;
-            out.extend(page.data.into_iter().map(|p| RemotePost {
-                created_at: p.created_at.and_then(|c| c.parse().ok()),
-                id: p.id,
-                text: p.text,
+            out.extend(page.data.into_iter().map(|p| {
+                RemotePost {
+                    replied_to: p
+                        .referenced_tweets
+                        .iter()
+                        .find(|r| r.kind == "replied_to")
+                        .map(|r| r.id.clone()),
+                    created_at: p.created_at.and_then(|c| c.parse().ok()),
+                    id: p.id,
+                    text: p.text,
+                }
             }));
             match page.meta.next_token {
                 Some(token) => next = Some(token),

@@ -61,6 +61,14 @@ pub(super) struct Answer {
     pub person: String,
 }
 
+/// The later of two X ids (snowflakes: longer is later, then by digits).
+fn newer(a: Option<String>, b: Option<String>) -> Option<String> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if (b.len(), &b) > (a.len(), &a) { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
 fn month_of(t: Timestamp) -> String {
     t.to_zoned(jiff::tz::TimeZone::UTC)
         .strftime("%Y-%m")
@@ -93,7 +101,11 @@ impl App {
                     "{e}; connect the account again to give Countersign access to direct messages"
                 )),
             ),
-            Err(e) => return Err(e.into()),
+            // The mentions read (and paid for) are kept; direct messages wait for the next poll.
+            Err(e) => (
+                countersign_x::DirectMessages::default(),
+                Some(format!("{e}; they are read again on the next poll")),
+            ),
         };
         let now = self.now();
         let people = |id: &str| -> Person {
@@ -118,6 +130,7 @@ impl App {
             dms_refused,
             ..InboxPoll::default()
         };
+        let by = self.publisher_signer()?;
         let heard = self.write(|tx| {
             let mut heard: Vec<(String, ConversationKind, String)> = Vec::new();
             let mut keep = |tx: &Tx<'_>, key: String, kind, person: &Person, m: Message| {
@@ -178,13 +191,14 @@ impl App {
                     report.dms += 1;
                 }
             }
+            // Cursors only move forward: a poll that raced another (the window's "Check now"
+            // beside the publisher, two reviewers' laptops) never sends one back.
             let mut c = tx.inbox().cursor()?;
-            if let Some(newest) = &mentions.newest_id {
-                c.mentions_since = Some(newest.clone());
-            }
-            if let Some(newest) = dms.messages.first() {
-                c.dms_after = Some(newest.id.clone());
-            }
+            c.mentions_since = newer(c.mentions_since.take(), mentions.newest_id.clone());
+            c.dms_after = newer(
+                c.dms_after.take(),
+                dms.messages.first().map(|d| d.id.clone()),
+            );
             let month = month_of(now);
             if c.reads_month != month {
                 c.reads_month = month;
@@ -193,6 +207,15 @@ impl App {
             c.reads += report.reads;
             c.polled_at = Some(now);
             tx.inbox().save_cursor(&c)?;
+            // On the trail, so that every laptop of a team tells its members on duty.
+            for (id, kind, handle) in &heard {
+                tx.record(
+                    now,
+                    AuditNote::by_any(by.as_ref(), AuditAction::ConversationHeard).detail(json!({
+                        "conversation_id": id, "kind": kind.as_str(), "person": handle,
+                    })),
+                )?;
+            }
             Ok(heard)
         })?;
         report.heard = heard.len() as u32;
@@ -266,7 +289,7 @@ impl App {
 
     /// The active members on duty on this laptop, who hear of new conversations (on a team
     /// laptop, only the member who joined on it).
-    fn on_duty_here(&self) -> Result<Vec<String>> {
+    pub(super) fn on_duty_here(&self) -> Result<Vec<String>> {
         let laptop = self.publisher_identity().0;
         self.read(|tx| {
             let mut out = Vec::new();
@@ -552,4 +575,26 @@ pub(super) fn answered_in(tx: &Tx<'_>, post_id: Uuid, now: Timestamp) -> Result<
     c.waiting_since = None;
     c.updated_at = now;
     tx.inbox().save(&c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::newer;
+
+    #[test]
+    fn cursors_only_move_forward() {
+        let s = |v: &str| Some(v.to_string());
+        assert_eq!(
+            newer(s("1850000000000000009"), s("1850000000000000010")),
+            s("1850000000000000010")
+        );
+        assert_eq!(
+            newer(s("1850000000000000010"), s("1850000000000000009")),
+            s("1850000000000000010")
+        );
+        assert_eq!(newer(s("99"), s("100")), s("100"));
+        assert_eq!(newer(None, s("5")), s("5"));
+        assert_eq!(newer(s("5"), None), s("5"));
+        assert_eq!(newer(None, None), None);
+    }
 }

@@ -827,13 +827,25 @@ impl App {
                 .state
                 .claimed_at
                 .and_then(|t| t.checked_sub(SignedDuration::from_mins(10)).ok());
-            let dms = client.direct_messages(None, 3).await?;
-            let found = dms.messages.into_iter().find(|m| {
-                m.sender_id == user_id
+            // The brand answers with the same words more than once ("DM us your order
+            // number"): a message recorded for another post is not this one.
+            let dms = client.direct_messages(None, 8).await?;
+            let mut found = None;
+            for m in dms.messages {
+                if m.sender_id == user_id
                     && m.conversation_id.split('-').any(|p| p == participant_id)
                     && since.is_none_or(|s| m.created_at.is_none_or(|at| at >= s))
                     && comparable(&m.text) == wanted
-            });
+                    && !self
+                        .read(|tx| tx.publishing().is_recorded(&m.id))
+                        .map_err(|e| XError::Config {
+                            detail: format!("cannot read what this workspace recorded: {e}"),
+                        })?
+                {
+                    found = Some(m);
+                    break;
+                }
+            }
             return Ok(match found {
                 Some(m) => {
                     tracing::info!(post = %job.post.id, dm = %m.id, "reconciled: the direct message is on X");
@@ -857,11 +869,19 @@ impl App {
             pages: 3,
         };
         let posts = client.recent_posts(&user_id, query).await?;
+        // What the part replies to: the part before it, or for an answer's first part the
+        // mention it answers. The same words sent elsewhere (a canned answer to someone else)
+        // are not this part.
+        let parent = match (job.state.parts.last(), &job.post.content.reply) {
+            (Some(previous), _) => Some(previous.clone()),
+            (None, Some(ReplyTarget::Post { x_id })) => Some(x_id.clone()),
+            (None, _) => None,
+        };
         Ok(
             match posts
                 .into_iter()
                 .rev()
-                .find(|p| comparable(&p.text) == wanted)
+                .find(|p| comparable(&p.text) == wanted && p.replied_to.as_ref() == parent.as_ref())
             {
                 Some(p) => {
                     tracing::info!(post = %job.post.id, part = idx + 1, x_id = %p.id, "reconciled: the part is on X");

@@ -487,6 +487,10 @@ impl App {
     /// waiting for review here, a post published by another laptop is posted here too.
     fn tell(&self, heard: Vec<serde_json::Value>) {
         for entry in heard {
+            if entry["action"].as_str() == Some("conversation_heard") {
+                self.tell_heard(&entry);
+                continue;
+            }
             let Some(post_id) = entry["post_id"]
                 .as_str()
                 .and_then(|s| Uuid::parse_str(s).ok())
@@ -539,6 +543,29 @@ impl App {
             };
             self.events.emit(event);
         }
+    }
+
+    /// Another laptop heard someone write to the brand: this laptop's members on duty hear it.
+    fn tell_heard(&self, entry: &serde_json::Value) {
+        let detail: serde_json::Value = entry["detail"]
+            .as_str()
+            .and_then(|d| serde_json::from_str(d).ok())
+            .unwrap_or_default();
+        let (Some(id), Some(kind), Some(handle)) = (
+            detail["conversation_id"].as_str(),
+            detail["kind"]
+                .as_str()
+                .and_then(crate::conversation::ConversationKind::parse),
+            detail["person"].as_str(),
+        ) else {
+            return;
+        };
+        self.events.emit(Event::Heard {
+            conversation_id: id.to_owned(),
+            by: kind,
+            handle: handle.to_owned(),
+            on_duty: self.on_duty_here().unwrap_or_default(),
+        });
     }
 
     /// `team sync`: pulls what changed on the server, then sends what waits in the outbox.

@@ -466,6 +466,8 @@ impl App {
             post.post_url = Some(url.trim().to_string());
             post.updated_at = now;
             tx.posts().update(&post)?;
+            // An answer marked posted by hand answers its conversation as one sent would.
+            super::inbox::answered_in(tx, id, now)?;
             tx.record(
                 now,
                 AuditNote::by(&who, AuditAction::MarkedPosted)

@@ -45,6 +45,14 @@ impl Publishing<'_> {
         }
     }
 
+    /// Whether an X id (a post's part, or an answer's direct message) is recorded as published
+    /// for some post.
+    pub fn is_recorded(&self, x_id: &str) -> Result<bool> {
+        match &self.0 {
+            PublishingImpl::Sqlite(h) => h.is_recorded(x_id),
+        }
+    }
+
     /// The publisher's bookkeeping for the post, with the parts already on X; all empty for a
     /// post never claimed (or no post at all).
     pub fn state(&self, id: Uuid) -> Result<PublishState> {

@@ -68,6 +68,14 @@ impl Publishing<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    pub fn is_recorded(&self, x_id: &str) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM published_parts WHERE x_id = ?1)",
+            [x_id],
+            |r| r.get(0),
+        )?)
+    }
+
     pub fn state(&self, id: Uuid) -> Result<PublishState> {
         let key = id.to_string();
         let mut state = self

@@ -143,6 +143,7 @@ impl SqliteStore {
         // its versions do not), so foreign keys are checked at commit.
         tx.pragma_update(None, "defer_foreign_keys", true)?;
         let mut reindex = HashSet::new();
+        let mut messages = HashSet::new();
         let mut high = 0;
         for (seq, tbl, data) in rows {
             high = high.max(*seq);
@@ -167,9 +168,19 @@ impl SqliteStore {
             {
                 reindex.insert(id.clone());
             }
+            // A message may come before its conversation (whose row moves on with every take
+            // or answer): it is indexed once both are here.
+            if t.name == "messages"
+                && let Some(Value::String(x_id)) = row.get("x_id")
+            {
+                messages.insert(x_id.clone());
+            }
         }
         for id in reindex {
             reindex_post(&tx, &id)?;
+        }
+        for x_id in messages {
+            reindex_message(&tx, &x_id)?;
         }
         tx.execute(
             "INSERT INTO replica (id, high_water) VALUES (1, ?1)
@@ -471,6 +482,21 @@ fn delete(conn: &Connection, t: &Table, key: &Value) -> Result<()> {
 }
 
 /// Rebuilds a post's searchable text from its current version (what `save_version` indexes).
+/// A message's words in the conversation search, with its person's handle and name.
+fn reindex_message(conn: &Connection, x_id: &str) -> Result<()> {
+    conn.execute(
+        "DELETE FROM message_search WHERE rowid = (SELECT rowid FROM messages WHERE x_id = ?1)",
+        [x_id],
+    )?;
+    conn.execute(
+        "INSERT INTO message_search (rowid, body)
+         SELECT m.rowid, m.text || ' ' || c.person_handle || ' ' || c.person_name
+         FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.x_id = ?1",
+        [x_id],
+    )?;
+    Ok(())
+}
+
 fn reindex_post(conn: &Connection, id: &str) -> Result<()> {
     let found: Option<(i64, i64)> = conn
         .query_row("SELECT seq, version FROM posts WHERE id = ?1", [id], |r| {

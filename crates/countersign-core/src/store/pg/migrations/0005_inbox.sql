@@ -76,6 +76,35 @@ CREATE POLICY conversations_add ON conversations FOR INSERT TO ${ws}_member
   WITH CHECK (cs.reviews());
 CREATE POLICY conversations_change ON conversations FOR UPDATE TO ${ws}_member
   USING (cs.me() IS NOT NULL) WITH CHECK (cs.me() IS NOT NULL);
+-- What a member who does not review may change: take a conversation for themselves (one nobody
+-- answers, or one already theirs), close it with a note, answer it; never give it to someone
+-- else, take it from someone who answers it, or change who wrote. Reviewers (the laptop that
+-- reads X, an approver assigning) may change more, as the app lets them.
+CREATE FUNCTION conversations_guard() RETURNS trigger LANGUAGE plpgsql SET search_path = cs AS $$
+DECLARE
+  me uuid := cs.me();
+BEGIN
+  IF NEW.id <> OLD.id OR NEW.kind <> OLD.kind OR NEW.person_id <> OLD.person_id THEN
+    RAISE EXCEPTION 'who a conversation is with never changes' USING ERRCODE = '42501';
+  END IF;
+  IF me IS NULL OR cs.reviews() THEN
+    RETURN NEW;
+  END IF;
+  IF NEW.assignee_id IS DISTINCT FROM OLD.assignee_id AND NEW.assignee_id IS DISTINCT FROM me THEN
+    RAISE EXCEPTION 'only a reviewer gives a conversation to someone else' USING ERRCODE = '42501';
+  END IF;
+  IF OLD.state = 'assigned' AND OLD.assignee_id IS DISTINCT FROM me THEN
+    RAISE EXCEPTION 'someone else answers this conversation' USING ERRCODE = '42501';
+  END IF;
+  IF NEW.state IS DISTINCT FROM OLD.state AND NEW.state NOT IN ('assigned', 'closed') THEN
+    RAISE EXCEPTION 'only a reviewer''s laptop marks a conversation %', NEW.state
+      USING ERRCODE = '42501';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER conversations_guard BEFORE UPDATE ON conversations
+  FOR EACH ROW EXECUTE FUNCTION conversations_guard();
+
 -- Answers: each member their own posts; the publishing reviewer records when it went out.
 GRANT INSERT ON answers TO ${ws}_member;
 GRANT UPDATE (waited_ms, answered_at) ON answers TO ${ws}_member;
@@ -91,6 +120,17 @@ GRANT UPDATE (poll_minutes, mentions_since, dms_after, reads_month, reads, polle
   ON inbox TO ${ws}_member;
 CREATE POLICY inbox_change ON inbox FOR UPDATE TO ${ws}_member
   USING (cs.reviews()) WITH CHECK (cs.reviews());
+-- How often the inbox is read is an admin's setting.
+CREATE FUNCTION inbox_guard() RETURNS trigger LANGUAGE plpgsql SET search_path = cs AS $$
+BEGIN
+  IF cs.me() IS NOT NULL AND NOT cs.admin()
+     AND NEW.poll_minutes IS DISTINCT FROM (CASE WHEN TG_OP = 'UPDATE' THEN OLD.poll_minutes ELSE 2 END) THEN
+    RAISE EXCEPTION 'only an admin sets how often the inbox is read' USING ERRCODE = '42501';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER inbox_guard BEFORE INSERT OR UPDATE ON inbox
+  FOR EACH ROW EXECUTE FUNCTION inbox_guard();
 
 -- Pulls carry the new tables too.
 CREATE OR REPLACE FUNCTION changes_since(hw bigint) RETURNS TABLE (row_seq bigint, tbl text, data jsonb)
