@@ -403,3 +403,62 @@ async fn only_members_on_duty_are_told_of_a_new_conversation() {
     app.set_on_duty("Ann", true).unwrap();
     assert!(app.on_duty("Ann").unwrap());
 }
+
+#[tokio::test]
+async fn the_same_words_sent_to_someone_else_do_not_count_as_this_answer() {
+    let (w, app) = world().await;
+    for who in ["fan_a", "fan_b"] {
+        w.sandbox
+            .mention(who, "@sandbox_brand where is my order?", None)
+            .unwrap();
+    }
+    app.poll_inbox().await.unwrap();
+    let both = app.inbox(&InboxQuery::default()).unwrap();
+    assert_eq!(both.len(), 2);
+    // A canned answer, twice: X refuses the second as a duplicate of the first.
+    let canned = "Sorry about that! Please DM us your order number.";
+    let answers: Vec<_> = both
+        .iter()
+        .map(|c| app.answer(&c.id, "Ann", canned).unwrap())
+        .collect();
+    for a in &answers {
+        app.submit(a.id, "Ann").unwrap();
+        app.approve_and_send(a.id, "Bob").unwrap();
+    }
+    w.advance(SignedDuration::from_secs(5)).await;
+    let opts = PublishOptions {
+        reconcile_grace: std::time::Duration::ZERO,
+        ..PublishOptions::default()
+    };
+    let report = app.publish_due(&opts).await.unwrap();
+    assert_eq!(report.posted.len(), 1, "{report:?}");
+    let second = answers
+        .iter()
+        .find(|a| !report.posted.contains(&a.id))
+        .unwrap();
+    // Reconciling finds the same words, but replying to the other person: not this answer.
+    for _ in 0..3 {
+        w.advance(SignedDuration::from_secs(30)).await;
+        app.publish_due(&opts).await.unwrap();
+    }
+    let post = app.post(second.id).unwrap().post;
+    assert_ne!(post.status, Status::Posted, "{:?}", post.status_reason);
+    let conversation = both
+        .iter()
+        .find(|c| app.conversation(&c.id).unwrap().answers == vec![second.id])
+        .unwrap();
+    assert_ne!(
+        app.conversation(&conversation.id)
+            .unwrap()
+            .conversation
+            .state,
+        ConversationState::Answered
+    );
+    let on_x = w
+        .sandbox
+        .posts()
+        .into_iter()
+        .filter(|p| p.text == canned)
+        .count();
+    assert_eq!(on_x, 1);
+}
