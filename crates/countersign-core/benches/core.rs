@@ -179,10 +179,11 @@ fn inbox(c: &mut Criterion) {
                     let n = batch * 10_000 + i;
                     let at = start + SignedDuration::from_secs(n as i64 * 60);
                     let dm = n % 5 == 0;
+                    // 100,000 people, each in one conversation of their own.
                     let person = Person {
-                        id: format!("{}", 100_000_000_000_000_000 + n % 20_000),
-                        handle: format!("fan_{}", n % 20_000),
-                        name: format!("Fan {}", n % 20_000),
+                        id: format!("{}", 100_000_000_000_000_000 + n),
+                        handle: format!("fan_{n}"),
+                        name: format!("Fan {n}"),
                     };
                     let id = if dm {
                         format!("d:{}-1849375610274349057", person.id)
@@ -286,7 +287,7 @@ fn inbox(c: &mut Criterion) {
     });
     group.bench_function("search a person", |b| {
         b.iter(page(InboxQuery {
-            search: Some("fan_1234".into()),
+            search: Some("fan_12345".into()),
             limit: 500,
             ..InboxQuery::default()
         }))
