@@ -178,6 +178,12 @@ impl Out {
         if let Some(w) = conversation::waiting(c, now) {
             println!("  waiting {}", human_span(w));
         }
+        if let Some(secs) = v.first_response_secs {
+            println!(
+                "  first answered after {}",
+                human_span(jiff::SignedDuration::from_secs(secs))
+            );
+        }
         if let Some(n) = &c.note {
             println!("  closed: {n}");
         }

@@ -231,6 +231,8 @@ pub struct ConversationView {
     pub messages: Vec<Message>,
     /// The posts that answer it, oldest first.
     pub answers: Vec<Uuid>,
+    /// How long the person waited for the first answer that went out, in seconds.
+    pub first_response_secs: Option<i64>,
 }
 
 #[cfg(test)]

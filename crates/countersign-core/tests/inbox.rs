@@ -317,7 +317,16 @@ async fn fifty_mentions_and_ten_dms_are_answered_once_each_where_they_belong() {
         let v = app.conversation(id).unwrap();
         assert_eq!(v.conversation.state, ConversationState::Answered, "{id}");
         assert_eq!(v.conversation.waiting_since, None);
+        let first = v.first_response_secs.unwrap();
+        assert!((170..=200).contains(&first), "{id} waited {first} s");
     }
+    // The trail's `posted` entry of an answer says whom it answered and after how long.
+    let posted = app.audit_trail(Some(answer_dm.id)).unwrap();
+    let detail: serde_json::Value =
+        serde_json::from_str(&posted.iter().find(|e| e.action == "posted").unwrap().detail)
+            .unwrap();
+    assert_eq!(detail["answers"]["conversation_id"], json!(dm.id));
+    assert!(detail["answers"]["waited_ms"].as_i64().unwrap() >= 170_000);
     let status = app.inbox_status().unwrap();
     assert_eq!(status.last_7_days.answered, 3);
     // About the three minutes the clocks moved between the messages and the answers.

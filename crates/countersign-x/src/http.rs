@@ -185,13 +185,6 @@ impl Problem {
         self.text().contains("not permitted")
     }
 
-    /// X's refusal of a reply where the account was not summoned (2026 rule for self-serve
-    /// apps): "…you have not been mentioned or otherwise engaged by the author…".
-    pub(crate) fn is_not_summoned(&self) -> bool {
-        let t = self.text();
-        t.contains("not been mentioned") || t.contains("otherwise engaged")
-    }
-
     /// Whether the body talks about length ("too long", "length", "exceeds").
     pub(crate) fn mentions_length(&self) -> bool {
         let t = self.text();

@@ -334,9 +334,6 @@ fn post_error(reply: &Reply, post: &NewPost) -> XError {
     let problem = reply.problem();
     match reply.status {
         403 if problem.is_duplicate() => XError::Duplicate,
-        403 if problem.is_not_summoned() => XError::NotSummoned {
-            detail: problem.summary(),
-        },
         403 if problem.suffix().is_none() && problem.is_not_permitted() => {
             if post.over_standard_limit() {
                 XError::TooLong

@@ -223,7 +223,11 @@ export type ConversationView = { conversation: Conversation, assignee: Member | 
 /**
  * The posts that answer it, oldest first.
  */
-answers: Array<string>, };
+answers: Array<string>, 
+/**
+ * How long the person waited for the first answer that went out, in seconds.
+ */
+first_response_secs: number | null, };
 
 /**
  * The result of counting a text, with twitter-text's `parseTweet` fields.

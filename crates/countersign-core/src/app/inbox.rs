@@ -334,6 +334,7 @@ impl App {
             Ok(ConversationView {
                 messages: tx.inbox().messages(id)?,
                 answers: tx.inbox().answers(id)?,
+                first_response_secs: tx.inbox().first_wait(id)?.map(|ms| ms / 1000),
                 assignee,
                 conversation,
             })
@@ -560,9 +561,14 @@ pub(super) fn answer_in(
 
 /// Inside the write that records a post as posted: when it answers a conversation, the
 /// conversation is answered, and how long the person waited is kept.
-pub(super) fn answered_in(tx: &Tx<'_>, post_id: Uuid, now: Timestamp) -> Result<()> {
+/// Returns what the audit entry of its going out records of it: the conversation and the wait.
+pub(super) fn answered_in(
+    tx: &Tx<'_>,
+    post_id: Uuid,
+    now: Timestamp,
+) -> Result<Option<serde_json::Value>> {
     let Some(id) = tx.inbox().answer_of(post_id)? else {
-        return Ok(());
+        return Ok(None);
     };
     let mut c = get(tx, &id)?;
     let waited = c
@@ -574,7 +580,10 @@ pub(super) fn answered_in(tx: &Tx<'_>, post_id: Uuid, now: Timestamp) -> Result<
     }
     c.waiting_since = None;
     c.updated_at = now;
-    tx.inbox().save(&c)
+    tx.inbox().save(&c)?;
+    Ok(Some(json!({
+        "conversation_id": c.id, "person": c.person.handle, "waited_ms": waited,
+    })))
 }
 
 #[cfg(test)]

@@ -975,20 +975,25 @@ fn finish_in(
     p.post_url = Some(url.to_string());
     p.updated_at = now;
     tx.posts().update(&p)?;
-    super::inbox::answered_in(tx, id, now)?;
+    let answered = super::inbox::answered_in(tx, id, now)?;
     let mut state = tx.publishing().state(id)?;
     state.in_flight_at = None;
     state.next_attempt_at = None;
     tx.publishing().save_state(id, &state)?;
+    let mut detail = json!({
+        "x_ids": done.parts, "url": url,
+        "by": done.claimed_by, "laptop": done.claim_device,
+        "epoch": done.claim_epoch,
+    });
+    // An answer's going out says which conversation it answered and how long the person waited.
+    if let Some(a) = answered {
+        detail["answers"] = a;
+    }
     tx.record(
         now,
         AuditNote::by_any(by, AuditAction::Posted)
             .about(&p, &account)
-            .detail(json!({
-                "x_ids": done.parts, "url": url,
-                "by": done.claimed_by, "laptop": done.claim_device,
-                "epoch": done.claim_epoch,
-            })),
+            .detail(detail),
     )
 }
 

@@ -467,12 +467,15 @@ impl App {
             post.updated_at = now;
             tx.posts().update(&post)?;
             // An answer marked posted by hand answers its conversation as one sent would.
-            super::inbox::answered_in(tx, id, now)?;
+            let mut detail = json!({"url": url.trim(), "x_id": x_id});
+            if let Some(a) = super::inbox::answered_in(tx, id, now)? {
+                detail["answers"] = a;
+            }
             tx.record(
                 now,
                 AuditNote::by(&who, AuditAction::MarkedPosted)
                     .about(&post, &account)
-                    .detail(json!({"url": url.trim(), "x_id": x_id})),
+                    .detail(detail),
             )?;
             Ok(post)
         })?;

@@ -131,6 +131,13 @@ impl Inbox<'_> {
         }
     }
 
+    /// How long the person waited for the conversation's first answer, in ms, once one went out.
+    pub fn first_wait(&self, conversation_id: &str) -> Result<Option<i64>> {
+        match &self.0 {
+            InboxImpl::Sqlite(h) => h.first_wait(conversation_id),
+        }
+    }
+
     /// How long people waited, in ms, for every answer sent since `since`.
     pub fn waits_since(&self, since: Timestamp) -> Result<Vec<i64>> {
         match &self.0 {

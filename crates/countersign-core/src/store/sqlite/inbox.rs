@@ -283,6 +283,19 @@ impl Inbox<'_> {
         Ok(())
     }
 
+    pub fn first_wait(&self, conversation_id: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT waited_ms FROM answers WHERE conversation_id = ?1 AND answered_at IS NOT NULL
+                 ORDER BY answered_at LIMIT 1",
+                [conversation_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
     pub fn waits_since(&self, since: Timestamp) -> Result<Vec<i64>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT waited_ms FROM answers WHERE answered_at >= ?1 AND waited_ms IS NOT NULL",
