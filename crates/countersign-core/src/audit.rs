@@ -317,11 +317,27 @@ pub const PUBLISHER_ACTIONS: [AuditAction; 7] = [
 pub fn verify_export(text: &str) -> AuditReport {
     let mut entries = Vec::new();
     for (i, line) in text.split_inclusive('\n').enumerate() {
-        let parsed = line
-            .strip_suffix('\n')
-            .and_then(|l| serde_json::from_str::<ExportLine>(l).ok())
-            .and_then(ExportLine::into_entry);
-        match parsed {
+        let text = line.strip_suffix('\n');
+        let parsed = text.and_then(|l| serde_json::from_str::<ExportLine>(l).ok());
+        // Exactly as the export writes it (compact JSON, its field order, nothing escaped that
+        // need not be): a line that parses to the same values from other bytes was changed.
+        if let (Some(l), Some(p)) = (text, &parsed)
+            && (serde_json::to_string(p).ok().as_deref() != Some(l) || !lower_hex_fields(p))
+        {
+            return AuditReport {
+                entries: i as u64 + 1,
+                ok: false,
+                first_broken: Some(BrokenEntry {
+                    seq: i as i64 + 1,
+                    reason: format!(
+                        "line {} is not written as the export writes its lines (it was changed)",
+                        i + 1
+                    ),
+                }),
+                ..AuditReport::default()
+            };
+        }
+        match parsed.and_then(ExportLine::into_entry) {
             Some(e) => entries.push(e),
             None => {
                 return AuditReport {
@@ -337,6 +353,25 @@ pub fn verify_export(text: &str) -> AuditReport {
         }
     }
     verify(entries)
+}
+
+/// Hashes, keys and signatures are written as lower-case hex: decoding would take upper case
+/// too, so a line carrying it was changed.
+fn lower_hex_fields(l: &ExportLine) -> bool {
+    let lower = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    [
+        Some(&l.hash),
+        Some(&l.prev_hash),
+        l.digest.as_ref(),
+        l.public_key.as_ref(),
+        l.signature.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .all(|s| lower(s))
 }
 
 /// The outcome of checking the chain.
