@@ -70,6 +70,8 @@ impl<'a> AuditNote<'a> {
 pub(crate) trait Acts {
     fn account(&self) -> Result<Account>;
     fn member(&self, name: &str) -> Result<Member>;
+    /// `name`, refused when deactivated.
+    fn active_member(&self, name: &str) -> Result<Member>;
     /// An active member whose role the signed roster (held to this machine's pin) confirms
     /// may do `action`.
     fn allowed(&self, name: &str, action: AccountAction, pin: Option<&RosterPin>)
@@ -182,17 +184,21 @@ impl Acts for Tx<'_> {
             })
     }
 
+    fn active_member(&self, name: &str) -> Result<Member> {
+        let m = self.member(name)?;
+        if !m.active {
+            return Err(Error::MemberInactive { name: m.name });
+        }
+        Ok(m)
+    }
+
     fn allowed(
         &self,
         name: &str,
         action: AccountAction,
         pin: Option<&RosterPin>,
     ) -> Result<Member> {
-        let m = self.member(name)?;
-        if !m.active {
-            return Err(Error::MemberInactive { name: m.name });
-        }
-        let m = self.confirmed(m, pin)?;
+        let m = self.confirmed(self.active_member(name)?, pin)?;
         if !action.allowed(m.role) {
             return Err(Error::RoleNotAllowed {
                 name: m.name,

@@ -209,14 +209,7 @@ impl XClient {
         user_id: &str,
         since_id: Option<&str>,
     ) -> Result<Mentions, XError> {
-        let mut base = self.url("/2/users/")?;
-        base.path_segments_mut()
-            .map_err(|_| XError::Config {
-                detail: "the API base URL cannot take a path".into(),
-            })?
-            .pop_if_empty()
-            .push(user_id)
-            .push("mentions");
+        let base = self.url_with("/2/users/", &[user_id, "mentions"])?;
         let mut out = Mentions::default();
         let mut next: Option<String> = None;
         for _ in 0..MAX_PAGES {
@@ -337,14 +330,7 @@ impl XClient {
     /// (`POST /2/dm_conversations/with/:participant_id/messages`). Never retried once it may
     /// have reached X, as for posts: reconcile with [`XClient::direct_messages`] instead.
     pub async fn send_dm(&self, participant_id: &str, text: &str) -> Result<SentDm, XError> {
-        let mut url = self.url("/2/dm_conversations/with/")?;
-        url.path_segments_mut()
-            .map_err(|_| XError::Config {
-                detail: "the API base URL cannot take a path".into(),
-            })?
-            .pop_if_empty()
-            .push(participant_id)
-            .push("messages");
+        let url = self.url_with("/2/dm_conversations/with/", &[participant_id, "messages"])?;
         let req = Request::new(Endpoint::SendDm, Method::POST, url).json(json!({ "text": text }));
         let reply = self.inner.call(req).await?.success()?;
         let sent = reply.json::<Data<SentDm>>()?.data;

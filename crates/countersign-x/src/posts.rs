@@ -172,6 +172,18 @@ impl XClient {
             })
     }
 
+    /// `path` with `segments` after it, each percent-encoded (ids come from X or a person).
+    pub(crate) fn url_with(&self, path: &str, segments: &[&str]) -> Result<url::Url, XError> {
+        let mut url = self.url(path)?;
+        url.path_segments_mut()
+            .map_err(|_| XError::Config {
+                detail: "the API base URL cannot take a path".into(),
+            })?
+            .pop_if_empty()
+            .extend(segments);
+        Ok(url)
+    }
+
     /// The connected account (`GET /2/users/me`).
     pub async fn me(&self) -> Result<User, XError> {
         let req = Request::new(Endpoint::Me, Method::GET, self.url("/2/users/me")?);
@@ -250,13 +262,7 @@ impl XClient {
     /// Deletes a post (`DELETE /2/tweets/:id`). Deleting a post that is already gone is
     /// [`XError::NotFound`].
     pub async fn delete_post(&self, id: &str) -> Result<(), XError> {
-        let mut url = self.url("/2/tweets/")?;
-        url.path_segments_mut()
-            .map_err(|_| XError::Config {
-                detail: "the API base URL cannot take a path".into(),
-            })?
-            .pop_if_empty()
-            .push(id);
+        let url = self.url_with("/2/tweets/", &[id])?;
         let req = Request::new(Endpoint::DeletePost, Method::DELETE, url);
         let reply = self.inner.call(req).await?.success()?;
         if reply.json::<Data<Deleted>>()?.data.deleted {
@@ -276,14 +282,7 @@ impl XClient {
         user_id: &str,
         query: RecentQuery,
     ) -> Result<Vec<RemotePost>, XError> {
-        let mut base = self.url("/2/users/")?;
-        base.path_segments_mut()
-            .map_err(|_| XError::Config {
-                detail: "the API base URL cannot take a path".into(),
-            })?
-            .pop_if_empty()
-            .push(user_id)
-            .push("tweets");
+        let base = self.url_with("/2/users/", &[user_id, "tweets"])?;
         let mut out = Vec::new();
         let mut next: Option<String> = None;
         for _ in 0..query.pages.max(1) {

@@ -24,7 +24,7 @@ use crate::api::{
 use crate::ids::{page_token, parse_page_token};
 use crate::problem::ApiError;
 use crate::store::{DmRow, Person, PostRow};
-use crate::tweets::{Listing, parse_listing, post_json, rfc3339_ms};
+use crate::tweets::{Listing, listed, parse_listing, rfc3339_ms};
 use crate::world::{Endpoint, Inner, World};
 
 /// X lists only the 800 newest mentions.
@@ -141,40 +141,13 @@ pub(crate) async fn mentions_timeline(
             return not_found_user(&id);
         }
         let inner = world.lock();
-        let quirks = inner.settings.quirks;
         let all = inner.store.mentions_of(&world.user.username)?;
-        let matching: Vec<&PostRow> = all
+        let candidates: Vec<&PostRow> = all
             .iter()
             .filter(|p| p.author_id != world.user.id && mentions(&p.text, &world.user.username))
             .take(REACHABLE_MENTIONS)
-            .filter(|p| listing.since_id.is_none_or(|s| p.id > s))
-            .filter(|p| listing.until_id.is_none_or(|u| p.id < u))
-            .filter(|p| listing.start_ms.is_none_or(|s| p.created_at >= s))
-            .filter(|p| listing.end_ms.is_none_or(|e| p.created_at <= e))
-            .filter(|p| listing.page_below.is_none_or(|below| p.id < below))
             .collect();
-        let page: Vec<&PostRow> = matching.iter().take(listing.max_results).copied().collect();
-        let mut meta = json!({"result_count": page.len()});
-        if let (Some(newest), Some(oldest)) = (page.first(), page.last()) {
-            meta["newest_id"] = json!(newest.id.to_string());
-            meta["oldest_id"] = json!(oldest.id.to_string());
-            if matching.len() > page.len() {
-                meta["next_token"] = json!(page_token(oldest.id));
-            }
-        }
-        let mut body = json!({ "meta": meta });
-        if !page.is_empty() || quirks.empty_listing_data {
-            let mut data = Vec::with_capacity(page.len());
-            for post in &page {
-                data.push(post_json(
-                    &inner,
-                    post,
-                    &listing.fields,
-                    quirks.media_link_in_text,
-                )?);
-            }
-            body["data"] = Value::Array(data);
-        }
+        let (page, mut body) = listed(&inner, candidates, &listing)?;
         let users = mention_users(&inner, &world, &page, &listing)?;
         if !users.is_empty() {
             body["includes"] = json!({ "users": users });
@@ -185,7 +158,7 @@ pub(crate) async fn mentions_timeline(
 }
 
 /// X answers 200 with an errors array for a user it cannot find.
-fn not_found_user(id: &str) -> Result<Response, ApiError> {
+pub(crate) fn not_found_user(id: &str) -> Result<Response, ApiError> {
     ok(
         StatusCode::OK,
         &json!({"errors": [{

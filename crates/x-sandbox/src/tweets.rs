@@ -839,51 +839,15 @@ pub(crate) async fn timeline(
         }
         let listing = parse_listing(&query_pairs(query.as_deref()), LIST_PARAMS)?;
         if id != world.user.id {
-            // X answers 200 with an errors array for a user it cannot find.
-            return ok(
-                StatusCode::OK,
-                &json!({"errors": [{
-                    "value": id, "detail": format!("Could not find user with id: [{id}]."), "title": "Not Found Error",
-                    "resource_type": "user", "parameter": "id", "resource_id": id,
-                    "type": crate::problem::NOT_FOUND_TYPE,
-                }]}),
-            );
+            return crate::conversations::not_found_user(&id);
         }
         let inner = world.lock();
-        let quirks = inner.settings.quirks;
         let reachable = inner.store.live_posts(&id, REACHABLE_POSTS)?;
-        let matching: Vec<&PostRow> = reachable
+        let candidates: Vec<&PostRow> = reachable
             .iter()
-            .filter(|p| listing.since_id.is_none_or(|s| p.id > s))
-            .filter(|p| listing.until_id.is_none_or(|u| p.id < u))
-            .filter(|p| listing.start_ms.is_none_or(|s| p.created_at >= s))
-            .filter(|p| listing.end_ms.is_none_or(|e| p.created_at <= e))
             .filter(|p| !listing.exclude_replies || p.reply_to.is_none())
-            .filter(|p| listing.page_below.is_none_or(|below| p.id < below))
             .collect();
-        let page: Vec<&PostRow> = matching.iter().take(listing.max_results).copied().collect();
-
-        let mut meta = json!({"result_count": page.len()});
-        if let (Some(newest), Some(oldest)) = (page.first(), page.last()) {
-            meta["newest_id"] = json!(newest.id.to_string());
-            meta["oldest_id"] = json!(oldest.id.to_string());
-            if matching.len() > page.len() {
-                meta["next_token"] = json!(page_token(oldest.id));
-            }
-        }
-        let mut body = json!({ "meta": meta });
-        if !page.is_empty() || quirks.empty_listing_data {
-            let mut data = Vec::with_capacity(page.len());
-            for post in &page {
-                data.push(post_json(
-                    &inner,
-                    post,
-                    &listing.fields,
-                    quirks.media_link_in_text,
-                )?);
-            }
-            body["data"] = Value::Array(data);
-        }
+        let (page, mut body) = listed(&inner, candidates, &listing)?;
         let includes = includes(&inner, &world, &page, &listing)?;
         if !includes.is_empty() {
             body["includes"] = Value::Object(includes);
@@ -891,6 +855,48 @@ pub(crate) async fn timeline(
         ok(StatusCode::OK, &body)
     })();
     ctx.finish(result)
+}
+
+/// A timeline's page of `candidates` (newest first) as X answers it: the listing's id, time
+/// and page bounds applied, `max_results` of them with X's `meta` (and `next_token` when more
+/// match), and `data` with the asked-for fields. Returns the page for the caller's `includes`.
+pub(crate) fn listed<'a>(
+    inner: &Inner,
+    candidates: Vec<&'a PostRow>,
+    listing: &Listing,
+) -> Result<(Vec<&'a PostRow>, Value), ApiError> {
+    let quirks = inner.settings.quirks;
+    let matching: Vec<&PostRow> = candidates
+        .into_iter()
+        .filter(|p| listing.since_id.is_none_or(|s| p.id > s))
+        .filter(|p| listing.until_id.is_none_or(|u| p.id < u))
+        .filter(|p| listing.start_ms.is_none_or(|s| p.created_at >= s))
+        .filter(|p| listing.end_ms.is_none_or(|e| p.created_at <= e))
+        .filter(|p| listing.page_below.is_none_or(|below| p.id < below))
+        .collect();
+    let page: Vec<&PostRow> = matching.iter().take(listing.max_results).copied().collect();
+    let mut meta = json!({"result_count": page.len()});
+    if let (Some(newest), Some(oldest)) = (page.first(), page.last()) {
+        meta["newest_id"] = json!(newest.id.to_string());
+        meta["oldest_id"] = json!(oldest.id.to_string());
+        if matching.len() > page.len() {
+            meta["next_token"] = json!(page_token(oldest.id));
+        }
+    }
+    let mut body = json!({ "meta": meta });
+    if !page.is_empty() || quirks.empty_listing_data {
+        let mut data = Vec::with_capacity(page.len());
+        for post in &page {
+            data.push(post_json(
+                inner,
+                post,
+                &listing.fields,
+                quirks.media_link_in_text,
+            )?);
+        }
+        body["data"] = Value::Array(data);
+    }
+    Ok((page, body))
 }
 
 /// One post as X's Post object, with the requested `tweet.fields`.

@@ -347,11 +347,7 @@ impl App {
         let key = self.prepare(actor)?;
         let now = self.now();
         self.write(|tx| {
-            let m = tx.member(actor)?;
-            if !m.active {
-                return Err(Error::MemberInactive { name: m.name });
-            }
-            let signer = key.signer(m)?;
+            let signer = key.signer(tx.active_member(actor)?)?;
             let mut c = get(tx, id)?;
             if c.state == ConversationState::Closed {
                 return Err(Error::ConversationClosed);
@@ -377,10 +373,7 @@ impl App {
         self.write(|tx| {
             let m = tx.allowed(actor, AccountAction::AssignConversations, pin.as_ref())?;
             let signer = key.signer(m)?;
-            let to = tx.member(to)?;
-            if !to.active {
-                return Err(Error::MemberInactive { name: to.name });
-            }
+            let to = tx.active_member(to)?;
             let mut c = get(tx, id)?;
             if c.state == ConversationState::Closed {
                 return Err(Error::ConversationClosed);
@@ -409,11 +402,7 @@ impl App {
         let key = self.prepare(actor)?;
         let now = self.now();
         self.write(|tx| {
-            let m = tx.member(actor)?;
-            if !m.active {
-                return Err(Error::MemberInactive { name: m.name });
-            }
-            let signer = key.signer(m)?;
+            let signer = key.signer(tx.active_member(actor)?)?;
             let mut c = get(tx, id)?;
             if !signer.member.role.reviews() {
                 holder_check(tx, &c, &signer)?;
