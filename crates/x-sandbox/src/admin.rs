@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -97,6 +97,23 @@ fn reply(body: &Value) -> Response {
 
 fn refuse(message: impl Into<String>) -> Response {
     json_response(StatusCode::BAD_REQUEST, &json!({"error": message.into()}))
+}
+
+/// An admin request's body. Never rejects on its own: one that cannot be read (the client
+/// went away mid-body, or it is over axum's 2 MB limit) gets the admin API's
+/// `400 {"error"}` like any other refusal, instead of axum's plain-text rejection.
+#[derive(Debug)]
+pub(crate) struct AdminBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for AdminBody {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
+        Bytes::from_request(request, state)
+            .await
+            .map(AdminBody)
+            .map_err(|e| refuse(format!("the request body could not be read: {e}")))
+    }
 }
 
 fn object(body: &[u8]) -> Result<Map<String, Value>, String> {
@@ -222,7 +239,10 @@ pub(crate) async fn faults(State(world): State<Arc<World>>) -> Response {
 }
 
 /// `POST /_sandbox/faults`: queue a fault.
-pub(crate) async fn add_fault(State(world): State<Arc<World>>, body: Bytes) -> Response {
+pub(crate) async fn add_fault(
+    State(world): State<Arc<World>>,
+    AdminBody(body): AdminBody,
+) -> Response {
     let request: FaultRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => {
@@ -273,7 +293,10 @@ pub(crate) async fn latency(State(world): State<Arc<World>>) -> Response {
 }
 
 /// `POST /_sandbox/latency` `{"ms": N}`.
-pub(crate) async fn set_latency(State(world): State<Arc<World>>, body: Bytes) -> Response {
+pub(crate) async fn set_latency(
+    State(world): State<Arc<World>>,
+    AdminBody(body): AdminBody,
+) -> Response {
     let map = match object(&body) {
         Ok(m) => m,
         Err(message) => return refuse(message),
@@ -299,7 +322,10 @@ pub(crate) async fn clock(State(world): State<Arc<World>>) -> Response {
 }
 
 /// `POST /_sandbox/clock` `{"offset_secs": N}` (absolute) or `{"advance_secs": N}` (relative).
-pub(crate) async fn set_clock(State(world): State<Arc<World>>, body: Bytes) -> Response {
+pub(crate) async fn set_clock(
+    State(world): State<Arc<World>>,
+    AdminBody(body): AdminBody,
+) -> Response {
     let map = match object(&body) {
         Ok(m) => m,
         Err(message) => return refuse(message),
@@ -360,7 +386,10 @@ pub(crate) async fn limits(State(world): State<Arc<World>>) -> Response {
 }
 
 /// `POST /_sandbox/limits`: any subset of the fields `GET` shows; all or nothing.
-pub(crate) async fn set_limits(State(world): State<Arc<World>>, body: Bytes) -> Response {
+pub(crate) async fn set_limits(
+    State(world): State<Arc<World>>,
+    AdminBody(body): AdminBody,
+) -> Response {
     let map = match object(&body) {
         Ok(m) => m,
         Err(message) => return refuse(message),

@@ -2,6 +2,8 @@
 //! scopes, count the request against its rate-limit window, and put the rate-limit headers on
 //! whatever the answer is. Also the small parsers that turn bad input into X-shaped 400s.
 
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
@@ -93,6 +95,14 @@ pub(crate) fn gate(
 /// A JSON success response.
 pub(crate) fn ok(status: StatusCode, body: &Value) -> Result<Response, ApiError> {
     Ok(json_response(status, body))
+}
+
+/// The body of an X request, or X's 400 if it could not be read (the client went away
+/// mid-body, or it is over axum's body limit). Handlers take `Result<Bytes, BytesRejection>`
+/// rather than `Bytes`, so that this refusal comes after the token check and is X's JSON, not
+/// axum's plain-text rejection.
+pub(crate) fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|e| ApiError::invalid_message(format!("Request body could not be read: {e}")))
 }
 
 /// Parses a JSON request body into an object, or X's 400.

@@ -17,9 +17,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::admin::AdminBody;
 use crate::api::{
     PathId, Schema, USER_FIELDS, gate, json_object, known_params, list_param, ok, parse_id,
-    query_pairs,
+    query_pairs, read_body,
 };
 use crate::ids::{page_token, parse_page_token};
 use crate::problem::ApiError;
@@ -379,10 +380,7 @@ pub(crate) async fn send_dm(
                 ),
             ));
         }
-        let body = body.map_err(|e| {
-            ApiError::invalid_message(format!("Request body could not be read: {e}"))
-        })?;
-        let map = json_object(&body)?;
+        let map = json_object(&read_body(body)?)?;
         let text = parse_dm(&map)?;
         let me = ctx.caller.user_id.clone();
         if participant == me {
@@ -654,17 +652,26 @@ fn inject(world: &World, kind: Said, body: &[u8]) -> Response {
 }
 
 /// `POST /_sandbox/mentions`.
-pub(crate) async fn inject_mention(State(world): State<Arc<World>>, body: Bytes) -> Response {
+pub(crate) async fn inject_mention(
+    State(world): State<Arc<World>>,
+    AdminBody(body): AdminBody,
+) -> Response {
     inject(&world, Said::Mention, &body)
 }
 
 /// `POST /_sandbox/posts`: someone else's post, exactly as written.
-pub(crate) async fn inject_post(State(world): State<Arc<World>>, body: Bytes) -> Response {
+pub(crate) async fn inject_post(
+    State(world): State<Arc<World>>,
+    AdminBody(body): AdminBody,
+) -> Response {
     inject(&world, Said::Post, &body)
 }
 
 /// `POST /_sandbox/dms`.
-pub(crate) async fn inject_dm(State(world): State<Arc<World>>, body: Bytes) -> Response {
+pub(crate) async fn inject_dm(
+    State(world): State<Arc<World>>,
+    AdminBody(body): AdminBody,
+) -> Response {
     inject(&world, Said::Dm, &body)
 }
 

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, Multipart, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
@@ -17,7 +18,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
-use crate::api::{PathId, Schema, gate, json_object, ok, parse_id, query_pairs};
+use crate::api::{PathId, Schema, gate, json_object, ok, parse_id, query_pairs, read_body};
 use crate::problem::ApiError;
 use crate::sniff::{Sniffed, sniff};
 use crate::store::MediaRow;
@@ -245,9 +246,7 @@ async fn read_upload(request: Request, allowed: &[&str], max: i64) -> Result<Upl
         .to_ascii_lowercase();
     let mut upload = Upload::default();
     if content_type.starts_with("application/json") {
-        let body = Bytes::from_request(request, &()).await.map_err(|e| {
-            ApiError::invalid_message(format!("Request body could not be read: {e}"))
-        })?;
+        let body = read_body(Bytes::from_request(request, &()).await)?;
         let object = json_object(&body)?;
         let mut schema = Schema::default();
         schema.only("$", &object, allowed);
@@ -396,14 +395,14 @@ pub(crate) async fn upload(State(world): State<Arc<World>>, request: Request) ->
 pub(crate) async fn initialize(
     State(world): State<Arc<World>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let ctx = match gate(&world, &headers, Endpoint::MediaInitialize) {
         Ok(ctx) => ctx,
         Err(refusal) => return *refusal,
     };
     let result = (|| {
-        let object = json_object(&body)?;
+        let object = json_object(&read_body(body)?)?;
         let mut schema = Schema::default();
         schema.only(
             "$",
@@ -711,14 +710,14 @@ pub(crate) async fn status(
 pub(crate) async fn metadata(
     State(world): State<Arc<World>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let ctx = match gate(&world, &headers, Endpoint::MediaMetadata) {
         Ok(ctx) => ctx,
         Err(refusal) => return *refusal,
     };
     let result = (|| {
-        let object = json_object(&body)?;
+        let object = json_object(&read_body(body)?)?;
         let mut schema = Schema::default();
         schema.only("$", &object, &["id", "metadata"]);
         schema.required("$", &object, "id");

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -165,6 +166,18 @@ fn error_page(message: &str) -> Response {
     response
 }
 
+/// The body of a token or revoke request, or X's OAuth `invalid_request` if it could not be
+/// read (the client went away mid-body, or it is over axum's body limit): the OAuth
+/// endpoints answer in their own error shape, never axum's plain-text rejection.
+fn form_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|e| {
+        ApiError::oauth(
+            "invalid_request",
+            format!("The request body could not be read: {e}"),
+        )
+    })
+}
+
 /// The form fields of a token or revoke request, plus the client id from HTTP Basic auth
 /// (confidential clients) when the body has none.
 struct Form {
@@ -224,8 +237,12 @@ impl Form {
 pub(crate) async fn token(
     State(world): State<Arc<World>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let body = match form_bytes(body) {
+        Ok(body) => body,
+        Err(refusal) => return refusal.into_response(),
+    };
     let form = Form::parse(&headers, &body);
     let result = match form.get("grant_type") {
         Some("authorization_code") => exchange_code(&world, &form),
@@ -341,8 +358,12 @@ fn issue(
 pub(crate) async fn revoke(
     State(world): State<Arc<World>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let body = match form_bytes(body) {
+        Ok(body) => body,
+        Err(refusal) => return refusal.into_response(),
+    };
     let form = Form::parse(&headers, &body);
     let result = (|| {
         let token = form.require("token")?;

@@ -121,6 +121,14 @@ impl Sandbox {
             .map(|v| v["dm_event_id"].as_str().unwrap_or_default().to_owned())
     }
 
+    /// The same routes and state the listener serves, as a tower service to call in-process
+    /// (the request-parsing property tests send tens of thousands of requests; a socket each
+    /// would not fit CI's time). Requests sent this way skip what the listener adds: latency,
+    /// faults and the `/_sandbox/requests` counts.
+    pub fn router(&self) -> Router {
+        router(self.world.clone())
+    }
+
     /// Stops listening, closes every connection (hanging ones included) and waits for that.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
@@ -408,6 +416,10 @@ async fn serve_connection(stream: TcpStream, router: Router, world: Arc<World>) 
     let service =
         hyper::service::service_fn(move |request| dispatch(request, router.clone(), world.clone()));
     let _ = hyper::server::conn::http1::Builder::new()
+        // A client may shut down its sending side once the request is out (`nc -N`, some
+        // proxies). Without this hyper closes the connection at that EOF, often before the
+        // answer is written, so the request is processed and the answer lost.
+        .half_close(true)
         .serve_connection(TokioIo::new(stream), service)
         .await;
 }

@@ -13,7 +13,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::api::{
     PathId, Schema, USER_FIELDS, gate, json_object, known_params, list_param, ok, parse_id,
-    query_pairs,
+    query_pairs, read_body,
 };
 use crate::config::LengthErrorForm;
 use crate::ids::{page_token, parse_page_token, tco_slug};
@@ -66,10 +66,7 @@ pub(crate) async fn create(
         Err(refusal) => return *refusal,
     };
     let result = (|| {
-        let body = body.map_err(|e| {
-            ApiError::invalid_message(format!("Request body could not be read: {e}"))
-        })?;
-        let request = parse_create(&json_object(&body)?)?;
+        let request = parse_create(&json_object(&read_body(body)?)?)?;
         let mut inner = world.lock();
         let now = inner.now_ms();
         let user = ctx.caller.user_id.clone();

@@ -485,3 +485,55 @@ async fn a_taken_port_is_a_bind_error() {
     .unwrap_err();
     assert!(matches!(err, x_sandbox::SandboxError::Bind { .. }), "{err}");
 }
+
+/// A body over the 2 MB limit gets the route's own refusal (X's invalid-request problem, X's
+/// OAuth error, the admin API's `{"error"}`), never axum's plain-text rejection.
+#[tokio::test]
+async fn an_oversized_body_gets_the_routes_own_refusal() {
+    let h = start().await;
+    let token = h.login().await;
+    let huge = format!(r#"{{"text":"{}"}}"#, "a".repeat(2 * 1024 * 1024));
+
+    for path in [
+        "/2/tweets",
+        "/2/media/metadata",
+        "/2/media/upload/initialize",
+    ] {
+        let r = h
+            .http
+            .post(h.url(path))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(huge.clone())
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = status_json(r).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert_eq!(body["title"], "Invalid Request", "{path}: {body}");
+    }
+
+    let r = h
+        .http
+        .post(h.url("/2/oauth2/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("grant_type={}", "a".repeat(2 * 1024 * 1024)))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = status_json(r).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"], "invalid_request", "{body}");
+
+    let r = h
+        .http
+        .post(h.url("/_sandbox/limits"))
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = status_json(r).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"].is_string(), "{body}");
+}
