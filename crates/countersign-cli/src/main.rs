@@ -188,3 +188,96 @@ fn init_logging(publisher: bool) {
             .try_init()
     };
 }
+
+/// Random command lines and option values (issue 15): every one is parsed or refused with a
+/// usage error, never a panic. `COUNTERSIGN_FUZZ_CASES` sets the number of cases (10,000).
+#[cfg(test)]
+mod input_fuzz {
+    #![allow(clippy::unwrap_used)]
+
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    use super::Cli;
+
+    fn word() -> impl Strategy<Value = String> {
+        prop_oneof![
+            prop::sample::select(vec![
+                "draft",
+                "new",
+                "edit",
+                "list",
+                "schedule",
+                "decide",
+                "calendar",
+                "queue",
+                "slots",
+                "add",
+                "history",
+                "team",
+                "join",
+                "member",
+                "account",
+                "--as",
+                "--text",
+                "--part",
+                "--at",
+                "--tz",
+                "--fold",
+                "--status",
+                "--role",
+                "--from",
+                "--days",
+                "--limit",
+                "--to",
+                "--media",
+                "--reschedule",
+                "--json",
+                "--",
+                "-",
+            ])
+            .prop_map(String::from),
+            ".{0,12}",
+            "-?[0-9]{1,25}",
+        ]
+    }
+
+    #[test]
+    fn any_command_line_is_parsed_or_refused_with_a_reason() {
+        use clap::Parser;
+        let cases = std::env::var("COUNTERSIGN_FUZZ_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(10_000);
+        let mut runner = TestRunner::new(Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        let now: jiff::Timestamp = "2026-12-07T09:00:00Z".parse().unwrap();
+        let result = runner.run(
+            &(prop::collection::vec(word(), 0..7), ".{0,20}", ".{0,20}"),
+            |(args, from, id)| {
+                let argv = std::iter::once("countersign".to_string()).chain(args);
+                if let Err(e) = Cli::try_parse_from(argv) {
+                    prop_assert!(!e.to_string().trim().is_empty());
+                }
+                // What the commands parse themselves: dates, days, post ids.
+                if let Err(e) = crate::output::day_range(Some(&from), u32::MAX, "UTC", now) {
+                    prop_assert!(matches!(e.code(), "invalid_time" | "invalid_input"), "{e}");
+                }
+                if let Err(e) = crate::session::post_id(&id) {
+                    prop_assert_eq!(e.code(), "unknown_post");
+                }
+                Ok(())
+            },
+        );
+        println!(
+            "cli arguments: {cases} cases run, {} failures",
+            u32::from(result.is_err())
+        );
+        if let Err(e) = result {
+            panic!("{e}");
+        }
+    }
+}

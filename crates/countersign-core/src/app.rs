@@ -222,7 +222,7 @@ impl App {
     pub fn open(data_dir: &Path, mut parts: Parts) -> Result<App> {
         let team = TeamConfig::load(data_dir)?;
         let mut store = match &team {
-            None => Store::open(&data_dir.join(DB_FILE))?,
+            None => Store::open_workspace(&data_dir.join(DB_FILE))?,
             Some(cfg) => {
                 let password = parts.secrets.get(&cfg.login_key())?.ok_or_else(|| {
                     Error::TeamSetup(format!(

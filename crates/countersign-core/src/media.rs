@@ -61,6 +61,16 @@ impl Format {
         }
     }
 
+    fn name(self) -> &'static str {
+        match self {
+            Format::Png => "PNG",
+            Format::Jpeg => "JPEG",
+            Format::Gif => "GIF",
+            Format::Webp => "WebP",
+            Format::Mp4 => "MP4",
+        }
+    }
+
     fn extension(self) -> &'static str {
         match self {
             Format::Png => "png",
@@ -195,15 +205,160 @@ fn inspect(source: &Path, path: &Path) -> Result<(Format, MediaKind, u64)> {
             }
             MediaKind::Video
         }
-        Format::Png if n < 16 || &head[12..16] != b"IHDR" => {
-            return Err(unreadable("it is not a valid PNG".into()));
-        }
         _ => MediaKind::Image,
     };
     if kind == MediaKind::Image && size > MAX_IMAGE_BYTES {
         return Err(too_large(path, size, MAX_IMAGE_BYTES, "images"));
     }
+    if matches!(format, Format::Png | Format::Jpeg | Format::Webp) {
+        // A still image is read whole (at most 5 MB by now): a cut-off file or a header that
+        // lies is told here, while writing, not by X at publish time.
+        let mut bytes = Vec::with_capacity(size as usize);
+        file.seek(SeekFrom::Start(0))
+            .map_err(|e| unreadable(e.to_string()))?;
+        file.read_to_end(&mut bytes)
+            .map_err(|e| unreadable(e.to_string()))?;
+        let (width, height) = match format {
+            Format::Png => png_size(&bytes),
+            Format::Jpeg => jpeg_size(&bytes),
+            _ => webp_size(&bytes),
+        }
+        .map_err(|why| unreadable(format!("it is not a valid {}: {why}", format.name())))?;
+        if width == 0 || height == 0 || width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE {
+            return Err(out_of_limits(
+                path,
+                "images",
+                format!("{width}x{height} pixels (each side 1 to {MAX_IMAGE_SIDE})"),
+            ));
+        }
+    }
     Ok((format, kind, size))
+}
+
+/// The widest and tallest still image taken: X's largest, and a guard against a header that
+/// claims a picture no one could decode.
+const MAX_IMAGE_SIDE: u32 = 8192;
+
+/// A PNG's size from its `IHDR`; the file must end with its `IEND` chunk (else it was cut
+/// off).
+fn png_size(b: &[u8]) -> std::result::Result<(u32, u32), &'static str> {
+    if b.get(8..16) != Some(&[0, 0, 0, 13, b'I', b'H', b'D', b'R'][..]) {
+        return Err("its header chunk is missing");
+    }
+    let width = be32(b, 16).ok_or("its header chunk is cut off")?;
+    let height = be32(b, 20).ok_or("its header chunk is cut off")?;
+    // Walk the chunks to the end: each is length, type, data, CRC.
+    let mut at = 8usize;
+    loop {
+        let len = be32(b, at).ok_or("it is cut off")? as usize;
+        let kind = b.get(at + 4..at + 8).ok_or("it is cut off")?;
+        let end = at
+            .checked_add(12)
+            .and_then(|e| e.checked_add(len))
+            .filter(|&e| e <= b.len())
+            .ok_or("it is cut off")?;
+        if kind == b"IEND" {
+            return Ok((width, height));
+        }
+        at = end;
+    }
+}
+
+/// A JPEG's size from its first start-of-frame marker, found by walking the segments; the
+/// image data must follow (a start-of-scan).
+fn jpeg_size(b: &[u8]) -> std::result::Result<(u32, u32), &'static str> {
+    let mut at = 2usize;
+    let mut size = None;
+    loop {
+        if *b.get(at).ok_or("it is cut off")? != 0xFF {
+            return Err("its segments are damaged");
+        }
+        let marker = *b.get(at + 1).ok_or("it is cut off")?;
+        if marker == 0xFF {
+            at += 1;
+            continue;
+        }
+        let len = be16(b, at + 2).ok_or("it is cut off")? as usize;
+        if len < 2 {
+            return Err("its segments are damaged");
+        }
+        let is_sof = (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
+        if is_sof {
+            let height = be16(b, at + 5).ok_or("it is cut off")?;
+            let width = be16(b, at + 7).ok_or("it is cut off")?;
+            size.get_or_insert((width, height));
+        }
+        if marker == 0xDA {
+            let size = size.ok_or("it has no frame header")?;
+            // The image data runs to the end-of-image marker; without one it was cut off.
+            let data = b.get(at + 2 + len..).ok_or("it is cut off")?;
+            if !data.windows(2).any(|w| w == [0xFF, 0xD9]) {
+                return Err("it is cut off");
+            }
+            return Ok(size);
+        }
+        at += 2 + len;
+    }
+}
+
+/// A WebP's size from its first chunk (`VP8 `, `VP8L` or `VP8X`); the RIFF length must match
+/// the file (else it was cut off).
+fn webp_size(b: &[u8]) -> std::result::Result<(u32, u32), &'static str> {
+    let riff = le32(b, 4).ok_or("it is cut off")? as u64;
+    if riff + 8 > b.len() as u64 {
+        return Err("it is cut off");
+    }
+    let chunk = b.get(12..16).ok_or("it is cut off")?;
+    let data = 20;
+    let cut = "it is cut off";
+    match chunk {
+        b"VP8 " => {
+            if b.get(data + 3..data + 6) != Some(&[0x9D, 0x01, 0x2A][..]) {
+                return Err("its image header is damaged");
+            }
+            let w = le16(b, data + 6).ok_or(cut)? & 0x3FFF;
+            let h = le16(b, data + 8).ok_or(cut)? & 0x3FFF;
+            Ok((w, h))
+        }
+        b"VP8L" => {
+            if *b.get(data).ok_or(cut)? != 0x2F {
+                return Err("its image header is damaged");
+            }
+            let bits = le32(b, data + 1).ok_or(cut)?;
+            Ok(((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1))
+        }
+        b"VP8X" => {
+            let w = le24(b, data + 4).ok_or(cut)? + 1;
+            let h = le24(b, data + 7).ok_or(cut)? + 1;
+            Ok((w, h))
+        }
+        _ => Err("it has no image chunk"),
+    }
+}
+
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+fn be16(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from(u16::from_be_bytes(
+        b.get(at..at + 2)?.try_into().ok()?,
+    )))
+}
+
+fn le32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+fn le24(b: &[u8], at: usize) -> Option<u32> {
+    let s = b.get(at..at + 3)?;
+    Some(u32::from(s[0]) | u32::from(s[1]) << 8 | u32::from(s[2]) << 16)
+}
+
+fn le16(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from(u16::from_le_bytes(
+        b.get(at..at + 2)?.try_into().ok()?,
+    )))
 }
 
 fn too_large(path: &Path, size: u64, limit: u64, kind: &'static str) -> Error {
@@ -385,7 +540,7 @@ pub(crate) mod tests {
     pub(crate) const PNG_1X1: &[u8] = &[
         0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44,
         0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F,
-        0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00,
+        0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00,
         0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49,
         0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
     ];

@@ -329,10 +329,24 @@ fn read_bundle(arg: &str) -> Result<String, Error> {
             .map_err(|e| Error::io("cannot read the invite from stdin", e))?;
         return Ok(s);
     }
-    if arg.starts_with(countersign_core::team::invite::PREFIX) {
+    // Pasted text may carry a stray space or newline in front; taken for a file name, it would
+    // be echoed in the error, one-time password and all.
+    if arg
+        .trim_start()
+        .starts_with(countersign_core::team::invite::PREFIX)
+    {
         return Ok(arg.to_string());
     }
-    std::fs::read_to_string(arg).map_err(|e| Error::io(format!("cannot read the invite {arg}"), e))
+    // At most one byte past the longest bundle: a huge file chosen by mistake is refused as
+    // too long without being read whole.
+    let mut s = String::new();
+    std::fs::File::open(arg)
+        .and_then(|f| {
+            f.take(countersign_core::team::invite::MAX_LEN as u64 + 1)
+                .read_to_string(&mut s)
+        })
+        .map_err(|e| Error::io(format!("cannot read the invite {arg}"), e))?;
+    Ok(s)
 }
 
 /// Writes a secret to a new file only its owner can read.

@@ -92,6 +92,14 @@ impl Store {
         Ok(Store(StoreImpl::Sqlite(sqlite::SqliteStore::open(path)?)))
     }
 
+    /// Opens a workspace's database, as [`Store::open`] does, but refuses a file that holds no
+    /// workspace (an `init` that stopped half-way) before writing anything to it.
+    pub fn open_workspace(path: &Path) -> Result<Store> {
+        Ok(Store(StoreImpl::Sqlite(
+            sqlite::SqliteStore::open_workspace(path)?,
+        )))
+    }
+
     /// Opens a team workspace: this laptop's replica at `path`, and the team server. An
     /// unreachable server is not an error here: reads work offline, writes say they need it.
     /// `clock` learns the server's time from every round trip.

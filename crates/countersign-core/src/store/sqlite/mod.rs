@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use jiff::Timestamp;
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 use uuid::Uuid;
 
@@ -97,6 +98,18 @@ impl SqliteStore {
 
     // Nothing is written before `check_identity` has passed.
     pub fn open(path: &Path) -> Result<SqliteStore> {
+        SqliteStore::open_checked(path, false)
+    }
+
+    /// Opens the file of a workspace, as [`SqliteStore::open`] does, but refuses one that holds
+    /// no workspace yet (an `init` that stopped half-way, or a file copied without its `-wal`
+    /// while Countersign ran) before anything is written: migrating it first would change a
+    /// file the open then refuses.
+    pub fn open_workspace(path: &Path) -> Result<SqliteStore> {
+        SqliteStore::open_checked(path, true)
+    }
+
+    fn open_checked(path: &Path, workspace: bool) -> Result<SqliteStore> {
         if !path.is_file() {
             return Err(Error::NoWorkspace {
                 dir: path.parent().unwrap_or(path).to_path_buf(),
@@ -106,15 +119,47 @@ impl SqliteStore {
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| map_open_error(path, e))?;
+        // Closing a connection folds its WAL into the file. A refused open must change
+        // nothing, and the `-wal` beside a damaged file may hold a crashed run's last writes:
+        // no checkpoint on close until the file has passed every check.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
+            .map_err(|e| map_open_error(path, e))?;
         let store = SqliteStore {
             conn,
             path: path.to_path_buf(),
         };
         let found = store.check_identity()?;
+        if workspace && !store.holds_workspace(found)? {
+            return Err(Error::NoWorkspace {
+                dir: path.parent().unwrap_or(path).to_path_buf(),
+            });
+        }
         let mut store = store;
         store.configure()?;
         store.migrate(found)?;
+        store
+            .conn
+            .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)
+            .map_err(|e| map_open_error(path, e))?;
         Ok(store)
+    }
+
+    /// Whether the file (at schema `version`) has its workspace row, read as the app reads it
+    /// (so a damaged row or table is told now, before anything is written). Reads only.
+    fn holds_workspace(&self, version: i64) -> Result<bool> {
+        if version == 0 {
+            return Ok(false);
+        }
+        let account = Workspace { conn: &self.conn }.account();
+        match account {
+            Ok(found) => Ok(found.is_some()),
+            // The row is there but does not read as one: a value or a column was damaged.
+            Err(Error::Storage(detail)) => Err(Error::Corrupt {
+                path: self.path.clone(),
+                detail,
+            }),
+            Err(e) => Err(locate(&self.path, e)),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -128,7 +173,7 @@ impl SqliteStore {
         let read = |sql: &str| -> Result<i64> {
             self.conn
                 .query_row(sql, [], |r| r.get(0))
-                .map_err(|e| map_open_error(path, e))
+                .map_err(|e| map_check_error(path, e))
         };
         let app_id = read("PRAGMA application_id")?;
         let version = read("PRAGMA user_version")?;
@@ -155,7 +200,7 @@ impl SqliteStore {
         // up front, at a cost that does not grow with the number of posts (a full
         // `quick_check` reads every page: seconds on a large history, at every start).
         self.touch_every_tree()
-            .map_err(|e| map_open_error(path, e))?;
+            .map_err(|e| map_check_error(path, e))?;
         Ok(version)
     }
 
@@ -397,6 +442,19 @@ fn map_open_error(path: &Path, e: rusqlite::Error) -> Error {
             )
         }
         _ => locate(path, Error::from(e)),
+    }
+}
+
+/// Errors while checking a file before anything is written: a query that fails on an
+/// untouched file of ours ("unsupported file format", "no such column", a malformed schema) says
+/// its header or schema was damaged, so it is refused as damaged rather than as a storage error.
+fn map_check_error(path: &Path, e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::Unknown | ErrorCode::SchemaChanged | ErrorCode::TooBig) => Error::Corrupt {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        },
+        _ => map_open_error(path, e),
     }
 }
 
