@@ -91,6 +91,19 @@ setup_ui() {
   printf '%s\n' "$want" >"$stamp"
 }
 
+# X's own twitter-text (tests/reference), the reference the counter's differential test runs
+# by node and `scripts/bench-count.sh` times against.
+setup_reference() {
+  require_node
+  local dir="$countersign_root/tests/reference" stamp want
+  stamp="$dir/node_modules/.countersign-lock-sha256"
+  want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
+  echo "setup: npm ci (tests/reference/)"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  printf '%s\n' "$want" >"$stamp"
+}
+
 # The UI bundle the app embeds when it is compiled (ui/dist).
 build_ui() {
   npm --prefix "$countersign_root/ui" run --silent build

@@ -27,6 +27,7 @@ if ! $quick; then
     "${COUNTERSIGN_TEST_PACKAGES[@]}"
 fi
 setup_ui
+setup_reference
 $quick || setup_tauri_driver
 
 step() { printf '\n== %s\n' "$*"; }

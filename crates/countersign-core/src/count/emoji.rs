@@ -8,7 +8,9 @@
 //! - flags (two regional indicators naming an RGI region) and the RGI subdivision flags;
 //! - RGI ZWJ sequences (families, professions, `❤️‍🔥`, ...), with or without their `FE0F`s;
 //! - an emoji with a skin-tone modifier, when it takes one;
-//! - a character with an emoji presentation sequence followed by `FE0F` (`❤️`, `©️`).
+//! - a character with an emoji variation sequence followed by `FE0F` (`❤️`, `©️`, `☕️`), except
+//!   after an emoji-style character outside the BMP (`💻️`), where the reference weighs `FE0F`
+//!   on its own.
 //!
 //! Only sequences need finding: a single emoji code point weighs the default weight anyway,
 //! except `©` and `®`, which sit in the light range and weigh 1 without `FE0F`, as in the
@@ -188,6 +190,11 @@ mod tests {
     fn non_rgi_combinations_are_weighed_apart() {
         assert!(find("😀\u{200D}😀").is_empty());
         assert!(find("😀\u{FE0F}").is_empty()); // 😀 has no presentation sequence
+        // Emoji style already and outside the BMP: FE0F weighs apart, as in the reference (the
+        // differential test against twitter-text found these counted 2 short).
+        assert!(find("💻\u{FE0F}").is_empty());
+        assert!(find("👍\u{FE0F}").is_empty());
+        assert_eq!(find("☕\u{FE0F}"), [(0, 2)]);
         assert!(find("🐱🏽").is_empty()); // not a modifier base
         assert!(find("🇦🇦").is_empty()); // not a region
         assert!(find("a © b").is_empty());

@@ -39,6 +39,7 @@ mod url;
 
 use std::borrow::Cow;
 
+use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 pub use url::{UrlEntity, extract_urls};
@@ -247,10 +248,7 @@ pub struct UrlRange {
 /// one default weight when the configuration parses emoji, and every other code point weighs by
 /// its range.
 pub fn count(text: &str, config: &CountConfig) -> Count {
-    let normalized: Cow<'_, str> = match is_nfc_quick(text.chars()) {
-        IsNormalized::Yes => Cow::Borrowed(text),
-        _ => Cow::Owned(text.nfc().collect()),
-    };
+    let normalized = nfc(text);
     let units: Vec<u16> = normalized.encode_utf16().collect();
     let original_len = match normalized {
         Cow::Borrowed(_) => units.len(),
@@ -338,6 +336,89 @@ pub fn count(text: &str, config: &CountConfig) -> Count {
     }
 }
 
+/// Text that arrives as WTF-8 (UTF-8 that may hold lone UTF-16 surrogates, as a JavaScript
+/// string can, or a JSON `"\ud800"` escape) made countable: each lone surrogate becomes
+/// U+FFFD. X's reference sees a lone surrogate as one UTF-16 unit of default weight that is
+/// neither a URL, an emoji nor an invalid character, and so is U+FFFD: the count, the ranges
+/// and the validity come out the same. Bytes that are not WTF-8 at all give the offset of the
+/// first one.
+pub fn text_from_wtf8(bytes: &[u8]) -> Result<Cow<'_, str>, usize> {
+    let mut rest = match std::str::from_utf8(bytes) {
+        Ok(text) => return Ok(Cow::Borrowed(text)),
+        Err(_) => bytes,
+    };
+    let mut out = String::with_capacity(bytes.len());
+    while !rest.is_empty() {
+        match std::str::from_utf8(rest) {
+            Ok(text) => {
+                out.push_str(text);
+                break;
+            }
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                // Valid UTF-8 up to `valid_up_to()` by the error's own contract.
+                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                match bad {
+                    [0xED, 0xA0..=0xBF, 0x80..=0xBF, ..] => {
+                        out.push('\u{FFFD}');
+                        rest = &bad[3..];
+                    }
+                    _ => return Err(bytes.len() - bad.len()),
+                }
+            }
+        }
+    }
+    Ok(Cow::Owned(out))
+}
+
+/// `text` in NFC, normalising only the stretches that need it.
+///
+/// Normalising a whole text costs a decomposition and a recomposition of every character, and
+/// one combining accent is enough to make a quick check say "maybe". A character that passes
+/// the NFC quick check and has combining class 0 is a safe boundary (UAX #15, "Detecting
+/// Normalization Forms"): nothing before it can reorder or compose across it, so the text is
+/// NFC exactly when each stretch between such boundaries is, and only stretches holding some
+/// other character are normalised.
+fn nfc(text: &str) -> Cow<'_, str> {
+    // Below U+0300 every character is such a boundary (ICU's "minimum no/maybe" for NFC).
+    let boundary = |c: char| {
+        c < '\u{300}'
+            || (canonical_combining_class(c) == 0
+                && is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes)
+    };
+    let mut out: Option<String> = None;
+    // The last boundary seen, how much of `text` is already in `out`, and whether the stretch
+    // since the last boundary holds anything that may need normalising.
+    let (mut stretch, mut copied, mut dirty) = (0, 0, false);
+    let flush = |out: &mut Option<String>, stretch: usize, end: usize, copied: &mut usize| {
+        let o = out.get_or_insert_with(|| String::with_capacity(text.len() + 8));
+        o.push_str(&text[*copied..stretch]);
+        o.extend(text[stretch..end].nfc());
+        *copied = end;
+    };
+    for (i, c) in text.char_indices() {
+        if boundary(c) {
+            if dirty {
+                flush(&mut out, stretch, i, &mut copied);
+                dirty = false;
+            }
+            stretch = i;
+        } else {
+            dirty = true;
+        }
+    }
+    if dirty {
+        flush(&mut out, stretch, text.len(), &mut copied);
+    }
+    match out {
+        Some(mut o) => {
+            o.push_str(&text[copied..]);
+            Cow::Owned(o)
+        }
+        None => Cow::Borrowed(text),
+    }
+}
+
 fn saturate(n: u64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
@@ -348,6 +429,32 @@ mod tests {
 
     fn weighted(text: &str) -> u32 {
         count(text, &CountConfig::v3()).weighted_length
+    }
+
+    #[test]
+    fn partial_normalisation_is_nfc() {
+        for text in [
+            "",
+            "plain ascii",
+            "e\u{301}",
+            "cafe\u{301} au lait e\u{301}\u{323} 한국어 \u{1100}\u{1161} 漢 \u{915}\u{94d}\u{937}",
+            "\u{301}starts with a mark",
+            "a\u{323}\u{302}\u{301}b\u{308}",
+            "\u{212B}ngstr\u{F6}m \u{2126}",
+        ] {
+            let whole: String = text.nfc().collect();
+            assert_eq!(nfc(text), whole, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn lone_surrogates_count_as_replacement_characters() {
+        assert_eq!(text_from_wtf8(b"plain").unwrap(), "plain");
+        // "a" U+D800 "b", as WTF-8.
+        let wtf8 = [b'a', 0xED, 0xA0, 0x80, b'b'];
+        assert_eq!(text_from_wtf8(&wtf8).unwrap(), "a\u{FFFD}b");
+        assert_eq!(text_from_wtf8(&[b'a', 0xFF, b'b']), Err(1));
+        assert_eq!(text_from_wtf8(&[b'a', 0xED, 0xA0]), Err(1));
     }
 
     #[test]

@@ -45,6 +45,7 @@ fn ci_member(u: u16, member: impl Fn(u16) -> bool) -> bool {
     c != u && (member(c) || lower(c).is_some_and(|l| l != u && canon(l) == c && member(l)))
 }
 
+#[inline]
 pub(super) fn is_ascii_alnum(u: u16) -> bool {
     u < 0x80 && (u as u8).is_ascii_alphanumeric()
 }
@@ -60,6 +61,7 @@ const fn ascii_set(chars: &[u8]) -> u128 {
     mask
 }
 
+#[inline]
 fn in_set(u: u16, set: u128) -> bool {
     u < 0x80 && set & (1 << u) != 0
 }
@@ -102,13 +104,23 @@ fn is_space(u: u16) -> bool {
 }
 
 /// `punct` (note: it has neither `"` nor `` ` ``, so those are valid domain characters).
+#[cfg(test)] // is_domain_char folds it into one mask; its test checks against this.
 fn is_punct(u: u16) -> bool {
     in_set(u, PUNCT)
 }
 
+/// The ASCII units that are not `validDomainChars`: punctuation and spaces.
+const NOT_DOMAIN_ASCII: u128 = PUNCT | ascii_set(b"\t\n\x0B\x0C\r ");
+
 /// `validDomainChars`: anything but punctuation, spaces, invalid and directional characters.
+/// Asked of every unit of every text with a '.', so ASCII takes one mask test and everything
+/// below U+0085 (the first non-ASCII space) is a domain character.
+#[inline]
 pub(super) fn is_domain_char(u: u16) -> bool {
-    !(is_punct(u) || is_space(u) || is_invalid_char(u) || is_directional(u))
+    if u < 0x80 {
+        return !in_set(u, NOT_DOMAIN_ASCII);
+    }
+    u < 0x85 || !(is_space(u) || is_invalid_char(u) || is_directional(u))
 }
 
 /// `validUrlPrecedingChars`' first alternative: what may stand right before a URL.
@@ -170,6 +182,15 @@ mod tests {
         assert_eq!(canon(0x0440), 0x0420); // р -> Р
         assert_eq!(canon(0x00DF), 0x00DF); // ß -> "SS" is two units: kept
         assert_eq!(canon(0xD83D), 0xD83D);
+    }
+
+    #[test]
+    fn domain_chars_as_the_reference_defines_them() {
+        for u in 0..=u16::MAX {
+            let reference =
+                !(is_punct(u) || is_space(u) || is_invalid_char(u) || is_directional(u));
+            assert_eq!(is_domain_char(u), reference, "unit {u:#06x}");
+        }
     }
 
     #[test]

@@ -323,6 +323,7 @@ impl<'a> Scanner<'a> {
         for p in from..=t.len() {
             if p < t.len()
                 && is_url_preceding(t[p])
+                && self.may_start(p + 1)
                 && let Some(m) = self.url_at(p + 1, Some(t[p]))
             {
                 return Some(m);
@@ -334,6 +335,18 @@ impl<'a> Scanner<'a> {
             }
         }
         None
+    }
+
+    /// Whether a URL could start at `s`, answered from the run table alone: one starts either
+    /// with a protocol or with a domain, whose first label runs up to a '.' (see
+    /// [`Scanner::subdomain_label`]). Most positions of a text fail this, and checking it first
+    /// keeps them off the full match.
+    fn may_start(&self, s: usize) -> bool {
+        let t = self.t;
+        let Some(&e) = self.run_end.get(s) else {
+            return false;
+        };
+        (e > s && t.get(e) == Some(&DOT)) || starts_with_ci(&t[s..], b"http")
     }
 
     /// The URL part of the regex (`$3`) starting exactly at `s`.
