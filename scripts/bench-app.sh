@@ -3,8 +3,11 @@
 #   - cold start to the first interactive screen, on a workspace with 100,000 posted posts;
 #   - idle memory of the app process, and of the app plus its WebKit processes, beside the
 #     same figures for an empty Tauri window (examples/webview-floor.rs);
+#   - the same 10 s after the window is closed the way a person closes it (the app keeps
+#     publishing in the tray), and how long opening it again takes;
 #   - the size of the release binary and of the .deb.
-# Targets: start < 1 s, app RSS < 60 MB, app + WebKit < 250 MB, .deb < 10 MB.
+# Targets: start < 1 s, app RSS < 60 MB, app + WebKit < 250 MB, .deb < 10 MB; window closed:
+# every Countersign process together < 60 MB RSS, opening again < 1 s.
 #
 #   bash scripts/bench-app.sh            build (release + .deb), seed, measure
 #   BENCH_RUNS=5 bash scripts/bench-app.sh
@@ -81,7 +84,7 @@ drop_caches() {
 free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 tauri_driver="$(command -v tauri-driver || echo "$HOME/.cargo/bin/tauri-driver")"
 
-# A fresh tauri-driver per run, in its own process group: the app hides its window instead of
+# A fresh tauri-driver per run, in its own process group: the app keeps running in the tray instead of
 # quitting when the session closes, and a second instance would only wake the first one, so
 # each run ends by stopping the whole group (driver, WebKitWebDriver, app, WebKit processes).
 # When the app process in process group $1 started, in ms since the epoch: now minus its age
@@ -163,33 +166,97 @@ tree() { # a process and every process below it
   echo "$p"
   for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do tree "$c"; done
 }
-# Idle memory of BINARY and the processes it starts, 10 s after it starts (no WebDriver
-# attached): prints a table and sets mem_rss (the process), mem_total_rss, mem_total_pss (KiB).
-idle_memory() {
-  local binary=$1 p name rss pss
-  "$binary" >"$work/idle.log" 2>&1 &
-  app_pid=$!
-  sleep 10
-  if ! kill -0 "$app_pid" 2>/dev/null; then
-    echo "   $(basename "$binary") exited before it could be measured:"; tail -n 5 "$work/idle.log"
-    app_pid=""; return 1
-  fi
-  mem_rss=$(kb "$app_pid" VmRSS status)
+# Prints the memory of a process and every process below it, and sets mem_rss (the process),
+# mem_total_rss, mem_total_pss (KiB).
+sample_memory() {
+  local top=$1 p name rss pss
+  mem_rss=$(kb "$top" VmRSS status)
   mem_total_rss=0 mem_total_pss=0
   printf '   %-28s %10s %10s\n' process "RSS MiB" "PSS MiB"
-  for p in $(tree "$app_pid"); do
+  for p in $(tree "$top"); do
     name=$(cat /proc/"$p"/comm 2>/dev/null || echo "?")
     rss=$(kb "$p" VmRSS status); pss=$(kb "$p" Pss smaps_rollup)
     rss=${rss:-0}; pss=${pss:-0}
     mem_total_rss=$((mem_total_rss + rss)); mem_total_pss=$((mem_total_pss + pss))
     printf '   %-28s %10s %10s\n' "$name ($p)" "$(kmb "$rss")" "$(kmb "$pss")"
   done
+}
+# Closes the X window titled $1 the way a person does: the window manager's WM_DELETE_WINDOW
+# message (there is no window manager here, so it is sent directly; libX11 through ctypes).
+close_window() {
+  local wid
+  wid=$(xwininfo -root -tree | awk -v t="\"$1\": (" 'index($0, t) {print $1; exit}')
+  [ -n "$wid" ] || { echo "   no window titled $1"; return 1; }
+  python3 - "$wid" <<'PY'
+import ctypes, sys
+x = ctypes.cdll.LoadLibrary("libX11.so.6")
+x.XOpenDisplay.restype = ctypes.c_void_p
+x.XOpenDisplay.argtypes = [ctypes.c_char_p]
+x.XInternAtom.restype = ctypes.c_ulong
+x.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+x.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long, ctypes.c_void_p]
+x.XFlush.argtypes = x.XCloseDisplay.argtypes = [ctypes.c_void_p]
+class ClientMessage(ctypes.Structure):  # XClientMessageEvent, padded to sizeof(XEvent)
+    _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
+                ("display", ctypes.c_void_p), ("window", ctypes.c_ulong),
+                ("message_type", ctypes.c_ulong), ("format", ctypes.c_int),
+                ("data", ctypes.c_long * 5), ("pad", ctypes.c_long * 12)]
+d = x.XOpenDisplay(None)
+if not d:
+    sys.exit("close_window: no X display")
+ev = ClientMessage(type=33, window=int(sys.argv[1], 0), format=32)  # 33: ClientMessage
+ev.message_type = x.XInternAtom(d, b"WM_PROTOCOLS", 0)
+ev.data[0] = x.XInternAtom(d, b"WM_DELETE_WINDOW", 0)  # data[1] = 0: CurrentTime
+x.XSendEvent(d, ev.window, 0, 0, ctypes.byref(ev))
+x.XFlush(d)
+x.XCloseDisplay(d)
+PY
+}
+# The last "window page loaded" in the app's log $1: ms from asking for the window to its page
+# having loaded (src-tauri logs it at COUNTERSIGN_LOG=info).
+page_loaded_ms() {
+  sed 's/\x1b\[[0-9;]*m//g' "$1" | awk '/window page loaded/ {
+    for (i = 1; i <= NF; i++) if ($i ~ /^ms=/) ms = substr($i, 4) } END { print ms }'
+}
+# Idle memory of BINARY and the processes it starts, 10 s after it starts (no WebDriver
+# attached): prints a table and sets mem_rss, mem_total_rss, mem_total_pss (KiB). With
+# "closed" as $2 (the app), also closes its window and measures again 10 s later
+# (closed_rss, closed_total_rss, closed_total_pss), then opens it again the way the tray's
+# "Open Countersign" does (a second launch takes the same path: there is no tray host under
+# Xvfb) and reads from the log how long its page took to load (reopen_ms).
+idle_memory() {
+  local binary=$1 phase=${2:-} open_rss open_total_rss open_total_pss
+  COUNTERSIGN_LOG=info "$binary" >"$work/idle.log" 2>&1 &
+  app_pid=$!
+  sleep 10
+  if ! kill -0 "$app_pid" 2>/dev/null; then
+    echo "   $(basename "$binary") exited before it could be measured:"; tail -n 5 "$work/idle.log"
+    app_pid=""; return 1
+  fi
+  sample_memory "$app_pid"
+  if [ "$phase" = closed ]; then
+    open_rss=$mem_rss open_total_rss=$mem_total_rss open_total_pss=$mem_total_pss
+    echo "   -- window closed, 10 s later:"
+    if close_window Countersign; then
+      sleep 10
+      sample_memory "$app_pid"
+      closed_rss=$mem_rss closed_total_rss=$mem_total_rss closed_total_pss=$mem_total_pss
+      "$binary" >>"$work/second.log" 2>&1 || true
+      for _ in $(seq 100); do
+        [ "$(grep -c 'window page loaded' "$work/idle.log")" -ge 2 ] && break
+        sleep 0.1
+      done
+      [ "$(grep -c 'window page loaded' "$work/idle.log")" -ge 2 ] && reopen_ms=$(page_loaded_ms "$work/idle.log")
+    fi
+    mem_rss=$open_rss mem_total_rss=$open_total_rss mem_total_pss=$open_total_pss
+  fi
   kill "$app_pid" 2>/dev/null; wait "$app_pid" 2>/dev/null || true; app_pid=""
   sleep 1
 }
 
 echo "== idle memory of the app (10 s after start, no WebDriver attached)"
-idle_memory "$app" || exit 1
+closed_rss="" closed_total_rss="" closed_total_pss="" reopen_ms=""
+idle_memory "$app" closed || exit 1
 app_rss=$mem_rss total_rss=$mem_total_rss total_pss=$mem_total_pss
 floor_rss="" floor_total_rss="" floor_total_pss=""
 if [ -x "$floor" ]; then
@@ -217,6 +284,12 @@ if [ -n "$floor_rss" ]; then
   printf '%-44s %10s\n' "empty Tauri window + WebKit RSS (MiB)" "$(kmb "$floor_total_rss")"
   printf '%-44s %10s\n' "empty Tauri window + WebKit PSS (MiB)" "$(kmb "$floor_total_pss")"
   printf '%-44s %10s\n' "Countersign's own share of app RSS (MiB)" "$(kmb $((app_rss - floor_rss)))"
+fi
+if [ -n "$closed_total_rss" ]; then
+  printf '%-44s %10s\n' "window closed: app process RSS (MiB)" "$(kmb "$closed_rss")"
+  printf '%-44s %10s   %s\n' "window closed: all processes RSS (MiB)" "$(kmb "$closed_total_rss")" "target < 60: $(verdict "$(kmb "$closed_total_rss")" 60)"
+  printf '%-44s %10s\n' "window closed: all processes PSS (MiB)" "$(kmb "$closed_total_pss")"
+  printf '%-44s %10s   %s\n' "reopen: asked for to page loaded (ms)" "${reopen_ms:-?}" "target < 1000 to interactive: $(verdict "${reopen_ms:-99999}" 1000)"
 fi
 printf '%-44s %10s   %s\n' "release binary (MiB)" "$(mb "$bin_bytes")" "$bin_bytes bytes"
 printf '%-44s %10s   %s\n' ".deb (MiB) $(basename "${deb:-none}")" "$(mb "$deb_bytes")" \

@@ -4,11 +4,14 @@
 //!   a workspace on the built-in Sandbox account on first run, and runs that sandbox.
 //! - [`commands`] are what the window calls: one core call each, errors as `{code, message}`.
 //! - [`bridge`] forwards core events to the window and to native notifications.
-//! - [`tray`] is the tray icon; closing the window hides it so publishing goes on.
+//! - [`tray`] is the tray icon; closing the window destroys it (and WebKit's web process) while
+//!   publishing goes on in this process, and the tray builds it again.
+//! - [`background`] gives back what only the window needed once it is closed.
 //! - [`bindings`] generates the TypeScript types the UI uses.
 //!
 //! The binary is `countersign-app`.
 
+pub mod background;
 pub mod bindings;
 pub mod bridge;
 pub mod commands;
@@ -50,12 +53,20 @@ pub fn run() {
             Some(vec![HIDDEN_ARG]),
         ))
         .plugin(tauri_plugin_opener::init())
-        .on_page_load(move |_, payload| {
+        .on_page_load(move |webview, payload| {
             let stage = match payload.event() {
                 tauri::webview::PageLoadEvent::Started => "page load started",
                 tauri::webview::PageLoadEvent::Finished => "page load finished",
             };
             tracing::info!(ms = started.elapsed().as_millis() as u64, "{stage}");
+            // A window opened again from the tray: how long since it was asked for.
+            if let tauri::webview::PageLoadEvent::Finished = payload.event()
+                && let Some(elapsed) = webview
+                    .try_state::<tray::WindowRequested>()
+                    .and_then(|r| r.take_elapsed())
+            {
+                tracing::info!(ms = elapsed.as_millis() as u64, "window page loaded");
+            }
         })
         .setup(move |app| {
             tracing::info!(ms = started.elapsed().as_millis() as u64, "setting up");
@@ -77,6 +88,7 @@ pub fn run() {
                 }
             };
             app.manage(Workspace::new(dir, on_open));
+            app.manage(tray::WindowRequested::default());
             // Opened on its own thread, so the window starts meanwhile: the keychain, the
             // database and the Sandbox's port take about as long as WebKit does.
             let opener = handle.clone();
@@ -87,40 +99,56 @@ pub fn run() {
                 tracing::warn!("opening the workspace on this thread: {e}");
                 handle.state::<Workspace>().open_at_start();
             }
+            // Started hidden, the app builds no window at all (so no WebKit) until the tray
+            // opens one. Without a tray there would be no way to it: open it anyway.
+            let hidden = std::env::args().any(|a| a == HIDDEN_ARG);
             match tray::build(&handle) {
-                Ok(()) if std::env::args().any(|a| a == HIDDEN_ARG) => {
-                    if let Some(w) = app.get_webview_window("main") {
-                        let _ = w.hide();
-                    }
+                // GTK's and the libraries' start-up pages are as idle as a closed window's.
+                Ok(()) if hidden => release_when_closed(&handle),
+                Ok(()) => tray::show_window(&handle),
+                Err(e) => {
+                    tracing::warn!("no tray icon: {e}");
+                    tray::show_window(&handle);
                 }
-                Ok(()) => {}
-                // Without a tray there is no way back to a hidden window: stay visible.
-                Err(e) => tracing::warn!("no tray icon: {e}"),
             }
             tracing::info!(ms = started.elapsed().as_millis() as u64, "set up");
             Ok(())
         })
-        .on_window_event(|window, event| {
-            if let WindowEvent::CloseRequested { api, .. } = event {
-                api.prevent_close();
-                tray::hide_on_close(window.app_handle());
-            }
+        // Closing the window really closes it: WebKit's web process, the page and GTK's
+        // window go, which is most of the app's memory. Publishing, notifications and the tray
+        // live in this process and go on; the tray (or launching the app again) rebuilds it.
+        .on_window_event(|window, event| match event {
+            WindowEvent::CloseRequested { .. } => tray::notice_on_close(window.app_handle()),
+            WindowEvent::Destroyed => release_when_closed(window.app_handle()),
+            _ => {}
         })
         .invoke_handler(commands::handler())
         .build(tauri::generate_context!());
     match result {
-        Ok(app) => app.run(|handle, event| {
-            if let tauri::RunEvent::Exit = event
-                && let Some(ws) = handle.try_state::<Workspace>()
-            {
-                ws.stop_publishing();
+        Ok(app) => app.run(|handle, event| match event {
+            // The last window closed (no exit code): keep running in the tray and publishing.
+            // Quit from the tray asks with a code, and goes.
+            tauri::RunEvent::ExitRequested {
+                code: None, api, ..
+            } => api.prevent_exit(),
+            tauri::RunEvent::Exit => {
+                if let Some(ws) = handle.try_state::<Workspace>() {
+                    ws.stop_publishing();
+                }
             }
+            _ => {}
         }),
         Err(e) => {
             tracing::error!("Countersign could not run: {e}");
             std::process::exit(1);
         }
     }
+}
+
+/// Gives back what only the window needs, unless it is open again by then.
+fn release_when_closed(app: &tauri::AppHandle) {
+    let app = app.clone();
+    background::release_window_memory(move || app.get_webview_window(tray::WINDOW_LABEL).is_some());
 }
 
 /// Logs go to stderr, filtered by COUNTERSIGN_LOG (e.g. `info`, `debug`); warnings by default.

@@ -1,14 +1,20 @@
-//! The tray icon: open the window, pause publishing, quit. Closing the window only hides it,
-//! so scheduled posts keep going out; the first time, a notice says so.
+//! The tray icon: open the window, pause publishing, quit. Closing the window destroys it and
+//! its web view (WebKit's web process exits), so the app stays light while it keeps publishing;
+//! "Open Countersign" builds the window again. The first close shows a notice saying so.
 
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
-use tauri::{AppHandle, Manager, Wry};
+
+use tauri::{AppHandle, Manager, WebviewWindow, WebviewWindowBuilder, Wry};
 use tauri_plugin_notification::NotificationExt as _;
 
 use crate::workspace::Workspace;
 
 const TRAY_ID: &str = "main";
+/// The window's label, as in tauri.conf.json (which has it `create: false`: this module builds it).
+pub const WINDOW_LABEL: &str = "main";
 const PAUSE_ID: &str = "pause";
 /// A marker file in the data folder: the close notice was shown once.
 const CLOSE_NOTICE_FILE: &str = "close-notice-shown";
@@ -69,20 +75,56 @@ pub fn set_paused(app: &AppHandle, ws: &Workspace, paused: bool) -> bool {
     paused
 }
 
-/// Shows, unminimizes and focuses the main window.
-pub fn show_window(app: &AppHandle) {
-    if let Some(w) = app.get_webview_window("main") {
-        let _ = w.show();
-        let _ = w.unminimize();
-        let _ = w.set_focus();
+/// When the window was last asked for, so its page load can be logged against that moment
+/// (scripts/bench-app.sh reads `window page loaded` to time a reopen from the tray).
+#[derive(Debug, Default)]
+pub struct WindowRequested(Mutex<Option<Instant>>);
+
+impl WindowRequested {
+    /// How long ago the window was asked for, once: later page loads (reloads) are not reopens.
+    pub fn take_elapsed(&self) -> Option<Duration> {
+        self.0.lock().ok()?.take().map(|t| t.elapsed())
     }
 }
 
-/// Hides the window instead of closing it; the first time, tells the person where it went.
-pub fn hide_on_close(app: &AppHandle) {
-    if let Some(w) = app.get_webview_window("main") {
-        let _ = w.hide();
+/// Shows the main window, building it (and its web view) first when it was closed.
+pub fn show_window(app: &AppHandle) {
+    if let Some(w) = app.get_webview_window(WINDOW_LABEL) {
+        let _ = w.show();
+        let _ = w.unminimize();
+        let _ = w.set_focus();
+        return;
     }
+    if let Some(requested) = app.try_state::<WindowRequested>()
+        && let Ok(mut at) = requested.0.lock()
+    {
+        *at = Some(Instant::now());
+    }
+    match build_window(app) {
+        Ok(w) => {
+            let _ = w.set_focus();
+        }
+        Err(e) => tracing::error!("the window could not be opened: {e}"),
+    }
+}
+
+/// Builds the main window from its entry in tauri.conf.json. The window-state plugin gives it
+/// back its last size and position.
+fn build_window(app: &AppHandle) -> tauri::Result<WebviewWindow> {
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == WINDOW_LABEL)
+        .cloned()
+        .ok_or_else(|| tauri::Error::WindowNotFound)?;
+    WebviewWindowBuilder::from_config(app, &config)?.build()
+}
+
+/// The window is closing: the first time, tells the person that publishing goes on and where
+/// the app went.
+pub fn notice_on_close(app: &AppHandle) {
     let ws = app.state::<Workspace>();
     let marker = ws.data_dir().join(CLOSE_NOTICE_FILE);
     if marker.exists() {

@@ -1,0 +1,205 @@
+//! Running in the background: once the window and its web view are closed, the app gives back
+//! what only the window needed, so that publishing all day in the tray stays light.
+//!
+//! Three things stay behind after WebKit destroys the view, measured by scripts/bench-app.sh
+//! (its "window closed" phase):
+//! - freed heap that glibc keeps in its arenas (GTK's and WebKit's UI-side objects are many
+//!   small allocations made across threads);
+//! - WebKit's network process, which WebKitGTK keeps running with no view left (Tauri keeps
+//!   the web context alive on Linux, tauri#14626), about 60 MB RSS;
+//! - the pages of WebKit, JavaScriptCore, GTK and Mesa (llvmpipe's LLVM alone is ~45 MB) that
+//!   the window touched: file-backed, mapped into this process until the kernel needs the
+//!   memory, and counted in its RSS all that time.
+//!
+//! The first goes with `malloc_trim`, the second by ending the process (WebKit starts a new one
+//! when the next view needs it), the third by telling the kernel to reclaim those pages now
+//! (`MADV_PAGEOUT`, what Android does to apps in the background, or `MADV_DONTNEED` for
+//! read-only ones): they stay in the page cache and fault back in cheaply when the window opens
+//! again. Anonymous memory (the publisher's heap) is left alone.
+
+use std::time::Duration;
+
+/// WebKit tears the view and its web process down over the next main-loop turns: wait for that
+/// before releasing what is left.
+const SETTLE: Duration = Duration::from_secs(2);
+
+/// The name (`comm`, 15 bytes) of WebKitGTK's network process.
+const NETWORK_PROCESS_COMM: &str = "WebKitNetworkPr";
+
+/// The window is gone: after WebKit has settled, give back what only the window needed.
+/// `window_open` says whether a window was opened again meanwhile (then nothing is released).
+pub fn release_window_memory(window_open: impl Fn() -> bool + Send + 'static) {
+    let spawned = std::thread::Builder::new()
+        .name("release-window-memory".into())
+        .spawn(move || {
+            std::thread::sleep(SETTLE);
+            if window_open() {
+                return;
+            }
+            end_network_process();
+            sys::trim_heap();
+            sys::page_out_file_mappings();
+            tracing::info!("window memory released");
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("the closed window's memory is kept: {e}");
+    }
+}
+
+/// Ends WebKit's network process, a child of this process that outlives the last view.
+fn end_network_process() {
+    for pid in children() {
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if comm.trim_end() == NETWORK_PROCESS_COMM {
+            sys::terminate(pid);
+        }
+    }
+}
+
+/// This process's child processes.
+fn children() -> Vec<i32> {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
+        .flat_map(|c| {
+            c.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect::<Vec<i32>>()
+        })
+        .collect()
+}
+
+/// A file-backed mapping of this process, from /proc/self/smaps.
+#[cfg_attr(not(all(target_os = "linux", target_env = "gnu")), allow(dead_code))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileMapping {
+    start: usize,
+    len: usize,
+    /// Read-only and without a private copy of any page (no relocated data, nothing written):
+    /// every resident page is the file's own, so dropping it loses nothing.
+    pristine: bool,
+}
+
+/// The file-backed mappings in `smaps` (the text of /proc/PID/smaps).
+#[cfg_attr(not(all(target_os = "linux", target_env = "gnu")), allow(dead_code))]
+fn file_mappings(smaps: &str) -> Vec<FileMapping> {
+    let mut found: Vec<FileMapping> = Vec::new();
+    let mut current: Option<FileMapping> = None;
+    for line in smaps.lines() {
+        if let Some(anonymous) = line.strip_prefix("Anonymous:") {
+            if let Some(m) = current.as_mut() {
+                m.pristine &= anonymous.trim_start().starts_with("0 ");
+            }
+            continue;
+        }
+        // A mapping's first line: start-end perms offset dev inode [path]
+        let mut fields = line.split_whitespace();
+        let Some((start, end)) = fields.next().and_then(|r| r.split_once('-')) else {
+            continue;
+        };
+        let (Ok(start), Ok(end)) = (
+            usize::from_str_radix(start, 16),
+            usize::from_str_radix(end, 16),
+        ) else {
+            continue;
+        };
+        found.extend(current.take());
+        let writable = fields.next().is_some_and(|perms| perms.contains('w'));
+        let inode = fields.nth(2);
+        if inode.is_some_and(|i| i != "0") && end > start {
+            current = Some(FileMapping {
+                start,
+                len: end - start,
+                pristine: !writable,
+            });
+        }
+    }
+    found.extend(current);
+    found
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+mod sys {
+    use std::ffi::c_void;
+
+    /// linux/mman.h: drop these pages from this process's page tables.
+    const MADV_DONTNEED: i32 = 4;
+    /// linux/mman.h: reclaim these pages now (Linux 5.4+; older kernels refuse, harmlessly).
+    const MADV_PAGEOUT: i32 = 21;
+    const SIGTERM: i32 = 15;
+
+    unsafe extern "C" {
+        fn malloc_trim(pad: usize) -> i32;
+        fn madvise(addr: *mut c_void, len: usize, advice: i32) -> i32;
+        fn kill(pid: i32, sig: i32) -> i32;
+    }
+
+    /// Returns free memory at the top of the heap and in every arena to the system.
+    pub fn trim_heap() {
+        // SAFETY: malloc_trim takes no pointers and locks each arena itself: callable from any
+        // thread at any time.
+        unsafe { malloc_trim(0) };
+    }
+
+    /// Gives back the resident pages of every file-backed mapping.
+    pub fn page_out_file_mappings() {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap_or_default();
+        for m in super::file_mappings(&smaps) {
+            // MADV_PAGEOUT leaves pages that another process maps too (Mesa's libLLVM is also
+            // in the X server); a pristine mapping's pages can simply be unmapped instead.
+            let advice = if m.pristine {
+                MADV_DONTNEED
+            } else {
+                MADV_PAGEOUT
+            };
+            // SAFETY: neither advice changes what memory reads as. MADV_PAGEOUT drops clean
+            // file pages and keeps dirty private ones (or swaps them out and back). MADV_DONTNEED
+            // is only given for read-only mappings with no private page, whose every page
+            // reads back the same from the file; being read-only, none can gain a private page
+            // meanwhile. The range is a whole mapping from /proc/self/smaps; one unmapped
+            // meanwhile only makes madvise fail.
+            unsafe { madvise(m.start as *mut c_void, m.len, advice) };
+        }
+    }
+
+    /// Sends SIGTERM to a child process.
+    pub fn terminate(pid: i32) {
+        // SAFETY: kill takes no pointers; pid is a child of this process, read from /proc.
+        unsafe { kill(pid, SIGTERM) };
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+mod sys {
+    pub fn trim_heap() {}
+    pub fn page_out_file_mappings() {}
+    pub fn terminate(_pid: i32) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_read_only_mappings_without_private_pages_are_pristine() {
+        let smaps = "\
+7f0000000000-7f0000002000 r-xp 00000000 08:01 1234 /usr/lib/libwebkit.so
+Rss:                   8 kB
+Anonymous:             0 kB
+7f0000002000-7f0000003000 r--p 00002000 08:01 1234 /usr/lib/libwebkit.so
+Anonymous:             4 kB
+7f0000003000-7f0000004000 rw-p 00003000 08:01 1234 /usr/lib/libwebkit.so
+Anonymous:             0 kB
+7f0000004000-7f0000005000 rw-p 00000000 00:00 0 
+Anonymous:             4 kB
+";
+        let found = file_mappings(smaps);
+        let pristine: Vec<bool> = found.iter().map(|m| m.pristine).collect();
+        assert_eq!(pristine, [true, false, false]);
+        assert_eq!((found[0].start, found[0].len), (0x7f00_0000_0000, 0x2000));
+    }
+}
