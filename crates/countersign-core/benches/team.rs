@@ -19,244 +19,29 @@
 //! is not what is measured.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../tests/pg/harness.rs"]
-mod pg;
+mod support;
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use countersign_core::publish::PublishOptions;
 use countersign_core::publisher::Publisher;
-use countersign_core::secrets::{MemorySecrets, SecretString};
-use countersign_core::store::ServerLogin;
-use countersign_core::{
-    App, DraftInput, InitOptions, NewMember, PartInput, Parts, Role, Status, SystemClock, When,
-};
+use countersign_core::{Role, Status};
 use jiff::{SignedDuration, Timestamp};
+use support::{Laptop, Proxy, env_u64, median, ms, percentile, pg, text, wall};
 use uuid::Uuid;
 use x_sandbox::{Sandbox, SandboxConfig};
-
-const PASS: &str = "a bench passphrase";
-
-fn pass() -> SecretString {
-    SecretString::new(PASS)
-}
-
-/// A TCP proxy that delays every chunk by half the round trip, each way, keeping order.
-struct Proxy {
-    port: u16,
-    /// Chunks the laptops sent towards the server: one per round trip of the protocol.
-    sends: Arc<AtomicU64>,
-}
-
-impl Proxy {
-    fn start(upstream: u16, rtt: Duration) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let sends = Arc::new(AtomicU64::new(0));
-        let counted = sends.clone();
-        let one_way = rtt / 2;
-        std::thread::spawn(move || {
-            for client in listener.incoming() {
-                let Ok(client) = client else { continue };
-                let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
-                    continue;
-                };
-                let _ = client.set_nodelay(true);
-                let _ = server.set_nodelay(true);
-                pipe(
-                    client.try_clone().unwrap(),
-                    server.try_clone().unwrap(),
-                    one_way,
-                    Some(counted.clone()),
-                );
-                pipe(server, client, one_way, None);
-            }
-        });
-        Proxy { port, sends }
-    }
-
-    fn sends(&self) -> u64 {
-        self.sends.load(Ordering::SeqCst)
-    }
-}
-
-/// Copies `from` to `to`, each chunk `delay` after it was read.
-fn pipe(mut from: TcpStream, mut to: TcpStream, delay: Duration, count: Option<Arc<AtomicU64>>) {
-    let (tx, rx) = mpsc::channel::<(Instant, Vec<u8>)>();
-    std::thread::spawn(move || {
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            match from.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    if let Some(c) = &count {
-                        c.fetch_add(1, Ordering::SeqCst);
-                    }
-                    if tx
-                        .send((Instant::now() + delay, buf[..n].to_vec()))
-                        .is_err()
-                    {
-                        break;
-                    }
-                }
-            }
-        }
-    });
-    std::thread::spawn(move || {
-        for (due, bytes) in rx {
-            let now = Instant::now();
-            if due > now {
-                std::thread::sleep(due - now);
-            }
-            if to.write_all(&bytes).is_err() {
-                break;
-            }
-        }
-        let _ = to.shutdown(std::net::Shutdown::Both);
-    });
-}
-
-fn parts() -> Parts {
-    Parts {
-        secrets: Arc::new(MemorySecrets::new()),
-        ..Parts::in_memory(Arc::new(SystemClock))
-    }
-    .with_unlock_for(Duration::from_secs(24 * 3600))
-}
-
-struct Laptop {
-    _dir: tempfile::TempDir,
-    app: Arc<App>,
-}
 
 /// Ada's workspace, shared through `ada_proxy`; then Cleo (contributor), Ben and Dan
 /// (approvers) joined and admitted, each on a laptop of their own, reaching the server through
 /// `proxy` (so what Ada's laptop sends is not counted as theirs).
 fn team(db: &pg::TestDb, ada_proxy: &Proxy, proxy: &Proxy) -> (Laptop, Laptop, Laptop, Laptop) {
-    let dir = tempfile::tempdir().unwrap();
-    let p = parts();
-    let solo = App::init(
-        dir.path(),
-        InitOptions {
-            handle: "acme".into(),
-            timezone: Some("UTC".into()),
-            ..Default::default()
-        },
-        p.clone(),
-    )
-    .unwrap();
-    solo.add_member(
-        None,
-        NewMember {
-            name: "Ada".into(),
-            role: Role::Admin,
-            initials: None,
-            passphrase: Some(pass()),
-        },
-    )
-    .unwrap();
-    solo.unlock("Ada", &pass()).unwrap();
-    let (user, password) = db.operator();
-    solo.start_team(
-        ServerLogin {
-            host: "127.0.0.1".into(),
-            port: ada_proxy.port,
-            database: db.name.clone(),
-            user,
-            password: SecretString::new(password),
-            tls: countersign_core::store::Tls::Loopback,
-        },
-        "Ada",
-    )
-    .unwrap();
-    let ada = App::open(dir.path(), p).unwrap();
-    ada.unlock("Ada", &pass()).unwrap();
-    let join = |name: &str, role: Role| {
-        let bundle = ada
-            .invite("Ada", name, role, Duration::from_secs(3600))
-            .unwrap()
-            .encode()
-            .unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let p = parts();
-        let joined = App::join(
-            dir.path(),
-            p.clone(),
-            bundle.expose(),
-            name,
-            role.reviews().then(pass),
-        )
-        .unwrap();
-        ada.sync().unwrap();
-        ada.admit("Ada", name, &joined.fingerprint).unwrap();
-        // This laptop goes through its own proxy from now on.
-        let file = dir.path().join("team.json");
-        let mut cfg: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-        cfg["port"] = serde_json::json!(proxy.port);
-        std::fs::write(&file, serde_json::to_vec(&cfg).unwrap()).unwrap();
-        let app = App::open(dir.path(), p).unwrap();
-        if role.reviews() {
-            app.unlock(name, &pass()).unwrap();
-        }
-        Laptop {
-            _dir: dir,
-            app: Arc::new(app),
-        }
-    };
-    let cleo = join("Cleo", Role::Contributor);
-    let ben = join("Ben", Role::Approver);
-    let dan = join("Dan", Role::Approver);
-    (
-        Laptop {
-            _dir: dir,
-            app: Arc::new(ada),
-        },
-        cleo,
-        ben,
-        dan,
-    )
-}
-
-fn text(t: &str) -> DraftInput {
-    DraftInput {
-        parts: vec![PartInput {
-            text: t.into(),
-            media: vec![],
-        }],
-        ..DraftInput::default()
-    }
-}
-
-fn wall(at: Timestamp) -> When {
-    When {
-        wall: at
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .strftime("%Y-%m-%d %H:%M:%S")
-            .to_string(),
-        zone: None,
-        fold: None,
-    }
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-fn percentile(mut v: Vec<f64>, p: f64) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let i = ((v.len() as f64 * p).ceil() as usize).clamp(1, v.len()) - 1;
-    v[i]
+    let ada = support::share(db, ada_proxy);
+    let cleo = support::join(&ada.app, "Cleo", Role::Contributor, proxy.port);
+    let ben = support::join(&ada.app, "Ben", Role::Approver, proxy.port);
+    let dan = support::join(&ada.app, "Dan", Role::Approver, proxy.port);
+    (ada, cleo, ben, dan)
 }
 
 /// Times `act` and counts the sends it made through the proxy.
@@ -267,13 +52,6 @@ fn measure<T>(proxy: &Proxy, act: impl FnOnce() -> T) -> (T, f64, u64) {
     (out, ms(t.elapsed()), proxy.sends() - sends)
 }
 
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn main() {
     // `cargo bench` passes `--bench`; nothing else is taken.
     let rtts: Vec<u64> = std::env::var("TEAM_BENCH_RTTS")
@@ -281,13 +59,7 @@ fn main() {
         .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![0, 20, 50, 100]);
     // The publishers' warnings (a post skipped, a pass that failed) go to stderr.
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    support::log_warnings();
     let posts = env_u64("TEAM_BENCH_POSTS", 120) as usize;
     let secs = env_u64("TEAM_BENCH_SECS", 60);
     let runtime = tokio::runtime::Runtime::new().unwrap();

@@ -133,3 +133,76 @@ fn history_pages_filter_and_export() {
         "io"
     );
 }
+
+/// A search looks among the newest posts first, in windows of 4,096 that grow: the pages it
+/// finds must be exactly the pages of the whole history, also when posting order and row
+/// order disagree (posts imported out of order) and a page lies beyond several windows.
+#[test]
+fn searching_pages_past_many_windows_finds_exactly_the_newest() {
+    let team = workspace();
+    let app = &team.app;
+    let ann = app.member("Ann").unwrap();
+    let first: Timestamp = "2020-01-01T00:00:00Z".parse().unwrap();
+    let total = 20_000i64;
+    // Row order scrambled against posting order: i-th import is posted at a shuffled hour.
+    let hour = |i: i64| (i * 7919) % total;
+    let words = |h: i64| {
+        let mut t = format!("post {h}");
+        if h % 97 == 0 {
+            t.push_str(" zeppelin");
+        }
+        if h % 2 == 0 {
+            t.push_str(" launch");
+        }
+        t
+    };
+    for chunk in 0..(total / 5_000) {
+        let items = (chunk * 5_000..(chunk + 1) * 5_000)
+            .map(|i| ImportedPost {
+                id: Uuid::now_v7(),
+                author_id: ann.id,
+                parts: vec![words(hour(i))],
+                created_at: first,
+                posted_at: first + SignedDuration::from_hours(hour(i)),
+                post_url: None,
+            })
+            .collect();
+        app.import_history("Ada", items).unwrap();
+    }
+    let expect = |word: &str, offset: i64, limit: i64, to: Option<i64>| -> Vec<String> {
+        (0..to.unwrap_or(total))
+            .rev()
+            .filter(|&h| words(h).split(' ').any(|w| w == word))
+            .skip(offset as usize)
+            .take(limit as usize)
+            .map(words)
+            .collect()
+    };
+    for (word, offset, limit, to) in [
+        ("zeppelin", 0, 50, None),
+        ("zeppelin", 150, 50, None),
+        ("zeppelin", 0, 50, Some(3_000)),
+        ("launch", 0, 50, None),
+        ("launch", 9_000, 50, None),
+        ("zeppelin", 200, 50, None),
+        ("nothing", 0, 50, None),
+    ] {
+        let got: Vec<String> = app
+            .history_page(&HistoryQuery {
+                search: Some(word.into()),
+                offset: offset as u32,
+                limit: limit as u32,
+                to: to.map(|h| first + SignedDuration::from_hours(h)),
+                ..Default::default()
+            })
+            .unwrap()
+            .into_iter()
+            .map(|r| r.parts[0].clone())
+            .collect();
+        assert_eq!(
+            got,
+            expect(word, offset, limit, to),
+            "{word} from {offset} before {to:?}"
+        );
+    }
+}

@@ -19,6 +19,20 @@ pub struct Inbox<'c> {
     pub(super) conn: &'c Connection,
 }
 
+/// Below this many matching messages a search gathers its conversations from the matches;
+/// from this many, from windows of the newest conversations.
+const RARE_MATCHES: usize = 4096;
+
+/// The newest conversations an inbox search looks among first: the oldest of them and the
+/// row numbers of their messages.
+#[derive(Debug, Clone)]
+struct InboxWindow {
+    last_at: i64,
+    id: String,
+    first: i64,
+    last: i64,
+}
+
 const COLUMNS: &str = "c.id, c.kind, c.person_id, c.person_handle, c.person_name, c.state,
      c.assignee_id, c.note, c.waiting_since, c.last_at, c.updated_at";
 
@@ -189,19 +203,98 @@ impl Inbox<'_> {
     }
 
     pub fn list(&self, q: &InboxQuery) -> Result<Vec<Conversation>> {
-        let search = q.search.as_deref().and_then(fts_query);
+        let limit = if q.limit == 0 { 200 } else { q.limit };
+        let Some(search) = q.search.as_deref().and_then(fts_query) else {
+            return self.listed(q, limit, None, None);
+        };
+        // A rare word is found cheapest from its few matches; a common one (thousands of
+        // messages) from the newest conversations, whose page it fills long before the matches
+        // are all collected. Which one it is, the index says by counting up to the bound.
+        let matches: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM
+                    (SELECT rowid FROM message_search WHERE message_search MATCH ?1 LIMIT ?2)",
+            )?
+            .query_row(params![search, RARE_MATCHES as i64], |r| r.get(0))?;
+        if matches < RARE_MATCHES as i64 {
+            return self.listed_from_matches(q, limit, &search);
+        }
+        // Windows of the newest conversations, growing fourfold, as History searches: the page
+        // found within one is the page overall, since every conversation outside it is older.
+        let mut window = 4096i64;
+        loop {
+            let Some(bound) = self.window(window)? else {
+                return self.listed(q, limit, Some(&search), None);
+            };
+            let found = self.listed(q, limit, Some(&search), Some(bound))?;
+            if found.len() >= limit {
+                return Ok(found);
+            }
+            window = window.saturating_mul(4);
+        }
+    }
+
+    /// The oldest of the newest `size` conversations and the row numbers their messages span,
+    /// or `None` when there are no more than `size`.
+    fn window(&self, size: i64) -> Result<Option<InboxWindow>> {
+        let oldest = self
+            .conn
+            .prepare_cached(
+                "SELECT last_at, id FROM conversations ORDER BY last_at DESC, id LIMIT 1 OFFSET ?1",
+            )?
+            .query_row([size - 1], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let Some((last_at, id)) = oldest else {
+            return Ok(None);
+        };
+        let (first, last) = self
+            .conn
+            .prepare_cached(
+                "SELECT min(m.rowid), max(m.rowid) FROM conversations c
+                 JOIN messages m ON m.conversation_id = c.id
+                 WHERE c.last_at >= ?1 AND (c.last_at > ?1 OR c.id <= ?2)",
+            )?
+            .query_row(params![last_at, id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(Some(InboxWindow {
+            last_at,
+            id,
+            first,
+            last,
+        }))
+    }
+
+    /// Conversations matching `q` (and `search`), newest first, among those of `window` when
+    /// there is one.
+    fn listed(
+        &self,
+        q: &InboxQuery,
+        limit: usize,
+        search: Option<&str>,
+        window: Option<InboxWindow>,
+    ) -> Result<Vec<Conversation>> {
+        // Two statements rather than `?7 IS NULL OR ...`: an OR around the rowid range would
+        // keep the full-text index from seeking to it.
+        let (in_window, rowids) = if window.is_some() {
+            (
+                "AND c.last_at >= ?7 AND (c.last_at > ?7 OR c.id <= ?8)",
+                "AND rowid BETWEEN ?9 AND ?10",
+            )
+        } else {
+            ("AND ?7 IS NULL AND ?8 IS NULL", "AND ?9 IS NULL AND ?10 IS NULL")
+        };
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM conversations c
-             WHERE (?1 IS NULL OR c.state = ?1)
+             WHERE (?1 IS NULL OR c.state = ?1) {in_window}
                AND (?2 IS NULL OR c.assignee_id = ?2)
                AND (?3 = 0 OR c.state IN ('new', 'assigned'))
                AND (?4 IS NULL OR c.kind = ?4)
                AND (?5 IS NULL OR c.id IN (SELECT m.conversation_id FROM messages m
-                    WHERE m.rowid IN (SELECT rowid FROM message_search WHERE message_search MATCH ?5)))
+                    WHERE m.rowid IN (
+                        SELECT rowid FROM message_search WHERE message_search MATCH ?5 {rowids})))
              ORDER BY c.last_at DESC, c.id
              LIMIT ?6"
         ))?;
-        let limit = if q.limit == 0 { 200 } else { q.limit } as i64;
         let rows = stmt.query_map(
             params![
                 q.state.map(ConversationState::as_str),
@@ -209,7 +302,48 @@ impl Inbox<'_> {
                 q.open,
                 q.kind.map(ConversationKind::as_str),
                 search,
-                limit
+                limit as i64,
+                window.as_ref().map(|w| w.last_at),
+                window.as_ref().map(|w| w.id.as_str()),
+                window.as_ref().map(|w| w.first),
+                window.as_ref().map(|w| w.last),
+            ],
+            conversation,
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Conversations with a message matching `search`, gathered from the matches (few, by
+    /// the caller's count) and then sorted, newest first.
+    fn listed_from_matches(
+        &self,
+        q: &InboxQuery,
+        limit: usize,
+        search: &str,
+    ) -> Result<Vec<Conversation>> {
+        // CROSS JOIN keeps the matches the outer loop: SQLite would otherwise walk every
+        // conversation newest first and test each against them.
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "WITH hits AS MATERIALIZED (
+                 SELECT DISTINCT m.conversation_id AS id FROM message_search s
+                 JOIN messages m ON m.rowid = s.rowid
+                 WHERE s.message_search MATCH ?5)
+             SELECT {COLUMNS} FROM hits CROSS JOIN conversations c ON c.id = hits.id
+             WHERE (?1 IS NULL OR c.state = ?1)
+               AND (?2 IS NULL OR c.assignee_id = ?2)
+               AND (?3 = 0 OR c.state IN ('new', 'assigned'))
+               AND (?4 IS NULL OR c.kind = ?4)
+             ORDER BY c.last_at DESC, c.id
+             LIMIT ?6"
+        ))?;
+        let rows = stmt.query_map(
+            params![
+                q.state.map(ConversationState::as_str),
+                q.assignee.map(|u| u.to_string()),
+                q.open,
+                q.kind.map(ConversationKind::as_str),
+                search,
+                limit as i64,
             ],
             conversation,
         )?;
