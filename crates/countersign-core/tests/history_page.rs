@@ -206,3 +206,52 @@ fn searching_pages_past_many_windows_finds_exactly_the_newest() {
         );
     }
 }
+
+/// A typed word is a prefix of the words found, whatever their case or accents, alone or with
+/// others; a word that starts nothing finds nothing.
+#[test]
+fn a_typed_word_finds_every_word_it_begins() {
+    let team = workspace();
+    let app = &team.app;
+    let first: Timestamp = "2030-05-01T08:00:00Z".parse().unwrap();
+    import(
+        app,
+        "Ann",
+        &[
+            "We LAUNCHED the spring menu",
+            "launch day at the café",
+            "Launches every Friday",
+            "Café crème for everyone",
+            "nothing to see",
+        ],
+        first,
+    );
+    let found = |typed: &str| -> Vec<String> {
+        app.history_page(&HistoryQuery {
+            search: Some(typed.into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|r| r.parts[0].clone())
+        .collect()
+    };
+    assert_eq!(
+        found("laun"),
+        [
+            "Launches every Friday",
+            "launch day at the café",
+            "We LAUNCHED the spring menu"
+        ]
+    );
+    assert_eq!(found("Launch"), found("laun"));
+    assert_eq!(found("launch cafe"), ["launch day at the café"]);
+    assert_eq!(
+        found("café"),
+        ["Café crème for everyone", "launch day at the café"]
+    );
+    assert_eq!(found("cafe cr"), ["Café crème for everyone"]);
+    assert!(found("zeppelin").is_empty());
+    assert!(found("launch zeppelin").is_empty());
+}

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
-use super::posts::fts_query;
+use super::posts::{fts_query, search_query};
 use super::{bad_value, ms, ts, uuid};
 use crate::conversation::{
     Conversation, ConversationKind, ConversationState, InboxQuery, Message, Person,
@@ -204,7 +204,15 @@ impl Inbox<'_> {
 
     pub fn list(&self, q: &InboxQuery) -> Result<Vec<Conversation>> {
         let limit = if q.limit == 0 { 200 } else { q.limit };
-        let Some(search) = q.search.as_deref().and_then(fts_query) else {
+        // Nothing searchable typed lists everything; a word no message starts matches nothing.
+        let search = match q.search.as_deref().filter(|s| fts_query(s).is_some()) {
+            Some(typed) => match search_query(self.conn, typed)? {
+                Some(query) => Some(query),
+                None => return Ok(Vec::new()),
+            },
+            None => None,
+        };
+        let Some(search) = search else {
             return self.listed(q, limit, None, None);
         };
         // A rare word is found cheapest from its few matches; a common one (thousands of
@@ -281,7 +289,10 @@ impl Inbox<'_> {
                 "AND rowid BETWEEN ?9 AND ?10",
             )
         } else {
-            ("AND ?7 IS NULL AND ?8 IS NULL", "AND ?9 IS NULL AND ?10 IS NULL")
+            (
+                "AND ?7 IS NULL AND ?8 IS NULL",
+                "AND ?9 IS NULL AND ?10 IS NULL",
+            )
         };
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM conversations c

@@ -61,6 +61,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_receipts.sql"),
     include_str!("migrations/0009_inbox.sql"),
     include_str!("migrations/0010_duty.sql"),
+    include_str!("migrations/0011_search_words.sql"),
 ];
 
 /// The schema version this build writes.

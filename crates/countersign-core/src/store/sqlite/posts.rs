@@ -355,13 +355,28 @@ impl Posts<'_> {
 
     pub fn history_page(&self, q: &HistoryQuery) -> Result<Vec<HistoryRow>> {
         let search = q.search.as_deref().filter(|s| !s.trim().is_empty());
-        let query = search.and_then(fts_query);
+        let query = match search {
+            Some(s) => search_query(self.conn, s)?,
+            None => None,
+        };
         if search.is_some() && query.is_none() {
             return Ok(Vec::new());
         }
         let Some(query) = query else {
-            return self.history_rows(q, None, None);
+            return self.history_rows(q, None, Scope::All);
         };
+        // A rare word is cheapest gathered from its few matches; the index counts them up to
+        // the bound, reading no further.
+        let matches: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM
+                    (SELECT rowid FROM post_search WHERE post_search MATCH ?1 LIMIT ?2)",
+            )?
+            .query_row(params![query, RARE_MATCHES], |r| r.get(0))?;
+        if matches < RARE_MATCHES {
+            return self.history_rows(q, Some(&query), Scope::Matches);
+        }
         // A search asks the full-text index for every match, and a common word matches half
         // of a million posts: collecting those to keep the newest 50 costs over 100 ms. So it
         // looks among the newest posts first, a window of them that grows fourfold until it
@@ -372,9 +387,9 @@ impl Posts<'_> {
         loop {
             let Some(bound) = self.history_window(q, window)? else {
                 // The window would hold every post: search them all at once.
-                return self.history_rows(q, Some(&query), None);
+                return self.history_rows(q, Some(&query), Scope::All);
             };
-            let rows = self.history_rows(q, Some(&query), Some(bound))?;
+            let rows = self.history_rows(q, Some(&query), Scope::Window(bound))?;
             if rows.len() >= q.limit as usize {
                 return Ok(rows);
             }
@@ -414,34 +429,49 @@ impl Posts<'_> {
         }))
     }
 
-    /// One page of posted posts matching `q` (and `query`), newest first, among the posts of
-    /// `window` when there is one.
+    /// One page of posted posts matching `q` (and `query`), newest first, among those of
+    /// `scope`.
     fn history_rows(
         &self,
         q: &HistoryQuery,
         query: Option<&str>,
-        window: Option<HistoryWindow>,
+        scope: Scope,
     ) -> Result<Vec<HistoryRow>> {
         let author = q.author.as_deref().filter(|s| !s.trim().is_empty());
         let approver = q.approver.as_deref().filter(|s| !s.trim().is_empty());
-        // Two statements, not one with `?8 IS NULL OR ...`: an OR around the rowid range would
-        // keep the full-text index from seeking to it.
-        let (in_window, rowids) = if window.is_some() {
-            (
-                "AND p.posted_at >= ?8 AND (p.posted_at > ?8 OR p.seq >= ?9)",
-                "AND rowid BETWEEN ?10 AND ?11",
-            )
-        } else {
-            ("AND ?8 IS NULL AND ?9 IS NULL", "AND ?10 IS NULL AND ?11 IS NULL")
+        // One statement per scope, not one with `?8 IS NULL OR ...`: an OR around the rowid
+        // range would keep the full-text index from seeking to it. Unused parameters are
+        // still bound, so every statement says they are NULL.
+        let unused = "?8 IS NULL AND ?9 IS NULL AND ?10 IS NULL AND ?11 IS NULL";
+        let source = match scope {
+            Scope::All => format!(
+                "FROM posts p WHERE p.status = 'posted' AND {unused}
+                   AND (?1 IS NULL OR p.seq IN (
+                        SELECT rowid FROM post_search WHERE post_search MATCH ?1))"
+            ),
+            Scope::Window(_) => "FROM posts p
+                 WHERE p.status = 'posted'
+                   AND p.posted_at >= ?8 AND (p.posted_at > ?8 OR p.seq >= ?9)
+                   AND p.seq IN (SELECT rowid FROM post_search
+                        WHERE post_search MATCH ?1 AND rowid BETWEEN ?10 AND ?11)"
+                .to_string(),
+            // CROSS JOIN keeps the matches the outer loop: SQLite would otherwise walk every
+            // posted post newest first and test each against them.
+            Scope::Matches => format!(
+                "FROM (SELECT rowid AS seq FROM post_search WHERE post_search MATCH ?1) hits
+                 CROSS JOIN posts p ON p.seq = hits.seq
+                 WHERE p.status = 'posted' AND {unused}"
+            ),
+        };
+        let window = match scope {
+            Scope::Window(w) => Some(w),
+            _ => None,
         };
         // Pick the page first (an index walk, newest first), then decorate only those rows:
         // decorating before sorting would build every row's parts for the whole history.
         let mut stmt = self.conn.prepare_cached(&format!(
             "WITH page AS (
-                 SELECT p.seq FROM posts p
-                 WHERE p.status = 'posted' {in_window}
-                   AND (?1 IS NULL OR p.seq IN (
-                        SELECT rowid FROM post_search WHERE post_search MATCH ?1 {rowids}))
+                 SELECT p.seq {source}
                    AND (?3 IS NULL OR p.author_id IN (SELECT id FROM members WHERE name = ?3))
                    AND (?4 IS NULL OR EXISTS (
                         SELECT 1 FROM approvals ap JOIN members m ON m.id = ap.member_id
@@ -560,6 +590,21 @@ fn post_row(r: &Row<'_>) -> rusqlite::Result<Post> {
     })
 }
 
+/// Below this many matches a search gathers its page from the matches; from this many, from
+/// windows of the newest posts.
+const RARE_MATCHES: i64 = 4096;
+
+/// Which posts a History page is picked from.
+#[derive(Debug, Clone, Copy)]
+enum Scope {
+    /// All posted posts.
+    All,
+    /// The posted posts of a window of the newest.
+    Window(HistoryWindow),
+    /// The posted posts among a search's matches, gathered from them.
+    Matches,
+}
+
 /// The newest posts a History search looks among first: the oldest of them (posting time and
 /// row number) and the row numbers they span.
 #[derive(Debug, Clone, Copy)]
@@ -570,15 +615,68 @@ struct HistoryWindow {
     last: i64,
 }
 
-/// Turns what a person typed into an FTS5 query that cannot be a syntax error: every word
-/// becomes a quoted prefix term, and all must match. `None` when nothing searchable is left.
-pub(super) fn fts_query(input: &str) -> Option<String> {
-    let terms: Vec<String> = input
+/// What a person typed, as an FTS5 query that cannot be a syntax error and that the index
+/// answers without merging whole lists: every word must match as a prefix, and a word of
+/// ASCII letters and digits becomes the indexed words that start with it (`"launch" OR
+/// "launched"`, read lazily; more than [`MAX_EXPANSION`] stay a prefix). `None` when nothing
+/// searchable is left, or when a word starts no indexed word (then nothing can match).
+///
+/// Only ASCII words are expanded: the index folds case and diacritics its own way, and for
+/// ASCII that is plain lower case, which this can do the same.
+pub(super) fn search_query(conn: &Connection, input: &str) -> Result<Option<String>> {
+    let Some(prefixes) = fts_query(input) else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT word FROM search_words WHERE word >= ?1 AND word < ?2 ORDER BY word LIMIT ?3",
+    )?;
+    let mut terms = Vec::new();
+    for (word, prefix) in search_words(input).zip(prefixes.split(' ')) {
+        if !word.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            terms.push(prefix.to_string());
+            continue;
+        }
+        let from = word.to_ascii_lowercase();
+        // The first string after every word starting with `from`: its last byte, a letter or
+        // digit, moved up one (still ASCII, so still UTF-8).
+        let mut to = from.clone().into_bytes();
+        if let Some(last) = to.last_mut() {
+            *last += 1;
+        }
+        let to = String::from_utf8(to).unwrap_or_default();
+        let found = stmt
+            .query_map(params![from, to, (MAX_EXPANSION + 1) as i64], |r| {
+                r.get::<_, String>(0)
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        match found.len() {
+            0 => return Ok(None),
+            n if n > MAX_EXPANSION => terms.push(prefix.to_string()),
+            _ => {
+                let any: Vec<String> = found.iter().map(|w| format!("\"{w}\"")).collect();
+                terms.push(format!("({})", any.join(" OR ")));
+            }
+        }
+    }
+    // FTS5 takes no implicit AND next to a parenthesised group.
+    Ok(Some(terms.join(" AND ")))
+}
+
+/// How many indexed words a typed prefix may stand for before it stays a prefix.
+const MAX_EXPANSION: usize = 64;
+
+/// The searchable words of what a person typed, as [`fts_query`] keeps them.
+fn search_words(input: &str) -> impl Iterator<Item = String> + '_ {
+    input
         .split_whitespace()
         .map(|w| w.replace('"', ""))
         .filter(|w| w.chars().any(char::is_alphanumeric))
-        .map(|w| format!("\"{w}\"*"))
-        .collect();
+}
+
+/// Turns what a person typed into an FTS5 query that cannot be a syntax error: every word
+/// becomes a quoted prefix term, and all must match. `None` when nothing searchable is left.
+pub(super) fn fts_query(input: &str) -> Option<String> {
+    let terms: Vec<String> = search_words(input).map(|w| format!("\"{w}\"*")).collect();
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
