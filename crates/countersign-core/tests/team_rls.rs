@@ -281,10 +281,11 @@ fn the_schema_version_is_recorded_and_migrating_twice_is_a_no_op() {
             (2, "0002_replica".to_owned()),
             (3, "0003_media".to_owned()),
             (4, "0004_logins".to_owned()),
-            (5, "0005_inbox".to_owned())
+            (5, "0005_inbox".to_owned()),
+            (6, "0006_pull_indexes".to_owned())
         ]
     );
-    assert_eq!(migrations::SCHEMA_VERSION, 5);
+    assert_eq!(migrations::SCHEMA_VERSION, 6);
     assert_eq!(
         migrate(&mut t.migrator, &t.db.tag).unwrap(),
         0,

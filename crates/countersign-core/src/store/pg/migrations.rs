@@ -9,6 +9,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_media.sql"),
     include_str!("migrations/0004_logins.sql"),
     include_str!("migrations/0005_inbox.sql"),
+    include_str!("migrations/0006_pull_indexes.sql"),
 ];
 
 /// The schema version this build's migrations reach.

@@ -13,28 +13,34 @@ CREATE VIRTUAL TABLE search_scratch
     USING fts5 (body, content = '', tokenize = 'unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE search_scratch_words USING fts5vocab (search_scratch, 'row');
 
+-- (Not INSERT OR IGNORE: a statement that fires a trigger imposes its own conflict policy on
+-- the trigger's, and a replica's upsert would turn a known word into an error.)
 -- Post text is indexed from its parts (every version's: a superset of what is searchable,
 -- which only costs a word that matches nothing); messages from their text, and the person's
 -- handle and name with each.
 CREATE TRIGGER parts_words AFTER INSERT ON parts BEGIN
     INSERT INTO search_scratch (rowid, body) VALUES (1, new.text);
-    INSERT OR IGNORE INTO search_words (word) SELECT term FROM search_scratch_words;
+    INSERT INTO search_words (word) SELECT term FROM search_scratch_words
+        WHERE NOT EXISTS (SELECT 1 FROM search_words WHERE word = term);
     INSERT INTO search_scratch (search_scratch) VALUES ('delete-all');
 END;
 CREATE TRIGGER messages_words AFTER INSERT ON messages BEGIN
     INSERT INTO search_scratch (rowid, body) VALUES (1, new.text);
-    INSERT OR IGNORE INTO search_words (word) SELECT term FROM search_scratch_words;
+    INSERT INTO search_words (word) SELECT term FROM search_scratch_words
+        WHERE NOT EXISTS (SELECT 1 FROM search_words WHERE word = term);
     INSERT INTO search_scratch (search_scratch) VALUES ('delete-all');
 END;
 CREATE TRIGGER conversations_words AFTER INSERT ON conversations BEGIN
     INSERT INTO search_scratch (rowid, body) VALUES (1, new.person_handle || ' ' || new.person_name);
-    INSERT OR IGNORE INTO search_words (word) SELECT term FROM search_scratch_words;
+    INSERT INTO search_words (word) SELECT term FROM search_scratch_words
+        WHERE NOT EXISTS (SELECT 1 FROM search_words WHERE word = term);
     INSERT INTO search_scratch (search_scratch) VALUES ('delete-all');
 END;
 CREATE TRIGGER conversations_renamed_words AFTER UPDATE OF person_handle, person_name
     ON conversations BEGIN
     INSERT INTO search_scratch (rowid, body) VALUES (1, new.person_handle || ' ' || new.person_name);
-    INSERT OR IGNORE INTO search_words (word) SELECT term FROM search_scratch_words;
+    INSERT INTO search_words (word) SELECT term FROM search_scratch_words
+        WHERE NOT EXISTS (SELECT 1 FROM search_words WHERE word = term);
     INSERT INTO search_scratch (search_scratch) VALUES ('delete-all');
 END;
 
