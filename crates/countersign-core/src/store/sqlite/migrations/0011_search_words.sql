@@ -51,3 +51,7 @@ INSERT OR IGNORE INTO search_words (word) SELECT term FROM temp.post_search_word
 INSERT OR IGNORE INTO search_words (word) SELECT term FROM temp.message_search_words;
 DROP TABLE temp.post_search_words;
 DROP TABLE temp.message_search_words;
+
+-- Conversations in the inbox's own order (newest first, then by id), so a search's window of
+-- the newest is an index walk rather than a sort of every conversation.
+CREATE INDEX conversations_by_recency ON conversations (last_at DESC, id);
