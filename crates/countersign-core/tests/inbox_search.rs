@@ -125,6 +125,10 @@ fn searches_list_exactly_the_newest_matching_conversations() {
             .into_iter()
             .map(|c| c.id)
             .collect();
-        assert_eq!(got, newest(word, only_new, limit), "{word}, only new: {only_new}");
+        assert_eq!(
+            got,
+            newest(word, only_new, limit),
+            "{word}, only new: {only_new}"
+        );
     }
 }
