@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "answer_conversation",
     "startup",
     "reopen",
+    "first_screen_ready",
     "account",
     "account_status",
     "update_account",

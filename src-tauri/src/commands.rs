@@ -320,6 +320,14 @@ commands! {
             .map_err(|e| Error::Internal(format!("the command stopped: {e}")))
     }
 
+    /// The window's first screen is ready to use (after start, or after the tray opened the
+    /// window again): logged, so scripts/bench-app.sh can time opening to interactive.
+    async first_screen_ready[ws, handle]() -> () {
+        let _ = &ws;
+        crate::tray::first_screen_ready(&handle);
+        Ok(())
+    }
+
     /// The brand account and its settings.
     async account[ws]() -> Account {
         blocking(&ws, |app| app.account()).await

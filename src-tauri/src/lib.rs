@@ -27,6 +27,8 @@ const HIDDEN_ARG: &str = "--hidden";
 
 /// Builds and runs the app until it quits.
 pub fn run() {
+    // Before any thread exists: arenas made meanwhile would stay.
+    background::limit_heap_arenas();
     init_logging();
     // Start-up milestones go to the log (`COUNTERSIGN_LOG=info`): scripts/bench-app.sh reads
     // them to say where start time goes.
@@ -63,7 +65,7 @@ pub fn run() {
             if let tauri::webview::PageLoadEvent::Finished = payload.event()
                 && let Some(elapsed) = webview
                     .try_state::<tray::WindowRequested>()
-                    .and_then(|r| r.take_elapsed())
+                    .and_then(|r| r.take_page_loaded())
             {
                 tracing::info!(ms = elapsed.as_millis() as u64, "window page loaded");
             }
@@ -88,7 +90,7 @@ pub fn run() {
                 }
             };
             app.manage(Workspace::new(dir, on_open));
-            app.manage(tray::WindowRequested::default());
+            app.manage(tray::WindowRequested::new(started));
             // Opened on its own thread, so the window starts meanwhile: the keychain, the
             // database and the Sandbox's port take about as long as WebKit does.
             let opener = handle.clone();

@@ -75,15 +75,62 @@ pub fn set_paused(app: &AppHandle, ws: &Workspace, paused: bool) -> bool {
     paused
 }
 
-/// When the window was last asked for, so its page load can be logged against that moment
-/// (scripts/bench-app.sh reads `window page loaded` to time a reopen from the tray).
-#[derive(Debug, Default)]
-pub struct WindowRequested(Mutex<Option<Instant>>);
+/// When the window was last asked for, so its page load and its first screen being ready can
+/// be logged against that moment (scripts/bench-app.sh reads `window page loaded` and
+/// `window interactive` to time a reopen from the tray). Each is taken once: a reload is not
+/// a reopen.
+#[derive(Debug)]
+pub struct WindowRequested {
+    /// When the app began (its `run`), to log the first screen against start too.
+    app_started: Instant,
+    for_page_load: Mutex<Option<Instant>>,
+    for_first_screen: Mutex<Option<Instant>>,
+}
 
 impl WindowRequested {
-    /// How long ago the window was asked for, once: later page loads (reloads) are not reopens.
-    pub fn take_elapsed(&self) -> Option<Duration> {
-        self.0.lock().ok()?.take().map(|t| t.elapsed())
+    pub fn new(app_started: Instant) -> Self {
+        Self {
+            app_started,
+            for_page_load: Mutex::default(),
+            for_first_screen: Mutex::default(),
+        }
+    }
+
+    fn request(&self) {
+        let now = Instant::now();
+        for at in [&self.for_page_load, &self.for_first_screen] {
+            if let Ok(mut at) = at.lock() {
+                *at = Some(now);
+            }
+        }
+    }
+
+    /// How long ago the window was asked for, the first time its page has loaded since.
+    pub fn take_page_loaded(&self) -> Option<Duration> {
+        self.for_page_load.lock().ok()?.take().map(|t| t.elapsed())
+    }
+
+    /// How long ago the window was asked for, the first time its first screen is ready since.
+    fn take_first_screen(&self) -> Option<Duration> {
+        self.for_first_screen
+            .lock()
+            .ok()?
+            .take()
+            .map(|t| t.elapsed())
+    }
+}
+
+/// The window says its first screen is ready: logs how long that took since it was asked for.
+pub fn first_screen_ready(app: &AppHandle) {
+    let Some(requested) = app.try_state::<WindowRequested>() else {
+        return;
+    };
+    if let Some(elapsed) = requested.take_first_screen() {
+        tracing::info!(
+            ms = elapsed.as_millis() as u64,
+            since_start_ms = requested.app_started.elapsed().as_millis() as u64,
+            "window interactive"
+        );
     }
 }
 
@@ -95,10 +142,8 @@ pub fn show_window(app: &AppHandle) {
         let _ = w.set_focus();
         return;
     }
-    if let Some(requested) = app.try_state::<WindowRequested>()
-        && let Ok(mut at) = requested.0.lock()
-    {
-        *at = Some(Instant::now());
+    if let Some(requested) = app.try_state::<WindowRequested>() {
+        requested.request();
     }
     match build_window(app) {
         Ok(w) => {

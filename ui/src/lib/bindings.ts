@@ -1005,6 +1005,8 @@ export type Commands = {
   startup: { args: {  }; returns: Startup };
   /** Tries again to open a workspace that did not open at start. */
   reopen: { args: {  }; returns: Startup };
+  /** The window's first screen is ready to use (after start, or after the tray opened the window again): logged, so scripts/bench-app.sh can time opening to interactive. */
+  first_screen_ready: { args: {  }; returns: null };
   /** The brand account and its settings. */
   account: { args: {  }; returns: Account };
   /** The account, its connection (Sandbox or X; needs reconnect) and the budgets left. */
@@ -1165,6 +1167,7 @@ export const CORE_EVENT = "core-event";
 export const COMMAND_NAMES = [
   "startup",
   "reopen",
+  "first_screen_ready",
   "account",
   "account_status",
   "update_account",

@@ -55,20 +55,22 @@ const LAST_MEMBER = "countersign.last-member";
 export async function loadWorkspace(): Promise<void> {
   session.startup = await call("startup", {});
   if (session.startup.error) return;
-  // Independent reads: one round trip's wait instead of several.
-  const [account, , paused, rule, limits] = await Promise.all([
+  // Independent reads: one round trip's wait instead of several (the first screen waits on
+  // them all).
+  const [account, , paused, rule, limits, laptopMember] = await Promise.all([
     call("account", {}),
     loadMembers(),
     call("publishing_paused", {}),
     call("passphrase_rule", {}),
     contentLimits(),
+    call("laptop_member", {}),
+    loadTeam(),
   ]);
   session.account = account;
   session.paused = paused;
   session.passphraseRule = rule;
   session.limits = limits;
-  session.laptopMember = await call("laptop_member", {});
-  await loadTeam();
+  session.laptopMember = laptopMember;
   // A team laptop is its member's: nobody picks who is here.
   const mine = session.members.find((m) => m.name === session.laptopMember && m.active);
   if (mine && !session.me) await pick(mine);
