@@ -23,6 +23,17 @@ pub struct Inbox<'c> {
 /// from this many, from windows of the newest conversations.
 const RARE_MATCHES: usize = 4096;
 
+/// Which conversations an inbox page is picked from.
+#[derive(Debug, Clone)]
+enum Scope {
+    /// All of them.
+    All,
+    /// Those of a window of the newest.
+    Window(InboxWindow),
+    /// Those among a search's matches, gathered from them.
+    Matches,
+}
+
 /// The newest conversations an inbox search looks among first: the oldest of them and the
 /// row numbers of their messages.
 #[derive(Debug, Clone)]
@@ -213,7 +224,7 @@ impl Inbox<'_> {
             None => None,
         };
         let Some(search) = search else {
-            return self.listed(q, limit, None, None);
+            return self.listed(q, limit, None, Scope::All);
         };
         // A rare word is found cheapest from its few matches; a common one (thousands of
         // messages) from the newest conversations, whose page it fills long before the matches
@@ -226,16 +237,16 @@ impl Inbox<'_> {
             )?
             .query_row(params![search, RARE_MATCHES as i64], |r| r.get(0))?;
         if matches < RARE_MATCHES as i64 {
-            return self.listed_from_matches(q, limit, &search);
+            return self.listed(q, limit, Some(&search), Scope::Matches);
         }
         // Windows of the newest conversations, growing fourfold, as History searches: the page
         // found within one is the page overall, since every conversation outside it is older.
         let mut window = 4096i64;
         loop {
             let Some(bound) = self.window(window)? else {
-                return self.listed(q, limit, Some(&search), None);
+                return self.listed(q, limit, Some(&search), Scope::All);
             };
-            let found = self.listed(q, limit, Some(&search), Some(bound))?;
+            let found = self.listed(q, limit, Some(&search), Scope::Window(bound))?;
             if found.len() >= limit {
                 return Ok(found);
             }
@@ -272,75 +283,48 @@ impl Inbox<'_> {
         }))
     }
 
-    /// Conversations matching `q` (and `search`), newest first, among those of `window` when
-    /// there is one.
+    /// Conversations matching `q` (and `search`), newest first, among those of `scope`.
     fn listed(
         &self,
         q: &InboxQuery,
         limit: usize,
         search: Option<&str>,
-        window: Option<InboxWindow>,
+        scope: Scope,
     ) -> Result<Vec<Conversation>> {
-        // Two statements rather than `?7 IS NULL OR ...`: an OR around the rowid range would
-        // keep the full-text index from seeking to it.
-        let (in_window, rowids) = if window.is_some() {
-            (
-                "AND c.last_at >= ?7 AND (c.last_at > ?7 OR c.id <= ?8)",
-                "AND rowid BETWEEN ?9 AND ?10",
-            )
-        } else {
-            (
-                "AND ?7 IS NULL AND ?8 IS NULL",
-                "AND ?9 IS NULL AND ?10 IS NULL",
-            )
+        // One statement per scope rather than `?7 IS NULL OR ...`: an OR around the rowid range
+        // would keep the full-text index from seeking to it. Unused parameters are still bound,
+        // so every statement says they are NULL.
+        let unused = "?7 IS NULL AND ?8 IS NULL AND ?9 IS NULL AND ?10 IS NULL";
+        let source = match scope {
+            Scope::All => format!(
+                "FROM conversations c WHERE {unused}
+                   AND (?5 IS NULL OR c.id IN (SELECT m.conversation_id FROM messages m
+                        WHERE m.rowid IN (
+                            SELECT rowid FROM message_search WHERE message_search MATCH ?5)))"
+            ),
+            Scope::Window(_) => "FROM conversations c
+                 WHERE c.last_at >= ?7 AND (c.last_at > ?7 OR c.id <= ?8)
+                   AND c.id IN (SELECT m.conversation_id FROM messages m
+                        WHERE m.rowid IN (SELECT rowid FROM message_search
+                            WHERE message_search MATCH ?5 AND rowid BETWEEN ?9 AND ?10))"
+                .to_string(),
+            // CROSS JOIN keeps the matches the outer loop: SQLite would otherwise walk every
+            // conversation newest first and test each against them.
+            Scope::Matches => format!(
+                "FROM (SELECT DISTINCT m.conversation_id AS id FROM message_search s
+                       JOIN messages m ON m.rowid = s.rowid
+                       WHERE s.message_search MATCH ?5) hits
+                 CROSS JOIN conversations c ON c.id = hits.id
+                 WHERE {unused}"
+            ),
+        };
+        let window = match &scope {
+            Scope::Window(w) => Some(w),
+            _ => None,
         };
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM conversations c
-             WHERE (?1 IS NULL OR c.state = ?1) {in_window}
-               AND (?2 IS NULL OR c.assignee_id = ?2)
-               AND (?3 = 0 OR c.state IN ('new', 'assigned'))
-               AND (?4 IS NULL OR c.kind = ?4)
-               AND (?5 IS NULL OR c.id IN (SELECT m.conversation_id FROM messages m
-                    WHERE m.rowid IN (
-                        SELECT rowid FROM message_search WHERE message_search MATCH ?5 {rowids})))
-             ORDER BY c.last_at DESC, c.id
-             LIMIT ?6"
-        ))?;
-        let rows = stmt.query_map(
-            params![
-                q.state.map(ConversationState::as_str),
-                q.assignee.map(|u| u.to_string()),
-                q.open,
-                q.kind.map(ConversationKind::as_str),
-                search,
-                limit as i64,
-                window.as_ref().map(|w| w.last_at),
-                window.as_ref().map(|w| w.id.as_str()),
-                window.as_ref().map(|w| w.first),
-                window.as_ref().map(|w| w.last),
-            ],
-            conversation,
-        )?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Conversations with a message matching `search`, gathered from the matches (few, by
-    /// the caller's count) and then sorted, newest first.
-    fn listed_from_matches(
-        &self,
-        q: &InboxQuery,
-        limit: usize,
-        search: &str,
-    ) -> Result<Vec<Conversation>> {
-        // CROSS JOIN keeps the matches the outer loop: SQLite would otherwise walk every
-        // conversation newest first and test each against them.
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "WITH hits AS MATERIALIZED (
-                 SELECT DISTINCT m.conversation_id AS id FROM message_search s
-                 JOIN messages m ON m.rowid = s.rowid
-                 WHERE s.message_search MATCH ?5)
-             SELECT {COLUMNS} FROM hits CROSS JOIN conversations c ON c.id = hits.id
-             WHERE (?1 IS NULL OR c.state = ?1)
+            "SELECT {COLUMNS} {source}
+               AND (?1 IS NULL OR c.state = ?1)
                AND (?2 IS NULL OR c.assignee_id = ?2)
                AND (?3 = 0 OR c.state IN ('new', 'assigned'))
                AND (?4 IS NULL OR c.kind = ?4)
@@ -355,6 +339,10 @@ impl Inbox<'_> {
                 q.kind.map(ConversationKind::as_str),
                 search,
                 limit as i64,
+                window.map(|w| w.last_at),
+                window.map(|w| w.id.as_str()),
+                window.map(|w| w.first),
+                window.map(|w| w.last),
             ],
             conversation,
         )?;

@@ -624,16 +624,14 @@ struct HistoryWindow {
 /// Only ASCII words are expanded: the index folds case and diacritics its own way, and for
 /// ASCII that is plain lower case, which this can do the same.
 pub(super) fn search_query(conn: &Connection, input: &str) -> Result<Option<String>> {
-    let Some(prefixes) = fts_query(input) else {
-        return Ok(None);
-    };
     let mut stmt = conn.prepare_cached(
         "SELECT word FROM search_words WHERE word >= ?1 AND word < ?2 ORDER BY word LIMIT ?3",
     )?;
     let mut terms = Vec::new();
-    for (word, prefix) in search_words(input).zip(prefixes.split(' ')) {
+    for word in search_words(input) {
+        let prefix = format!("\"{word}\"*");
         if !word.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            terms.push(prefix.to_string());
+            terms.push(prefix);
             continue;
         }
         let from = word.to_ascii_lowercase();
@@ -651,7 +649,7 @@ pub(super) fn search_query(conn: &Connection, input: &str) -> Result<Option<Stri
             .collect::<rusqlite::Result<Vec<_>>>()?;
         match found.len() {
             0 => return Ok(None),
-            n if n > MAX_EXPANSION => terms.push(prefix.to_string()),
+            n if n > MAX_EXPANSION => terms.push(prefix),
             _ => {
                 let any: Vec<String> = found.iter().map(|w| format!("\"{w}\"")).collect();
                 terms.push(format!("({})", any.join(" OR ")));
@@ -659,7 +657,7 @@ pub(super) fn search_query(conn: &Connection, input: &str) -> Result<Option<Stri
         }
     }
     // FTS5 takes no implicit AND next to a parenthesised group.
-    Ok(Some(terms.join(" AND ")))
+    Ok((!terms.is_empty()).then(|| terms.join(" AND ")))
 }
 
 /// How many indexed words a typed prefix may stand for before it stays a prefix.
