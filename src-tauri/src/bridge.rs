@@ -13,6 +13,9 @@ pub const CORE_EVENT: &str = "core-event";
 /// Forwards every event of `app` until the app goes away.
 pub fn start(handle: AppHandle, app: &Arc<App>) {
     let events = app.subscribe();
+    // Weak: the loop ends when the app goes away (its event senders with it); a strong handle
+    // here would keep both alive for ever.
+    let app = Arc::downgrade(app);
     let spawned = std::thread::Builder::new()
         .name("core-events".into())
         .spawn(move || {
@@ -20,7 +23,11 @@ pub fn start(handle: AppHandle, app: &Arc<App>) {
                 if let Err(e) = handle.emit(CORE_EVENT, &event) {
                     tracing::warn!("an event did not reach the window: {e}");
                 }
-                if let Some((title, body)) = notice(&event) {
+                // Core says who at this laptop should be interrupted (on a team laptop, its
+                // member: a review for reviewers, a failure for those who decide or wrote it).
+                if let Some((title, body)) = notice(&event)
+                    .filter(|_| app.upgrade().is_some_and(|a| a.notifies_here(&event)))
+                {
                     let _ = handle
                         .notification()
                         .builder()
@@ -74,11 +81,20 @@ pub fn notice(event: &Event) -> Option<(String, String)> {
                 on_duty.join(", ")
             ),
         )),
-        Event::NeedsReconnect => Some((
+        Event::NeedsReconnect { laptop_of: None } => Some((
             "Reconnect the X account".into(),
-            "X refused Countersign's access. Nothing is posted until an admin connects the \
-             account again in Team & account."
+            "X refused this laptop's access to the brand account. Nothing is posted from here \
+             until it is connected again in Team & account."
                 .into(),
+        )),
+        Event::NeedsReconnect {
+            laptop_of: Some(member),
+        } => Some((
+            format!("{member}'s laptop lost its X connection"),
+            format!(
+                "X refused the access of {member}'s laptop: it publishes nothing until {member} \
+                 connects it again in Team & account. Other reviewers' laptops still publish."
+            ),
         )),
         _ => None,
     }
@@ -98,7 +114,13 @@ mod tests {
             })
             .is_some()
         );
-        assert!(notice(&Event::NeedsReconnect).is_some());
+        assert!(notice(&Event::NeedsReconnect { laptop_of: None }).is_some());
+        assert!(
+            notice(&Event::NeedsReconnect {
+                laptop_of: Some("Ben".into())
+            })
+            .is_some_and(|(title, _)| title.contains("Ben"))
+        );
         let posted = notice(&Event::Posted {
             post_id: id,
             url: "https://x.com/a/status/1".into(),

@@ -750,9 +750,12 @@ pub fn log_event(event: &countersign_core::Event) {
             tracing::warn!(%post_id, %reason, "needs a check by a person")
         }
         E::Missed { post_id, at } => tracing::warn!(%post_id, %at, "missed its time"),
-        E::NeedsReconnect => {
+        E::NeedsReconnect { laptop_of: None } => {
             tracing::error!("the X account needs reconnecting: `countersign account connect`")
         }
+        E::NeedsReconnect {
+            laptop_of: Some(member),
+        } => tracing::warn!(%member, "another laptop lost its X connection"),
         other => tracing::debug!(?other, "event"),
     }
 }

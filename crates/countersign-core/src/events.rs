@@ -35,8 +35,12 @@ pub enum Event {
         post_id: Uuid,
         at: Timestamp,
     },
-    /// X refused the refresh token: a person must connect the account again.
-    NeedsReconnect,
+    /// X refused the refresh token: a person must connect the account again. In a team each
+    /// reviewer's laptop holds its own grant: `laptop_of` names the member whose laptop lost
+    /// it when that is another laptop (`None`: this one, or a solo workspace).
+    NeedsReconnect {
+        laptop_of: Option<String>,
+    },
     /// The post is on X: `url` links to it (on X, or on the Sandbox timeline).
     Posted {
         post_id: Uuid,

@@ -611,7 +611,11 @@ async fn a_refused_token_means_needs_reconnect_and_the_post_waits() {
     let r = w.publish().await;
     assert!(r.blocked.is_some(), "{r:?}");
     assert_eq!(w.status(id), Status::Scheduled, "nothing lost: it waits");
-    assert!(events.try_iter().any(|e| e == Event::NeedsReconnect));
+    assert!(
+        events
+            .try_iter()
+            .any(|e| e == Event::NeedsReconnect { laptop_of: None })
+    );
     assert!(w.posts().is_empty());
     // Passes send nothing while the account needs reconnecting.
     let r = w.publish().await;

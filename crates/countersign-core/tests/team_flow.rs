@@ -1166,3 +1166,123 @@ fn a_conversation_is_heard_on_the_publishing_laptop_and_answered_from_another() 
     let again = rt.block_on(ben.app.poll_inbox()).unwrap();
     assert_eq!((again.mentions, again.dms), (0, 0));
 }
+
+#[test]
+#[ignore = "needs PostgreSQL (the Debian package): scripts/test.sh runs it"]
+fn what_is_posted_or_lost_elsewhere_reaches_the_laptops_that_should_hear() {
+    use countersign_core::Event;
+    let (_db, _ada_team, ada, _) = started();
+    let cleo = join(&ada, "Cleo", Role::Contributor);
+    let dan = join(&ada, "Dan", Role::Contributor);
+    let ben = join(&ada, "Ben", Role::Approver);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = x_sandbox::Sandbox::start_blocking(x_sandbox::SandboxConfig::default()).unwrap();
+    ben.app.sync().unwrap();
+    rt.block_on(ben.app.connect(
+        None,
+        countersign_core::x_account::Target::Sandbox(sandbox.base_url()),
+        |_| Ok(()),
+    ))
+    .unwrap();
+    let (adas, cleos, dans) = (ada.subscribe(), cleo.app.subscribe(), dan.app.subscribe());
+    let heard = |rx: &std::sync::mpsc::Receiver<Event>| -> Vec<Event> { rx.try_iter().collect() };
+
+    // Cleo's post waits for review: the reviewers' laptops interrupt their members, the
+    // author's and another contributor's do not (their windows still show it).
+    let id = in_review(&cleo.app, "Cleo", "Posted from Ben's laptop");
+    let review = Event::NeedsReview {
+        post_id: id,
+        author: "Cleo".into(),
+    };
+    ada.sync().unwrap();
+    dan.app.sync().unwrap();
+    assert_eq!(heard(&adas), [review.clone()]);
+    assert_eq!(heard(&dans), [review.clone()]);
+    assert!(ada.notifies_here(&review));
+    assert!(ben.app.notifies_here(&review));
+    assert!(!cleo.app.notifies_here(&review), "her own post");
+    assert!(!dan.app.notifies_here(&review), "a contributor does not review");
+
+    // Ben's laptop posts it: everyone's window hears it; the author and the reviewers are told.
+    ben.app.approve_and_send(id, "Ben").unwrap();
+    let report = rt
+        .block_on(
+            ben.app
+                .publish_due(&countersign_core::publish::PublishOptions::default()),
+        )
+        .unwrap();
+    assert_eq!(report.posted, vec![id], "{report:?}");
+    for (app, rx) in [(&ada, &adas), (&cleo.app, &cleos), (&dan.app, &dans)] {
+        app.sync().unwrap();
+        let posted: Vec<Event> = heard(rx)
+            .into_iter()
+            .filter(|e| matches!(e, Event::Posted { .. }))
+            .collect();
+        assert!(
+            matches!(&posted[..], [Event::Posted { post_id, url }] if *post_id == id && !url.is_empty()),
+            "{posted:?}"
+        );
+        assert_eq!(
+            app.notifies_here(&posted[0]),
+            !std::ptr::eq(app, &dan.app),
+            "Dan neither wrote it nor decides about it"
+        );
+    }
+    // A failure, a miss or a check goes to those who decide, and to the author.
+    for e in [
+        Event::Failed {
+            post_id: id,
+            reason: "X refused it.".into(),
+        },
+        Event::NeedsCheck {
+            post_id: id,
+            reason: "Look on X.".into(),
+        },
+        Event::Missed {
+            post_id: id,
+            at: Timestamp::UNIX_EPOCH,
+        },
+    ] {
+        assert!(ada.notifies_here(&e) && ben.app.notifies_here(&e));
+        assert!(cleo.app.notifies_here(&e), "the author");
+        assert!(!dan.app.notifies_here(&e));
+    }
+
+    // X refuses Ben's grant: his laptop says so to him; the others hear whose laptop it is, and
+    // the admin is told.
+    // Each laptop keeps its grant under its own device's name.
+    let token_key = format!(
+        "{}/{}",
+        ben.app.connection().unwrap().token_key(),
+        ben.app.team_status().unwrap().device
+    );
+    ben.parts
+        .secrets
+        .set(
+            &token_key,
+            &SecretString::new(
+                serde_json::json!({
+                    "access_token": "revoked-access",
+                    "refresh_token": "revoked-refresh",
+                    "expires_at": "2000-01-01T00:00:00Z",
+                    "scope": "tweet.read tweet.write users.read offline.access media.write"
+                })
+                .to_string(),
+            ),
+        )
+        .unwrap();
+    let bens = ben.app.subscribe();
+    let status = rt.block_on(ben.app.account_status(true)).unwrap();
+    assert!(status.check_error.is_some(), "{status:?}");
+    let own = Event::NeedsReconnect { laptop_of: None };
+    assert!(heard(&bens).contains(&own));
+    assert!(ben.app.notifies_here(&own));
+    let elsewhere = Event::NeedsReconnect {
+        laptop_of: Some("Ben".into()),
+    };
+    for (app, rx, told) in [(&ada, &adas, true), (&dan.app, &dans, false)] {
+        app.sync().unwrap();
+        assert_eq!(heard(rx), [elsewhere.clone()]);
+        assert_eq!(app.notifies_here(&elsewhere), told);
+    }
+}

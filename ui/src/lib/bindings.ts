@@ -412,7 +412,7 @@ export type ErrorCode =
 /**
  * Something a person may need to know about.
  */
-export type Event = { "kind": "needs_review", post_id: string, author: string, } | { "kind": "changes_requested", post_id: string, by: string, } | { "kind": "rejected", post_id: string, by: string, } | { "kind": "approved", post_id: string, by: string, } | { "kind": "scheduled", post_id: string, at: string, } | { "kind": "needs_reconnect" } | { "kind": "posted", post_id: string, url: string, } | { "kind": "failed", post_id: string, reason: string, } | { "kind": "missed", post_id: string, at: string, } | { "kind": "needs_check", post_id: string, reason: string, } | { "kind": "unscheduled", post_id: string, by: string, } | { "kind": "approval_voided", post_id: string, reason: string, } | { "kind": "heard", conversation_id: string, by: ConversationKind, handle: string, 
+export type Event = { "kind": "needs_review", post_id: string, author: string, } | { "kind": "changes_requested", post_id: string, by: string, } | { "kind": "rejected", post_id: string, by: string, } | { "kind": "approved", post_id: string, by: string, } | { "kind": "scheduled", post_id: string, at: string, } | { "kind": "needs_reconnect", laptop_of: string | null, } | { "kind": "posted", post_id: string, url: string, } | { "kind": "failed", post_id: string, reason: string, } | { "kind": "missed", post_id: string, at: string, } | { "kind": "needs_check", post_id: string, reason: string, } | { "kind": "unscheduled", post_id: string, by: string, } | { "kind": "approval_voided", post_id: string, reason: string, } | { "kind": "heard", conversation_id: string, by: ConversationKind, handle: string, 
 /**
  * Who on this laptop is on duty and should hear of it (none: nobody is told).
  */
@@ -971,7 +971,12 @@ manage_members: Permit,
 /**
  * Change the account's settings and its connection to X.
  */
-change_account: Permit, };
+change_account: Permit, 
+/**
+ * Connect this laptop to X or the Sandbox. Alone, as `change_account`; in a team, every
+ * reviewer's laptop connects its own grant, and a contributor's laptop never holds one.
+ */
+connect_here: Permit, };
 
 /**
  * One act in the outbox, as screens and `team outbox` show it.

@@ -15,7 +15,9 @@ use crate::connection::{BudgetRow, Connection, ConnectionState, SANDBOX_CLIENT_I
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::model::Account;
+use crate::roster::RosterPin;
 use crate::schedule;
+use crate::store::Tx;
 use crate::workflow::AccountAction;
 
 /// The account, its connection and the budgets X last reported.
@@ -27,6 +29,30 @@ pub struct AccountStatus {
     pub budgets: Vec<BudgetRow>,
     /// Set when a live check was asked for and X answered something other than success.
     pub check_error: Option<String>,
+}
+
+/// Who may connect this laptop to X. In a team, the member who joined on it, if they review:
+/// each reviewer's laptop holds its own grant and publishes with it, and a contributor's laptop
+/// holds none. Alone, whoever may change the account (`actor`; none for the CLI's operator).
+pub(super) fn may_connect(
+    tx: &Tx<'_>,
+    laptop: Option<uuid::Uuid>,
+    actor: Option<&str>,
+    pin: Option<&RosterPin>,
+) -> Result<()> {
+    if let Some(me) = laptop {
+        let m = tx.members().by_id(me)?;
+        if !m.as_ref().is_some_and(|m| m.active && m.role.reviews()) {
+            return Err(Error::TeamSetup(
+                "only an approver's or admin's laptop connects the brand account: a \
+                 contributor's laptop holds no X token, and never publishes"
+                    .into(),
+            ));
+        }
+    } else if let Some(a) = actor {
+        tx.allowed(a, AccountAction::ChangeAccount, pin)?;
+    }
+    Ok(())
 }
 
 /// Where to connect.
@@ -188,19 +214,7 @@ impl App {
         let pin = self.pin()?;
         let laptop = self.publisher_identity().0;
         let (handle, mut c) = self.read(|tx| {
-            if let Some(me) = laptop {
-                // Team mode: each reviewer's laptop holds its own grant; a contributor's none.
-                let m = tx.members().by_id(me)?;
-                if !m.as_ref().is_some_and(|m| m.active && m.role.reviews()) {
-                    return Err(Error::TeamSetup(
-                        "only an approver's or admin's laptop connects the brand account: a \
-                         contributor's laptop holds no X token, and never publishes"
-                            .into(),
-                    ));
-                }
-            } else if let Some(a) = actor {
-                tx.allowed(a, AccountAction::ChangeAccount, pin.as_ref())?;
-            }
+            may_connect(tx, laptop, actor, pin.as_ref())?;
             Ok((tx.account()?.handle, tx.workspace().connection()?))
         })?;
         // A team laptop's publisher signs what it records with a key of this laptop's, which
@@ -266,12 +280,24 @@ impl App {
         c.username = Some(me.username.clone());
         let now = self.now();
         let budgets = budgets_of(&client, now);
+        // A team laptop connects as the member who joined on it (checked above, reviewers
+        // only); what it records is signed by the key it announces, not as an account change.
+        let actor = actor.filter(|_| laptop.is_none());
         let key = self.prepare_any(actor)?;
-        self.write(|tx| {
+        self.write(move |tx| {
             let by = tx.acting(actor, AccountAction::ChangeAccount, &key)?;
-            tx.workspace().set_connection(&c)?;
             let mut a = tx.account()?;
-            a.x_user_id = Some(me.id.clone());
+            // The account's X id is the team's, and the admins' to set: a reviewer's laptop
+            // connecting first leaves it for them (the handle was checked above).
+            let may_set = laptop.is_none()
+                || laptop
+                    .and_then(|id| tx.members().by_id(id).ok().flatten())
+                    .is_some_and(|m| m.role == crate::model::Role::Admin);
+            if may_set {
+                a.x_user_id = Some(me.id.clone());
+            }
+            c.x_user_id.clone_from(&a.x_user_id);
+            tx.workspace().set_connection(&c)?;
             tx.workspace().update(&a)?;
             tx.workspace().save_budgets(&budgets)?;
             tx.record(
@@ -280,12 +306,11 @@ impl App {
                     json!({"target": c.target(), "x_user_id": me.id, "username": me.username}),
                 ),
             )?;
-            match (&announce, laptop) {
-                (Some(a), Some(member)) => a.record(tx, now, member),
-                _ => Ok(()),
+            if let (Some(a), Some(member)) = (&announce, laptop) {
+                a.record(tx, now, member)?;
             }
-        })?;
-        Ok(c)
+            Ok(c)
+        })
     }
 
     /// The account, the connection and the budgets left. With `check`, asks X whether the
@@ -322,6 +347,8 @@ impl App {
     pub fn note_x_error(&self, e: &XError) -> Result<()> {
         if matches!(e, XError::NeedsReconnect) {
             let now = self.now();
+            // Other team laptops are told whose laptop stopped publishing.
+            let laptop_of = self.laptop_member()?;
             let changed = self.write(|tx| {
                 let mut c = tx.workspace().connection()?;
                 if c.state == ConnectionState::NeedsReconnect {
@@ -332,12 +359,12 @@ impl App {
                 tx.record(
                     now,
                     AuditNote::unsigned(AuditAction::AccountNeedsReconnect)
-                        .detail(json!({"target": c.target()})),
+                        .detail(json!({"target": c.target(), "laptop_of": laptop_of})),
                 )?;
                 Ok(true)
             })?;
             if changed {
-                self.events.emit(Event::NeedsReconnect);
+                self.events.emit(Event::NeedsReconnect { laptop_of: None });
             }
         }
         Ok(())

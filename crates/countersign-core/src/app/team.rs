@@ -491,6 +491,17 @@ impl App {
                 self.tell_heard(&entry);
                 continue;
             }
+            if entry["action"].as_str() == Some("account_needs_reconnect") {
+                let detail: serde_json::Value = entry["detail"]
+                    .as_str()
+                    .and_then(|d| serde_json::from_str(d).ok())
+                    .unwrap_or_default();
+                let of = detail["laptop_of"].as_str().unwrap_or("another member");
+                self.events.emit(Event::NeedsReconnect {
+                    laptop_of: Some(of.to_owned()),
+                });
+                continue;
+            }
             let Some(post_id) = entry["post_id"]
                 .as_str()
                 .and_then(|s| Uuid::parse_str(s).ok())
@@ -542,6 +553,45 @@ impl App {
                 _ => continue,
             };
             self.events.emit(event);
+        }
+    }
+
+    /// Whether the person at this laptop should be interrupted by `event` (a desktop
+    /// notification); the window shows every event either way. A solo workspace is shared by
+    /// whoever sits at it, so everything is told. On a team laptop, its member hears:
+    /// - a post waiting for review, if they review and did not write it;
+    /// - a post posted, failed, missed or needing a check, if they review (they decide what
+    ///   happens to it) or wrote it;
+    /// - an X connection lost on this laptop, or on another if they are an admin;
+    /// - a new conversation while they are on duty (the event names who is);
+    /// - what needs them on their own posts (changes asked, rejected, a conflict copy).
+    pub fn notifies_here(&self, event: &Event) -> bool {
+        let Some(t) = &self.team else {
+            return true;
+        };
+        let Ok(Some(me)) = self.read(|tx| tx.members().by_id(t.member_id)) else {
+            return false;
+        };
+        let author_is_me = |post_id: &Uuid| {
+            self.read(|tx| tx.post(*post_id))
+                .is_ok_and(|p| p.author.id == me.id)
+        };
+        let reviews = me.active && me.role.reviews();
+        match event {
+            Event::NeedsReview { post_id, .. } => reviews && !author_is_me(post_id),
+            Event::Posted { post_id, .. }
+            | Event::Failed { post_id, .. }
+            | Event::Missed { post_id, .. }
+            | Event::NeedsCheck { post_id, .. } => reviews || author_is_me(post_id),
+            Event::NeedsReconnect { laptop_of: None } => true,
+            Event::NeedsReconnect { laptop_of: Some(_) } => me.role == Role::Admin,
+            Event::Heard { on_duty, .. } => on_duty.contains(&me.name),
+            Event::ChangesRequested { post_id, .. }
+            | Event::Rejected { post_id, .. }
+            | Event::Approved { post_id, .. }
+            | Event::ApprovalVoided { post_id, .. } => author_is_me(post_id),
+            Event::ConflictCopy { .. } | Event::OutboxRefused { .. } => true,
+            Event::Scheduled { .. } | Event::Unscheduled { .. } => false,
         }
     }
 

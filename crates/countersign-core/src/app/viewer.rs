@@ -37,6 +37,9 @@ pub struct ViewerPermissions {
     pub manage_members: Permit,
     /// Change the account's settings and its connection to X.
     pub change_account: Permit,
+    /// Connect this laptop to X or the Sandbox. Alone, as `change_account`; in a team, every
+    /// reviewer's laptop connects its own grant, and a contributor's laptop never holds one.
+    pub connect_here: Permit,
 }
 
 /// Which roles choose a passphrase to seal their signing key, and how long it must be.
@@ -73,6 +76,7 @@ impl App {
     /// What `name` may do in the workspace now, beyond any one post.
     pub fn viewer_may(&self, name: &str) -> Result<ViewerPermissions> {
         let pin = self.pin()?;
+        let laptop = self.publisher_identity().0;
         self.read(|tx| {
             let viewer = tx.member(name)?;
             let own = |status| Subject {
@@ -110,6 +114,12 @@ impl App {
                 change_account: Permit::from_check(tx.allowed(
                     name,
                     AccountAction::ChangeAccount,
+                    pin.as_ref(),
+                )),
+                connect_here: Permit::from_check(super::account::may_connect(
+                    tx,
+                    laptop,
+                    Some(name),
                     pin.as_ref(),
                 )),
             })
