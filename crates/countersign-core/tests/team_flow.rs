@@ -1201,7 +1201,10 @@ fn what_is_posted_or_lost_elsewhere_reaches_the_laptops_that_should_hear() {
     assert!(ada.notifies_here(&review));
     assert!(ben.app.notifies_here(&review));
     assert!(!cleo.app.notifies_here(&review), "her own post");
-    assert!(!dan.app.notifies_here(&review), "a contributor does not review");
+    assert!(
+        !dan.app.notifies_here(&review),
+        "a contributor does not review"
+    );
 
     // Ben's laptop posts it: everyone's window hears it; the author and the reviewers are told.
     ben.app.approve_and_send(id, "Ben").unwrap();
