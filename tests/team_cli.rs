@@ -107,10 +107,11 @@ fn laptops_share_one_workspace_through_the_team_server() {
     let (cleo, cleo_fp) = join("Cleo", &bundle);
     // The one-time password was replaced at once: the bundle does not work twice.
     let again = Workspace::empty();
-    assert_ne!(
+    assert_eq!(
         again.refused(&["team", "join", &bundle, "--as", "Cleo"]),
-        ""
+        "invite_used"
     );
+    assert!(!again.db().exists(), "a refused join leaves no replica");
     // A wrong fingerprint is refused; the right one admits her.
     let wrong = "0".repeat(64);
     assert_eq!(

@@ -80,6 +80,20 @@ pub enum Error {
          server's CA certificate"
     )]
     ServerCertificate { server: String, detail: String },
+    /// The team server refused this laptop's login: its member was deactivated, or the
+    /// password it keeps no longer matches.
+    #[error(
+        "the team server {server} refused this laptop's login ({detail}). If an admin \
+         deactivated you, ask them; otherwise ask an admin for a new invite"
+    )]
+    LoginRefused { server: String, detail: String },
+    /// An invite's one-time login was refused: the invite was used already (each works once,
+    /// for the laptop that joined with it) or an admin withdrew it.
+    #[error(
+        "this invite for {member} was already used, or an admin withdrew it: each invite works \
+         once. Nothing was changed on this laptop; ask your admin for a new invite"
+    )]
+    InviteUsed { member: String },
     /// The server's own rules (its roles, row-level security and triggers) refused a change.
     #[error("the team server refused this: {reason}")]
     ServerRefused { reason: String },
@@ -403,6 +417,8 @@ impl Error {
             Error::InviteUnusable { .. } => "invite_unusable",
             Error::ServerUnreachable { .. } => "server_unreachable",
             Error::ServerRefused { .. } => "server_refused",
+            Error::LoginRefused { .. } => "server_login_refused",
+            Error::InviteUsed { .. } => "invite_used",
             Error::ServerCertificate { .. } => "server_certificate",
             Error::ServerTooNew { .. } => "server_too_new",
             Error::ClaimLost { .. } => "claim_lost",
@@ -543,6 +559,8 @@ pub const ALL_CODES: &[&str] = &[
     "invite_unusable",
     "server_unreachable",
     "server_refused",
+    "server_login_refused",
+    "invite_used",
     "server_certificate",
     "server_too_new",
     "claim_lost",
@@ -693,6 +711,9 @@ mod all_codes_tests {
             Error::InvalidPostUrl { url: "x".into() },
             Error::X(countersign_x::XError::Duplicate),
             Error::X(countersign_x::XError::NeedsReconnect),
+            Error::InviteUsed {
+                member: "Cleo".into(),
+            },
         ];
         for e in &sample {
             assert!(

@@ -355,7 +355,14 @@ impl App {
         let password = config::new_password();
         let login_key = config::login_key(&invite.workspace_id, &device);
         let member_id = {
-            let mut server = crate::store::connect(&login)?;
+            // The invite's password is replaced as soon as it is used: a refused login means
+            // the invite was used (or withdrawn), which the person can act on.
+            let mut server = crate::store::connect(&login).map_err(|e| match e {
+                Error::LoginRefused { .. } => Error::InviteUsed {
+                    member: invite.member.clone(),
+                },
+                e => e,
+            })?;
             let me = server.me()?.ok_or_else(|| {
                 Error::TeamSetup("the server does not count this login as an active member".into())
             })?;

@@ -822,10 +822,10 @@ pub(crate) fn server_error(server: &str, e: postgres::Error) -> Error {
         // serialization failure, deadlock, lock timeout: someone else holds the workspace
         "40001" | "40P01" | "55P03" => Error::Busy,
         // the login was refused
-        "28P01" | "28000" => Error::TeamSetup(format!(
-            "the team server {server} refused this laptop's login ({}); ask an admin for a new invite",
-            db.message()
-        )),
+        "28P01" | "28000" => Error::LoginRefused {
+            server: server.to_string(),
+            detail: db.message().to_string(),
+        },
         // lost in the middle: an admin shut the connection, or the server restarts
         // or it is out of room for now (too many connections), or gave up on this
         // session (a statement or idle-in-transaction timeout): nothing was done, try again
