@@ -74,6 +74,7 @@ const COMMANDS: &[&str] = &[
     "outbox",
     "drop_waiting",
     "invite_member",
+    "save_invite",
     "waiting_for_admission",
     "admit",
     "join_team",

@@ -180,8 +180,8 @@ fn journey(
     operator: &str,
     password: &str,
 ) -> Step {
-    let (ana_bundle, sam_bundle) = share_and_invite(&mut a.d, db, operator, password)?;
-    join_and_admit(a, b, &through(&ana_bundle, gate.port()))?;
+    let (ana_bundle, sam_bundle, adas) = share_and_invite(&mut a.d, db, operator, password)?;
+    join_and_admit(a, b, &through(&ana_bundle, gate.port()), &adas)?;
     approver_on_the_cli(&mut a.d, sam, &sam_bundle)?;
     let id = submit_and_review(a, b)?;
     changes_and_schedule(a, b)?;
@@ -197,7 +197,7 @@ fn share_and_invite(
     db: &pg::TestDb,
     operator: &str,
     password: &str,
-) -> Result<(String, String), Box<dyn std::error::Error>> {
+) -> Result<(String, String, String), Box<dyn std::error::Error>> {
     d.get("screen-whos-here")?;
     d.get("join-team")?;
     d.shot("first-run-two-ways")?;
@@ -239,11 +239,15 @@ fn share_and_invite(
         bundles.push(bundle);
     }
     d.shot("invited")?;
-    Ok((bundles.pop().unwrap(), bundles.pop().unwrap()))
+    let fingerprint = d.text("invite-admin-fingerprint")?.trim().to_string();
+    if fingerprint.len() != 64 {
+        return Err(format!("A shows its fingerprint as {fingerprint:?}").into());
+    }
+    Ok((bundles.pop().unwrap(), bundles.pop().unwrap(), fingerprint))
 }
 
 /// Step 2: B joins as Ana; A compares fingerprints on screen and admits her.
-fn join_and_admit(a: &mut Window, b: &mut Window, bundle: &str) -> Step {
+fn join_and_admit(a: &mut Window, b: &mut Window, bundle: &str, adas: &str) -> Step {
     let d = &mut b.d;
     d.get("screen-whos-here")?;
     d.get("join-team")?;
@@ -254,8 +258,8 @@ fn join_and_admit(a: &mut Window, b: &mut Window, bundle: &str) -> Step {
     let fingerprint = d.text("join-fingerprint")?.trim().to_string();
     d.wait_contains("join-brand", "@sandbox_brand")?;
     let admin = d.text("join-admin-fingerprint")?.trim().to_string();
-    if admin.len() != 64 {
-        return Err(format!("B shows the admin's fingerprint as {admin:?}").into());
+    if admin != adas {
+        return Err(format!("B shows the admin's fingerprint as {admin:?}, A as {adas:?}").into());
     }
     if fingerprint.len() != 64 {
         return Err(format!("B shows the fingerprint {fingerprint:?}").into());
@@ -355,6 +359,7 @@ fn submit_and_review(a: &mut Window, b: &mut Window) -> Result<String, Box<dyn s
     if seen > Duration::from_secs(2) {
         return Err(format!("A's Review showed B's submit only after {seen:?}").into());
     }
+    a.d.wait_contains("notice", &format!("{ANA} submitted a post for review"))?;
     a.d.shot("review-remote-submit")?;
     let id = a.d.s.execute_async(
         "const done = arguments[arguments.length - 1];
@@ -488,26 +493,20 @@ fn offline_and_back(a: &mut Window, b: &mut Window, gate: &gate::Gate) -> Step {
     d.shot("offline-waiting")?;
     let back = Instant::now();
     gate.open();
-    // A sees it: its window lists the draft (read from A's replica).
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let texts = a.d.s.execute_async(
-            "const done = arguments[arguments.length - 1];
-             window.__TAURI_INTERNALS__.invoke('posts', {status: 'draft'})
-               .then(p => done(p.map(x => x.text)), e => done([]));",
-            vec![],
-        )?;
-        if texts
-            .as_array()
-            .is_some_and(|t| t.iter().any(|x| x.as_str() == Some(OFFLINE)))
-        {
-            break;
-        }
-        if Instant::now() >= deadline {
-            return Err("A's laptop never had the draft written offline".into());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    // A sees it: Compose lists the team's posts in progress, read from A's replica, and
+    // refreshes when the pull brings them.
+    a.d.click("nav-compose")?;
+    a.d.get("screen-compose")?;
+    let draft = format!(
+        "//*[@data-testid='team-post'][.//*[starts-with(normalize-space(.), {})]]",
+        e2e::xpath_literal(OFFLINE)
+    );
+    a.d.s.wait_until(
+        "A's Compose to list the draft written offline",
+        SCREEN,
+        |s| Ok(s.find_all(&draft)?.into_iter().next()),
+    )?;
+    a.d.shot("team-draft-arrived")?;
     eprintln!(
         "app_team_e2e: the offline draft was on A's laptop {:?} after B's network came back",
         back.elapsed()

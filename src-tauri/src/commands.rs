@@ -817,6 +817,20 @@ commands! {
         .await
     }
 
+    /// Saves an invite bundle to a file only this user can read, in the Downloads folder (as
+    /// History exports go); returns where.
+    async save_invite[ws](member: String, bundle: String) -> String {
+        let dir = export_dir(&ws);
+        tauri::async_runtime::spawn_blocking(move || {
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+            countersign_core::team::invite::save_in(&dir, &member, &bundle)
+                .map(|p| p.display().to_string())
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("the command stopped: {e}")))?
+    }
+
     /// Members whose laptop offered a key an admin has not admitted yet, with its fingerprint.
     async waiting_for_admission[ws]() -> Vec<WaitingMember> {
         blocking(&ws, |app| app.waiting_for_admission()).await

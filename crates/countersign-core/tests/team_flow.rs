@@ -668,6 +668,25 @@ fn offline_acts_wait_in_the_outbox_and_replay_once_with_a_compare_and_set() {
     // by her), the copy dropped; a post that is no copy is refused.
     let view = a.post(copies[0].id).unwrap();
     assert_eq!(view.copy_of, Some(menu));
+    // What differs is shown: Ada's word out, Cleo's offline words in.
+    let differs = view.copy_diff.expect("a conflict copy shows what differs");
+    let said = |change: countersign_core::diff::Change| -> String {
+        differs[0]
+            .spans
+            .iter()
+            .filter(|s| s.change == change)
+            .map(|s| s.text.as_str())
+            .collect()
+    };
+    assert!(
+        said(countersign_core::diff::Change::Removed).contains("Ada"),
+        "{differs:?}"
+    );
+    assert!(
+        said(countersign_core::diff::Change::Added).contains("Cleo offline"),
+        "{differs:?}"
+    );
+    assert!(a.post(menu).unwrap().copy_diff.is_none());
     let carried = a.settle_copy(copies[0].id, "Cleo", true).unwrap();
     assert_eq!(carried.id, menu);
     assert_eq!(carried.content.parts[0].text, "Menu, Cleo offline");
@@ -1178,6 +1197,13 @@ fn what_is_posted_or_lost_elsewhere_reaches_the_laptops_that_should_hear() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let sandbox = x_sandbox::Sandbox::start_blocking(x_sandbox::SandboxConfig::default()).unwrap();
     ben.app.sync().unwrap();
+    // Every reviewer's laptop may connect its own grant (the window shows it the buttons); a
+    // contributor's never holds one. Ben is an approver, not an admin: no account changes.
+    let may = ben.app.viewer_may("Ben").unwrap();
+    assert!(may.connect_here.allowed && !may.change_account.allowed);
+    assert!(ada.viewer_may("Ada").unwrap().connect_here.allowed);
+    let refused = cleo.app.viewer_may("Cleo").unwrap().connect_here;
+    assert!(!refused.allowed && refused.reason.unwrap().contains("contributor"));
     rt.block_on(ben.app.connect(
         None,
         countersign_core::x_account::Target::Sandbox(sandbox.base_url()),

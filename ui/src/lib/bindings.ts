@@ -325,6 +325,8 @@ export type ErrorCode =
   | "invite_unusable"
   | "server_unreachable"
   | "server_refused"
+  | "server_login_refused"
+  | "invite_used"
   | "server_certificate"
   | "server_too_new"
   | "claim_lost"
@@ -736,7 +738,12 @@ stored_names: { [key in string]: string },
  * When this draft is a conflict copy (an offline edit that met a changed post): the post
  * it came from, as its signed `draft_created` entry in the trail names it.
  */
-copy_of: string | null, };
+copy_of: string | null, 
+/**
+ * For a conflict copy: what the offline edit changes, part by part, against the post it
+ * came from as that post stands now (what "carry over" would change).
+ */
+copy_diff: Array<PartDiff> | null, };
 
 /**
  * A weekly posting slot: a weekday and a wall time in the brand's zone.
@@ -1148,6 +1155,8 @@ export type Commands = {
   drop_waiting: { args: { seq: number }; returns: Waiting };
   /** Invites a member (admins): the bundle to hand over privately, valid for `hours`. */
   invite_member: { args: { actor: string, name: string, role: Role, hours: number }; returns: InviteOut };
+  /** Saves an invite bundle to a file only this user can read, in the Downloads folder (as History exports go); returns where. */
+  save_invite: { args: { member: string, bundle: string }; returns: string };
   /** Members whose laptop offered a key an admin has not admitted yet, with its fingerprint. */
   waiting_for_admission: { args: {  }; returns: Array<WaitingMember> };
   /** Admits a member's laptop key once the fingerprints match (admins). */
@@ -1241,6 +1250,7 @@ export const COMMAND_NAMES = [
   "outbox",
   "drop_waiting",
   "invite_member",
+  "save_invite",
   "waiting_for_admission",
   "admit",
   "settle_copy",

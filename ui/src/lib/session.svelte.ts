@@ -78,7 +78,12 @@ export async function loadWorkspace(): Promise<void> {
 
 /** How this laptop stands with its team server (nothing on a solo workspace). */
 export async function loadTeam(): Promise<void> {
-  session.team = await call("team_status", {});
+  const before = session.team?.high_water;
+  const team = await call("team_status", {});
+  session.team = team;
+  // The replica pulled something (a teammate's draft, an edit: acts that raise no event):
+  // screens read again, as they do after an event.
+  if (before !== undefined && team !== null && team.high_water !== before) session.changes += 1;
 }
 
 export async function loadMembers(): Promise<void> {

@@ -107,7 +107,7 @@ pub fn run(session: &Session, out: &Out, cmd: &TeamCommand) -> Result<(), Error>
             let bundle = invite.encode()?;
             match file {
                 Some(path) => {
-                    write_private(path, bundle.expose())?;
+                    countersign_core::team::invite::save(path, bundle.expose())?;
                     out.done(
                         &format!(
                             "The invite for {} is in {}. Hand it over privately; it expires at {}.\n\
@@ -347,18 +347,4 @@ fn read_bundle(arg: &str) -> Result<String, Error> {
         })
         .map_err(|e| Error::io(format!("cannot read the invite {arg}"), e))?;
     Ok(s)
-}
-
-/// Writes a secret to a new file only its owner can read.
-fn write_private(path: &PathBuf, text: &str) -> Result<(), Error> {
-    use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| Error::io(format!("cannot create {}", path.display()), e))?;
-    f.write_all(format!("{text}\n").as_bytes())
-        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
 }

@@ -40,6 +40,9 @@ pub struct PostView {
     /// When this draft is a conflict copy (an offline edit that met a changed post): the post
     /// it came from, as its signed `draft_created` entry in the trail names it.
     pub copy_of: Option<Uuid>,
+    /// For a conflict copy: what the offline edit changes, part by part, against the post it
+    /// came from as that post stands now (what "carry over" would change).
+    pub copy_diff: Option<Vec<PartDiff>>,
 }
 
 /// What one member may do with a post now, each with the reason when they may not. Screens
@@ -367,6 +370,11 @@ impl App {
                 .flat_map(|p| &p.media)
                 .map(|a| (a.media.hash.clone(), media::stored_name(&a.media)))
                 .collect();
+            let copy_of = if post.status == Status::Draft && post.status_reason.is_some() {
+                conflict_copy_of(tx, id)?
+            } else {
+                None
+            };
             Ok(PostView {
                 counts,
                 stored_names,
@@ -381,11 +389,13 @@ impl App {
                     c
                 },
                 may,
-                copy_of: if post.status == Status::Draft && post.status_reason.is_some() {
-                    conflict_copy_of(tx, id)?
-                } else {
-                    None
+                copy_diff: match copy_of {
+                    Some(original) => {
+                        Some(diff::diff(Some(&tx.post(original)?.content), &post.content))
+                    }
+                    None => None,
                 },
+                copy_of,
                 post,
             })
         })

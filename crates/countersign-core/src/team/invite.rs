@@ -26,6 +26,56 @@ pub const MAX_LEN: usize = 64 * 1024;
 
 pub use crate::store::{Tls, is_loopback};
 
+/// Writes a bundle to a new file at `path` that only its owner can read (the bundle holds a
+/// one-time password), never over an existing file.
+pub fn save(path: &std::path::Path, bundle: &str) -> Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| Error::io(format!("cannot create {}", path.display()), e))?;
+    f.write_all(format!("{bundle}\n").as_bytes())
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+}
+
+/// [`save`]s `member`'s bundle in `dir` as `countersign-invite-<member>.txt` (with a number
+/// added when that name is taken), and returns the file's path.
+pub fn save_in(dir: &std::path::Path, member: &str, bundle: &str) -> Result<std::path::PathBuf> {
+    let stem: String = member
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    for n in 1..=99 {
+        let name = match n {
+            1 => format!("countersign-invite-{stem}.txt"),
+            n => format!("countersign-invite-{stem}-{n}.txt"),
+        };
+        let path = dir.join(name);
+        match save(&path, bundle) {
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::AlreadyExists => {
+            }
+            done => return done.map(|()| path),
+        }
+    }
+    Err(Error::io(
+        format!(
+            "cannot find a free file name for the invite in {}",
+            dir.display()
+        ),
+        std::io::Error::from(std::io::ErrorKind::AlreadyExists),
+    ))
+}
+
 /// An invitation to one member, as the inviting admin's laptop made it.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -178,6 +228,28 @@ mod secret {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_saved_bundle_is_private_and_never_overwrites() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let first = super::save_in(dir.path(), "Ana Lima", "countersign-invite-v1:a").unwrap();
+        let second = super::save_in(dir.path(), "Ana Lima", "countersign-invite-v1:b").unwrap();
+        assert!(
+            first.ends_with("countersign-invite-ana-lima.txt"),
+            "{first:?}"
+        );
+        assert!(
+            second.ends_with("countersign-invite-ana-lima-2.txt"),
+            "{second:?}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&first).unwrap(),
+            "countersign-invite-v1:a\n"
+        );
+        let mode = std::fs::metadata(&second).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
     use super::*;
 
     fn invite() -> Invite {
