@@ -75,6 +75,7 @@ const COMMANDS: &[&str] = &[
     "drop_waiting",
     "invite_member",
     "save_invite",
+    "read_invite",
     "waiting_for_admission",
     "admit",
     "join_team",

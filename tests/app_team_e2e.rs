@@ -252,6 +252,12 @@ fn join_and_admit(a: &mut Window, b: &mut Window, bundle: &str, adas: &str) -> S
     d.get("screen-whos-here")?;
     d.get("join-team")?;
     d.fill("join-bundle", bundle)?;
+    // Before anything is joined, the window shows what the invite holds.
+    d.wait_contains("invite-preview", ANA)?;
+    let previewed = d.text("invite-preview-admin")?.trim().to_string();
+    if previewed != adas {
+        return Err(format!("B's preview shows the admin as {previewed:?}, A as {adas:?}").into());
+    }
     d.fill("join-name", ANA)?;
     d.shot("join")?;
     d.click("join-submit")?;

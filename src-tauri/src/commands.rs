@@ -27,6 +27,7 @@ use countersign_core::secrets::SecretString;
 use countersign_core::store::{
     CalendarItem, HistoryQuery, HistoryRow, InboxCursor, PostSummary, QueueSlot, ServerLogin,
 };
+use countersign_core::team::invite::InvitePreview;
 use countersign_core::viewer::{self, PassphraseRule, ViewerPermissions};
 use countersign_core::x_account::{AccountStatus, Target};
 use countersign_core::{
@@ -860,6 +861,13 @@ commands! {
 
     /// "Join my team": this laptop becomes `name`'s in the team the invite names (see
     /// `Workspace::join`). Returns the fingerprint to read out to the admin.
+    /// What a pasted invite holds (its member, server, workspace and the admin's fingerprint),
+    /// checked but not used: nothing is joined.
+    async read_invite[ws](bundle: String) -> InvitePreview {
+        let _ = &ws;
+        countersign_core::team::invite::preview(bundle.trim(), jiff::Timestamp::now())
+    }
+
     async join_team[ws, handle](bundle: String, name: String, passphrase: Option<String>) -> Joined {
         let _ = &ws;
         tauri::async_runtime::spawn_blocking(move || {

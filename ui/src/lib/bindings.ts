@@ -545,6 +545,16 @@ export type Invalid = "empty" | "too_long" | "invalid_character";
 export type InviteOut = { bundle: string, member: string, role: Role, expires_at: string, admin_fingerprint: string, };
 
 /**
+ * What a pasted bundle says, before anything is joined: shown to the person joining so they
+ * can check it is the invite they expect (the admin's fingerprint above all). No secret.
+ */
+export type InvitePreview = { member: string, role: Role, 
+/**
+ * `host:port/database`.
+ */
+server: string, workspace_id: string, admin_fingerprint: string, expires_at: string, };
+
+/**
  * What `team join` did: the fingerprint to read out to the admin.
  */
 export type Joined = { member: string, role: Role, fingerprint: string, device: string, server: string, 
@@ -1165,7 +1175,8 @@ export type Commands = {
   settle_copy: { args: { copy: string, actor: string, carry: boolean }; returns: Post };
   /** "Share this workspace" (admins): uploads it to the team server at `server` (postgres://OPERATOR@HOST:PORT/DATABASE) with the operator's `password`, used once and kept nowhere; `ca_pem` is the server's own CA, if it has one. */
   share_workspace: { args: { actor: string, server: string, ca_pem: string | null, password: string }; returns: TeamStarted };
-  /** "Join my team": this laptop becomes `name`'s in the team the invite names (see `Workspace::join`). Returns the fingerprint to read out to the admin. */
+  /** "Join my team": this laptop becomes `name`'s in the team the invite names (see `Workspace::join`). Returns the fingerprint to read out to the admin. What a pasted invite holds (its member, server, workspace and the admin's fingerprint), checked but not used: nothing is joined. */
+  read_invite: { args: { bundle: string }; returns: InvitePreview };
   join_team: { args: { bundle: string, name: string, passphrase: string | null }; returns: Joined };
 };
 
@@ -1255,6 +1266,7 @@ export const COMMAND_NAMES = [
   "admit",
   "settle_copy",
   "share_workspace",
+  "read_invite",
   "join_team",
   "stage_media",
 ] as const;

@@ -100,6 +100,34 @@ pub struct Invite {
     pub expires_at: Timestamp,
 }
 
+/// What a pasted bundle says, before anything is joined: shown to the person joining so they
+/// can check it is the invite they expect (the admin's fingerprint above all). No secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct InvitePreview {
+    pub member: String,
+    pub role: Role,
+    /// `host:port/database`.
+    pub server: String,
+    pub workspace_id: String,
+    pub admin_fingerprint: String,
+    pub expires_at: Timestamp,
+}
+
+/// Reads a bundle as [`Invite::decode`] does (refusing a broken or expired one) and tells
+/// what it holds, without its one-time password.
+pub fn preview(bundle: &str, now: Timestamp) -> Result<InvitePreview> {
+    let i = Invite::decode(bundle, now)?;
+    Ok(InvitePreview {
+        server: format!("{}:{}/{}", i.host, i.port, i.database),
+        member: i.member,
+        role: i.role,
+        workspace_id: i.workspace_id,
+        admin_fingerprint: i.admin_fingerprint,
+        expires_at: i.expires_at,
+    })
+}
+
 impl std::fmt::Debug for Invite {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Invite")
