@@ -332,6 +332,15 @@ fn approver_on_the_cli(d: &mut Driver, sam: &Path, bundle: &str) -> Step {
     countersign(sam, &["team", "sync"]);
     let url = sandbox_url(d)?;
     countersign(sam, &["account", "connect", "--sandbox", &url]);
+    // A's Team & account lists Sam's laptop as one that publishes.
+    d.s.wait_until("A to list Sam's laptop as publishing", SCREEN, |s| {
+        let laptop = s.find_all(&tid("laptop-sam-okafor"))?.into_iter().next();
+        Ok(match laptop {
+            Some(l) if s.text(&l)?.contains("publishes") => Some(()),
+            _ => None,
+        })
+    })?;
+    d.shot("approver-publishes")?;
     Ok(())
 }
 

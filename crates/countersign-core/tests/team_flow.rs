@@ -1210,6 +1210,13 @@ fn what_is_posted_or_lost_elsewhere_reaches_the_laptops_that_should_hear() {
         |_| Ok(()),
     ))
     .unwrap();
+    // Connected, Ben's laptop is one the team sees can publish.
+    ada.sync().unwrap();
+    let laptops = ada.team_status().unwrap().laptops;
+    assert!(
+        laptops.iter().any(|l| l.member == "Ben" && l.can_publish),
+        "{laptops:?}"
+    );
     let (adas, cleos, dans) = (ada.subscribe(), cleo.app.subscribe(), dan.app.subscribe());
     let heard = |rx: &std::sync::mpsc::Receiver<Event>| -> Vec<Event> { rx.try_iter().collect() };
 

@@ -284,7 +284,7 @@ impl App {
         // only); what it records is signed by the key it announces, not as an account change.
         let actor = actor.filter(|_| laptop.is_none());
         let key = self.prepare_any(actor)?;
-        self.write(move |tx| {
+        let c = self.write(move |tx| {
             let by = tx.acting(actor, AccountAction::ChangeAccount, &key)?;
             let mut a = tx.account()?;
             // The account's X id is the team's, and the admins' to set: a reviewer's laptop
@@ -310,7 +310,18 @@ impl App {
                 a.record(tx, now, member)?;
             }
             Ok(c)
-        })
+        })?;
+        // The team sees at once that this laptop can publish (its publisher's heartbeat says
+        // so again while it runs); not telling is no reason to fail a connection that holds.
+        if laptop.is_some()
+            && let Err(e) = self.seen(true)
+        {
+            tracing::info!(
+                code = e.code(),
+                "could not tell the team this laptop publishes: {e}"
+            );
+        }
+        Ok(c)
     }
 
     /// The account, the connection and the budgets left. With `check`, asks X whether the
