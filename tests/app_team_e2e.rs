@@ -47,6 +47,9 @@ const PART2_FIRST: &str = "Part two: open late.";
 const PART2: &str = "Part two: open until 11 on Fridays.";
 const CHANGES: &str = "Say which days, please";
 const OFFLINE: &str = "Written on the train, with no network";
+const MENU: &str = "Soup of the day: leek";
+const MENU_OFFLINE: &str = "Soup of the day: leek and potato, from Ana offline";
+const MENU_ADA: &str = "Soup of the day: tomato, says Ada";
 
 /// One app window: its world (display, keyring, data dir) and its WebDriver session.
 struct Window {
@@ -188,6 +191,7 @@ fn journey(
     on_the_sandbox_once(&a.d, &id)?;
     in_bs_history(&mut b.d)?;
     offline_and_back(a, b, gate)?;
+    conflict_copy(a, b, gate)?;
     Ok(())
 }
 
@@ -531,6 +535,80 @@ fn offline_and_back(a: &mut Window, b: &mut Window, gate: &gate::Gate) -> Step {
             Ok(s.find_all(&tid("team-waiting"))?.is_empty().then_some(()))
         })?;
     b.d.shot("back-online")?;
+    Ok(())
+}
+
+/// The xpath of a Compose list item (`my-post` or `team-post`) whose text starts with `text`.
+fn listed(kind: &str, text: &str) -> String {
+    format!(
+        "//*[@data-testid='{kind}'][.//*[starts-with(normalize-space(.), {})]]",
+        e2e::xpath_literal(text)
+    )
+}
+
+/// B edits a draft offline while A rewords it online: back online, B's edit becomes a
+/// conflict copy beside the post, showing what differs; B carries the text over.
+fn conflict_copy(a: &mut Window, b: &mut Window, gate: &gate::Gate) -> Step {
+    let d = &mut b.d;
+    d.click("compose-new")?;
+    d.fill("part-text-1", MENU)?;
+    d.click("save-draft")?;
+    d.css(&listed("my-post", MENU))?;
+    a.d.s
+        .wait_until("A to list Ana's menu draft", SCREEN, |s| {
+            Ok(s.find_all(&listed("team-post", MENU))?.into_iter().next())
+        })?;
+
+    gate.shut();
+    let d = &mut b.d;
+    d.css("[data-testid=\"team-status\"][data-online=\"false\"]")?;
+    d.fill("part-text-1", MENU_OFFLINE)?;
+    d.click("save-draft")?;
+    d.wait_contains("team-waiting", "1 waiting to send")?;
+
+    // Meanwhile A, online, rewords it.
+    let d = &mut a.d;
+    let item = d.css(&listed("team-post", MENU))?;
+    d.s.click(&item)?;
+    d.fill("part-text-1", MENU_ADA)?;
+    d.click("save-draft")?;
+    d.until_or_unlock(&listed("team-post", MENU_ADA), ADA_PASS, None)?;
+    d.no_error()?;
+
+    gate.open();
+    let d = &mut b.d;
+    // B's outbox retries on its own backoff once the network is back: allow it a while.
+    d.s.wait_until(
+        "B to be told of a conflict copy",
+        Duration::from_secs(60),
+        |s| {
+            let Some(el) = s.find_all(&tid("notice"))?.into_iter().next() else {
+                return Ok(None);
+            };
+            Ok(s.text(&el)?.contains("conflict copy").then_some(()))
+        },
+    )?;
+    // The post has A's words now; B's offline words are the copy, which shows what differs.
+    let copy = d.css(&listed("my-post", MENU_OFFLINE))?;
+    d.css(&listed("my-post", MENU_ADA))?;
+    d.s.click(&copy)?;
+    d.get("conflict-copy")?;
+    d.wait_contains("conflict-original", MENU_ADA)?;
+    d.wait_contains("conflict-mine", MENU_OFFLINE)?;
+    let diff = d.css("[data-testid=\"conflict-diff\"] [data-change=\"added\"]")?;
+    if !d.s.text(&diff)?.contains("potato") {
+        return Err("the conflict copy does not mark Ana's words as added".into());
+    }
+    d.shot("conflict-copy")?;
+    d.click("conflict-carry")?;
+    d.s.wait_until("the copy to be settled", SCREEN, |s| {
+        Ok(s.find_all(&listed("my-post", MENU_ADA))?
+            .is_empty()
+            .then_some(()))
+    })?;
+    d.css(&listed("my-post", MENU_OFFLINE))?;
+    d.no_error()?;
+    d.shot("conflict-carried")?;
     Ok(())
 }
 
