@@ -570,6 +570,8 @@ fn conflict_copy(a: &mut Window, b: &mut Window, gate: &gate::Gate) -> Step {
     let d = &mut a.d;
     let item = d.css(&listed("team-post", MENU))?;
     d.s.click(&item)?;
+    // The editor shows Ana's draft (not the blank new post it showed before the click).
+    d.get("compose-status")?;
     d.fill("part-text-1", MENU_ADA)?;
     d.click("save-draft")?;
     d.until_or_unlock(&listed("team-post", MENU_ADA), ADA_PASS, None)?;
@@ -577,20 +579,15 @@ fn conflict_copy(a: &mut Window, b: &mut Window, gate: &gate::Gate) -> Step {
 
     gate.open();
     let d = &mut b.d;
-    // B's outbox retries on its own backoff once the network is back: allow it a while.
+    // B's outbox retries on its own backoff once the network is back: allow it a while. The
+    // post comes back with A's words; B's offline words are the copy, and B is told.
     d.s.wait_until(
-        "B to be told of a conflict copy",
+        "B's Compose to list the post with A's words",
         Duration::from_secs(60),
-        |s| {
-            let Some(el) = s.find_all(&tid("notice"))?.into_iter().next() else {
-                return Ok(None);
-            };
-            Ok(s.text(&el)?.contains("conflict copy").then_some(()))
-        },
+        |s| Ok(s.find_all(&listed("my-post", MENU_ADA))?.into_iter().next()),
     )?;
-    // The post has A's words now; B's offline words are the copy, which shows what differs.
+    d.wait_contains("notice", "conflict copy")?;
     let copy = d.css(&listed("my-post", MENU_OFFLINE))?;
-    d.css(&listed("my-post", MENU_ADA))?;
     d.s.click(&copy)?;
     d.get("conflict-copy")?;
     d.wait_contains("conflict-original", MENU_ADA)?;
