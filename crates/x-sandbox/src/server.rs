@@ -411,6 +411,9 @@ async fn accept_loop(
     connections.shutdown().await;
 }
 
+/// How long a client may take to send a request's headers before its connection is closed.
+pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 async fn serve_connection(stream: TcpStream, router: Router, world: Arc<World>) {
     let _ = stream.set_nodelay(true);
     let service =
@@ -420,6 +423,10 @@ async fn serve_connection(stream: TcpStream, router: Router, world: Arc<World>) 
         // proxies). Without this hyper closes the connection at that EOF, often before the
         // answer is written, so the request is processed and the answer lost.
         .half_close(true)
+        // A client that sends part of a request and then waits, without closing, would hold
+        // its connection (and a task) for ever; X's front ends drop such a client too.
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
         .serve_connection(TokioIo::new(stream), service)
         .await;
 }

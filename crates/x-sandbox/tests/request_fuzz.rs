@@ -2035,3 +2035,37 @@ fn raw_http_gets_an_answer_or_a_close() {
     );
     assert_eq!(exchange(&base, me.as_bytes()).unwrap(), Some(200));
 }
+
+/// A client that sends part of a request and then waits without closing (a slow or stuck
+/// sender) is closed once the header timeout passes, and the listener serves everyone else
+/// meanwhile.
+#[test]
+fn a_sender_that_stalls_mid_request_is_closed() {
+    let f = Fixture::start();
+    let base = f.sandbox.base_url();
+    let addr = base.trim_start_matches("http://");
+    let mut stalled = TcpStream::connect(addr).unwrap();
+    stalled
+        .write_all(b"GET /2/users/me HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthor")
+        .unwrap();
+    let limit = x_sandbox::HEADER_READ_TIMEOUT;
+    stalled.set_read_timeout(Some(limit * 2)).unwrap();
+    let started = Instant::now();
+    // Others are answered while it stalls.
+    let health = b"GET /_sandbox/health HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n";
+    assert_eq!(exchange(&base, health).unwrap(), Some(200));
+    let mut buf = [0u8; 1024];
+    let closed = match stalled.read(&mut buf) {
+        Ok(_) => true, // EOF, or an answer (a 408) before it
+        Err(e) => !matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+    };
+    let waited = started.elapsed();
+    assert!(closed, "still open after {waited:?}");
+    assert!(
+        waited >= limit - Duration::from_secs(1) && waited < limit * 2,
+        "closed after {waited:?}, the limit is {limit:?}"
+    );
+}
