@@ -31,6 +31,11 @@ pub struct SandboxConfig {
     /// Messages a minute from a small cast of other people, mentions and direct messages in
     /// turn, so the account feels alive (`countersign sandbox serve --chatter N`); 0: none.
     pub chatter_per_minute: u32,
+    /// How long a client may take to send a request's headers, and how long a kept-alive
+    /// connection may sit idle, before it is closed: a client that sends part of a request and
+    /// waits holds nothing for ever. Longer than clients keep idle connections (reqwest: 90 s),
+    /// so a client never writes to a connection the sandbox is closing.
+    pub header_timeout: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -44,6 +49,7 @@ impl Default for SandboxConfig {
             token_ttl: Duration::from_secs(2 * 60 * 60),
             redirect_uris: Vec::new(),
             chatter_per_minute: 0,
+            header_timeout: Duration::from_secs(120),
         }
     }
 }

@@ -104,7 +104,5 @@ pub use admin::{SandboxMedia, SandboxPost};
 pub use config::{LengthErrorForm, Limits, Quirks, SandboxConfig, SandboxUser};
 pub use conversations::SandboxDm;
 pub use error::SandboxError;
-pub use server::{
-    HEADER_READ_TIMEOUT, Sandbox, SandboxThread, serve_forever, serve_forever_blocking,
-};
+pub use server::{Sandbox, SandboxThread, serve_forever, serve_forever_blocking};
 pub use store::STATE_FILE;

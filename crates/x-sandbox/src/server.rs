@@ -65,7 +65,13 @@ impl Sandbox {
             config.chatter_per_minute,
             stopped.clone(),
         ));
-        let task = tokio::spawn(accept_loop(listener, router, world.clone(), stopped));
+        let task = tokio::spawn(accept_loop(
+            listener,
+            router,
+            world.clone(),
+            stopped,
+            config.header_timeout,
+        ));
         tracing::info!(
             "x-sandbox serving @{} at http://{addr}",
             config.user.username
@@ -389,6 +395,7 @@ async fn accept_loop(
     router: Router,
     world: Arc<World>,
     mut stopped: watch::Receiver<bool>,
+    header_timeout: std::time::Duration,
 ) {
     let mut connections = JoinSet::new();
     loop {
@@ -396,7 +403,12 @@ async fn accept_loop(
             _ = stopped.changed() => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    connections.spawn(serve_connection(stream, router.clone(), world.clone()));
+                    connections.spawn(serve_connection(
+                        stream,
+                        router.clone(),
+                        world.clone(),
+                        header_timeout,
+                    ));
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: back off instead of spinning.
@@ -411,10 +423,12 @@ async fn accept_loop(
     connections.shutdown().await;
 }
 
-/// How long a client may take to send a request's headers before its connection is closed.
-pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
-async fn serve_connection(stream: TcpStream, router: Router, world: Arc<World>) {
+async fn serve_connection(
+    stream: TcpStream,
+    router: Router,
+    world: Arc<World>,
+    header_timeout: std::time::Duration,
+) {
     let _ = stream.set_nodelay(true);
     let service =
         hyper::service::service_fn(move |request| dispatch(request, router.clone(), world.clone()));
@@ -424,9 +438,10 @@ async fn serve_connection(stream: TcpStream, router: Router, world: Arc<World>) 
         // answer is written, so the request is processed and the answer lost.
         .half_close(true)
         // A client that sends part of a request and then waits, without closing, would hold
-        // its connection (and a task) for ever; X's front ends drop such a client too.
+        // its connection (and a task) for ever; X's front ends drop such a client too. (hyper
+        // also times an idle kept-alive connection with it: see `header_timeout`.)
         .timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .header_read_timeout(header_timeout)
         .serve_connection(TokioIo::new(stream), service)
         .await;
 }

@@ -2041,14 +2041,24 @@ fn raw_http_gets_an_answer_or_a_close() {
 /// meanwhile.
 #[test]
 fn a_sender_that_stalls_mid_request_is_closed() {
-    let f = Fixture::start();
-    let base = f.sandbox.base_url();
+    let limit = Duration::from_secs(3);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sandbox = runtime
+        .block_on(Sandbox::start(SandboxConfig {
+            header_timeout: limit,
+            ..SandboxConfig::default()
+        }))
+        .unwrap();
+    let base = sandbox.base_url();
     let addr = base.trim_start_matches("http://");
     let mut stalled = TcpStream::connect(addr).unwrap();
     stalled
         .write_all(b"GET /2/users/me HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthor")
         .unwrap();
-    let limit = x_sandbox::HEADER_READ_TIMEOUT;
     stalled.set_read_timeout(Some(limit * 2)).unwrap();
     let started = Instant::now();
     // Others are answered while it stalls.
@@ -2068,4 +2078,5 @@ fn a_sender_that_stalls_mid_request_is_closed() {
         waited >= limit - Duration::from_secs(1) && waited < limit * 2,
         "closed after {waited:?}, the limit is {limit:?}"
     );
+    runtime.block_on(sandbox.shutdown());
 }

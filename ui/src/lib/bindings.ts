@@ -912,7 +912,12 @@ behind: number | null,
 /**
  * When this laptop last pulled (this process), by its own clock.
  */
-pulled_at: string | null, device: string, member: string, laptops: Array<Laptop>, 
+pulled_at: string | null, 
+/**
+ * Moves when this laptop pulled something new to show (anything but laptops' heartbeats):
+ * screens read again then.
+ */
+content_seen: number, device: string, member: string, laptops: Array<Laptop>, 
 /**
  * Acts made offline waiting to be sent, and acts the server refused (kept for a person).
  */

@@ -78,12 +78,12 @@ export async function loadWorkspace(): Promise<void> {
 
 /** How this laptop stands with its team server (nothing on a solo workspace). */
 export async function loadTeam(): Promise<void> {
-  const before = session.team?.high_water;
+  const before = session.team?.content_seen;
   const team = await call("team_status", {});
   session.team = team;
-  // The replica pulled something (a teammate's draft, an edit: acts that raise no event):
-  // screens read again, as they do after an event.
-  if (before !== undefined && team !== null && team.high_water !== before) session.changes += 1;
+  // The replica pulled something new to show (a teammate's draft, an edit: acts that raise no
+  // event; laptops' heartbeats do not count): screens read again, as they do after an event.
+  if (before !== undefined && team !== null && team.content_seen !== before) session.changes += 1;
 }
 
 export async function loadMembers(): Promise<void> {

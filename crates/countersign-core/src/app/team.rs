@@ -69,6 +69,9 @@ pub struct TeamStatus {
     pub behind: Option<i64>,
     /// When this laptop last pulled (this process), by its own clock.
     pub pulled_at: Option<Timestamp>,
+    /// Moves when this laptop pulled something new to show (anything but laptops' heartbeats):
+    /// screens read again then.
+    pub content_seen: u64,
     pub device: String,
     pub member: String,
     pub laptops: Vec<Laptop>,
@@ -684,6 +687,7 @@ impl App {
             high_water: state.high_water,
             behind: state.behind,
             pulled_at: state.pulled_at,
+            content_seen: state.content_seen,
             device: cfg.device,
             member,
             laptops,

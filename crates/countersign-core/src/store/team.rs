@@ -151,6 +151,17 @@ pub struct ReplicaState {
     /// When this process last pulled from the server (`None`: not yet): how fresh the replica
     /// is, by this laptop's clock.
     pub pulled_at: Option<jiff::Timestamp>,
+    /// How many rows other than laptops' heartbeats this process has applied: it moves when
+    /// there is something new to show, where `high_water` moves every few seconds.
+    pub content_seen: u64,
+}
+
+/// The rows among `rows` that are not laptops' heartbeats (the `devices` table, written by
+/// every running publisher every few seconds).
+fn content_rows(rows: &[(i64, String, Value)]) -> u64 {
+    rows.iter()
+        .filter(|(_, tbl, _)| tbl.trim_start_matches("deleted:") != "devices")
+        .count() as u64
 }
 
 /// The replica and its server.
@@ -168,6 +179,8 @@ pub(super) struct TeamStore {
     heard: Vec<Value>,
     /// When the last pull (or write, which pulls first) came back.
     pulled_at: Option<jiff::Timestamp>,
+    /// See [`ReplicaState::content_seen`].
+    content_seen: u64,
 }
 
 impl TeamStore {
@@ -183,6 +196,7 @@ impl TeamStore {
             clock,
             heard: Vec::new(),
             pulled_at: None,
+            content_seen: 0,
         };
         // Offline is a state, not a failure: the replica serves reads until the server is back.
         if let Err(e) = store.pull() {
@@ -248,6 +262,7 @@ impl TeamStore {
         self.check_heads(heads)?;
         let heard = self.replica.apply_pulled(&self.columns, &rows)?;
         self.pulled_at = Some(jiff::Timestamp::now());
+        self.content_seen += content_rows(&rows);
         // The first pull brings the whole history: nothing in it is news.
         if hw > 0 {
             self.heard.extend(heard);
@@ -288,6 +303,7 @@ impl TeamStore {
             server,
             heard,
             pulled_at,
+            content_seen,
             ..
         } = self;
         let server = server
@@ -297,6 +313,7 @@ impl TeamStore {
             Ok(news) => {
                 heard.extend(news);
                 *pulled_at = Some(jiff::Timestamp::now());
+                *content_seen += content_rows(&rows);
             }
             Err(e) => {
                 server.rollback();
@@ -314,7 +331,10 @@ impl TeamStore {
             Ok(out) => {
                 // Committed on the server: what it stamped comes here now, or with the next pull.
                 match replica.apply_pulled(columns, &stamped) {
-                    Ok(news) => heard.extend(news),
+                    Ok(news) => {
+                        heard.extend(news);
+                        *content_seen += content_rows(&stamped);
+                    }
                     Err(e) => tracing::warn!("the replica will catch up at the next pull: {e}"),
                 }
                 Ok(out)
@@ -403,6 +423,7 @@ impl TeamStore {
             high_water,
             behind,
             pulled_at: self.pulled_at,
+            content_seen: self.content_seen,
         }
     }
 
