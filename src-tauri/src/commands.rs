@@ -820,12 +820,14 @@ commands! {
 
     /// Saves an invite bundle to a file only this user can read, in the Downloads folder (as
     /// History exports go); returns where.
-    async save_invite[ws](member: String, bundle: String) -> String {
+    async save_invite[ws](bundle: String) -> String {
         let dir = export_dir(&ws);
         tauri::async_runtime::spawn_blocking(move || {
+            // Only an invite is written, named for the member it is for.
+            let member = countersign_core::team::invite::preview(bundle.trim(), jiff::Timestamp::now())?.member;
             std::fs::create_dir_all(&dir)
                 .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-            countersign_core::team::invite::save_in(&dir, &member, &bundle)
+            countersign_core::team::invite::save_in(&dir, &member, bundle.trim())
                 .map(|p| p.display().to_string())
         })
         .await
@@ -859,8 +861,6 @@ commands! {
             .map_err(|e| Error::Internal(format!("the command stopped: {e}")))?
     }
 
-    /// "Join my team": this laptop becomes `name`'s in the team the invite names (see
-    /// `Workspace::join`). Returns the fingerprint to read out to the admin.
     /// What a pasted invite holds (its member, server, workspace and the admin's fingerprint),
     /// checked but not used: nothing is joined.
     async read_invite[ws](bundle: String) -> InvitePreview {
@@ -868,6 +868,8 @@ commands! {
         countersign_core::team::invite::preview(bundle.trim(), jiff::Timestamp::now())
     }
 
+    /// "Join my team": this laptop becomes `name`'s in the team the invite names (see
+    /// `Workspace::join`). Returns the fingerprint to read out to the admin.
     async join_team[ws, handle](bundle: String, name: String, passphrase: Option<String>) -> Joined {
         let _ = &ws;
         tauri::async_runtime::spawn_blocking(move || {

@@ -1199,6 +1199,19 @@ fn what_is_posted_or_lost_elsewhere_reaches_the_laptops_that_should_hear() {
     ben.app.sync().unwrap();
     // Every reviewer's laptop may connect its own grant (the window shows it the buttons); a
     // contributor's never holds one. Ben is an approver, not an admin: no account changes.
+    // The first connection says which X account is the brand's: an admin's to make.
+    let first = ben.app.viewer_may("Ben").unwrap().connect_here;
+    assert!(!first.allowed && first.reason.unwrap().contains("an admin connects"));
+    let target = countersign_core::x_account::Target::Sandbox(sandbox.base_url());
+    assert_eq!(
+        rt.block_on(ben.app.connect(None, target.clone(), |_| Ok(())))
+            .unwrap_err()
+            .code(),
+        "team_setup"
+    );
+    rt.block_on(ada.connect(Some("Ada"), target, |_| Ok(())))
+        .unwrap();
+    ben.app.sync().unwrap();
     let may = ben.app.viewer_may("Ben").unwrap();
     assert!(may.connect_here.allowed && !may.change_account.allowed);
     assert!(ada.viewer_may("Ada").unwrap().connect_here.allowed);
@@ -1229,8 +1242,8 @@ fn what_is_posted_or_lost_elsewhere_reaches_the_laptops_that_should_hear() {
     };
     ada.sync().unwrap();
     dan.app.sync().unwrap();
-    assert_eq!(heard(&adas), [review.clone()]);
-    assert_eq!(heard(&dans), [review.clone()]);
+    assert_eq!(heard(&adas), std::slice::from_ref(&review));
+    assert_eq!(heard(&dans), std::slice::from_ref(&review));
     assert!(ada.notifies_here(&review));
     assert!(ben.app.notifies_here(&review));
     assert!(!cleo.app.notifies_here(&review), "her own post");
@@ -1311,14 +1324,37 @@ fn what_is_posted_or_lost_elsewhere_reaches_the_laptops_that_should_hear() {
     let status = rt.block_on(ben.app.account_status(true)).unwrap();
     assert!(status.check_error.is_some(), "{status:?}");
     let own = Event::NeedsReconnect { laptop_of: None };
-    assert!(heard(&bens).contains(&own));
+    assert_eq!(heard(&bens), std::slice::from_ref(&own));
     assert!(ben.app.notifies_here(&own));
     let elsewhere = Event::NeedsReconnect {
         laptop_of: Some("Ben".into()),
     };
     for (app, rx, told) in [(&ada, &adas, true), (&dan.app, &dans, false)] {
         app.sync().unwrap();
-        assert_eq!(heard(rx), [elsewhere.clone()]);
+        assert_eq!(heard(rx), std::slice::from_ref(&elsewhere));
         assert_eq!(app.notifies_here(&elsewhere), told);
     }
+    ben.app.sync().unwrap();
+    assert!(
+        !heard(&bens)
+            .iter()
+            .any(|e| matches!(e, Event::NeedsReconnect { .. })),
+        "his own laptop is not told its own loss twice"
+    );
+
+    // Ben disconnects his laptop (an approver may, his own grant): the team sees it stop.
+    rt.block_on(ben.app.disconnect(Some("Ben"))).unwrap();
+    ada.sync().unwrap();
+    let laptops = ada.team_status().unwrap().laptops;
+    assert!(
+        laptops.iter().any(|l| l.member == "Ben" && !l.can_publish),
+        "{laptops:?}"
+    );
+    // A contributor's laptop holds nothing to disconnect, and is refused before anything.
+    assert_eq!(
+        rt.block_on(cleo.app.disconnect(Some("Cleo")))
+            .unwrap_err()
+            .code(),
+        "team_setup"
+    );
 }

@@ -1171,7 +1171,7 @@ export type Commands = {
   /** Invites a member (admins): the bundle to hand over privately, valid for `hours`. */
   invite_member: { args: { actor: string, name: string, role: Role, hours: number }; returns: InviteOut };
   /** Saves an invite bundle to a file only this user can read, in the Downloads folder (as History exports go); returns where. */
-  save_invite: { args: { member: string, bundle: string }; returns: string };
+  save_invite: { args: { bundle: string }; returns: string };
   /** Members whose laptop offered a key an admin has not admitted yet, with its fingerprint. */
   waiting_for_admission: { args: {  }; returns: Array<WaitingMember> };
   /** Admits a member's laptop key once the fingerprints match (admins). */
@@ -1180,8 +1180,9 @@ export type Commands = {
   settle_copy: { args: { copy: string, actor: string, carry: boolean }; returns: Post };
   /** "Share this workspace" (admins): uploads it to the team server at `server` (postgres://OPERATOR@HOST:PORT/DATABASE) with the operator's `password`, used once and kept nowhere; `ca_pem` is the server's own CA, if it has one. */
   share_workspace: { args: { actor: string, server: string, ca_pem: string | null, password: string }; returns: TeamStarted };
-  /** "Join my team": this laptop becomes `name`'s in the team the invite names (see `Workspace::join`). Returns the fingerprint to read out to the admin. What a pasted invite holds (its member, server, workspace and the admin's fingerprint), checked but not used: nothing is joined. */
+  /** What a pasted invite holds (its member, server, workspace and the admin's fingerprint), checked but not used: nothing is joined. */
   read_invite: { args: { bundle: string }; returns: InvitePreview };
+  /** "Join my team": this laptop becomes `name`'s in the team the invite names (see `Workspace::join`). Returns the fingerprint to read out to the admin. */
   join_team: { args: { bundle: string, name: string, passphrase: string | null }; returns: Joined };
 };
 

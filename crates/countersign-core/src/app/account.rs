@@ -14,7 +14,7 @@ use crate::audit::AuditAction;
 use crate::connection::{BudgetRow, Connection, ConnectionState, SANDBOX_CLIENT_ID, SecretTokens};
 use crate::error::{Error, Result};
 use crate::events::Event;
-use crate::model::Account;
+use crate::model::{Account, Member, Role};
 use crate::roster::RosterPin;
 use crate::schedule;
 use crate::store::Tx;
@@ -31,26 +31,52 @@ pub struct AccountStatus {
     pub check_error: Option<String>,
 }
 
-/// Who may connect this laptop to X. In a team, the member who joined on it, if they review:
-/// each reviewer's laptop holds its own grant and publishes with it, and a contributor's laptop
-/// holds none. Alone, whoever may change the account (`actor`; none for the CLI's operator).
+/// Who may hold an X grant on this laptop (connect it, or disconnect it). In a team, the member
+/// who joined on it, if they review: each reviewer's laptop holds its own grant and publishes
+/// with it, and a contributor's laptop holds none. Alone, whoever may change the account
+/// (`actor`; none for the CLI's operator).
+fn may_hold_grant(
+    tx: &Tx<'_>,
+    laptop: Option<uuid::Uuid>,
+    actor: Option<&str>,
+    pin: Option<&RosterPin>,
+) -> Result<Option<Member>> {
+    let Some(me) = laptop else {
+        if let Some(a) = actor {
+            tx.allowed(a, AccountAction::ChangeAccount, pin)?;
+        }
+        return Ok(None);
+    };
+    let Some(m) = tx.members().by_id(me)?.filter(|m| m.active) else {
+        return Err(Error::TeamSetup(
+            "this laptop's member is deactivated: it holds no X grant".into(),
+        ));
+    };
+    if !m.role.reviews() {
+        return Err(Error::TeamSetup(
+            "only an approver's or admin's laptop connects the brand account: a contributor's \
+             laptop holds no X token, and never publishes"
+                .into(),
+        ));
+    }
+    Ok(Some(m))
+}
+
+/// [`may_hold_grant`], and in a team the first connection is an admin's: it says which X
+/// account is the brand's (its id binds approvals and finds the brand's posts).
 pub(super) fn may_connect(
     tx: &Tx<'_>,
     laptop: Option<uuid::Uuid>,
     actor: Option<&str>,
     pin: Option<&RosterPin>,
 ) -> Result<()> {
-    if let Some(me) = laptop {
-        let m = tx.members().by_id(me)?;
-        if !m.as_ref().is_some_and(|m| m.active && m.role.reviews()) {
-            return Err(Error::TeamSetup(
-                "only an approver's or admin's laptop connects the brand account: a \
-                 contributor's laptop holds no X token, and never publishes"
-                    .into(),
-            ));
-        }
-    } else if let Some(a) = actor {
-        tx.allowed(a, AccountAction::ChangeAccount, pin)?;
+    let member = may_hold_grant(tx, laptop, actor, pin)?;
+    if member.is_some_and(|m| m.role != Role::Admin) && tx.account()?.x_user_id.is_none() {
+        return Err(Error::TeamSetup(
+            "an admin connects the brand account first (it records which X account the brand \
+             is); then each reviewer's laptop connects its own"
+                .into(),
+        ));
     }
     Ok(())
 }
@@ -292,7 +318,7 @@ impl App {
             let may_set = laptop.is_none()
                 || laptop
                     .and_then(|id| tx.members().by_id(id).ok().flatten())
-                    .is_some_and(|m| m.role == crate::model::Role::Admin);
+                    .is_some_and(|m| m.role == Role::Admin);
             if may_set {
                 a.x_user_id = Some(me.id.clone());
             }
@@ -383,6 +409,11 @@ impl App {
 
     /// Revokes the tokens at X, removes them from the keychain and forgets the connection.
     pub async fn disconnect(&self, actor: Option<&str>) -> Result<Connection> {
+        // Asked before anything is revoked: a refused disconnect leaves the grant working.
+        let pin = self.pin()?;
+        let laptop = self.publisher_identity().0;
+        self.read(|tx| may_hold_grant(tx, laptop, actor, pin.as_ref()))?;
+        let actor = actor.filter(|_| laptop.is_none());
         let c = self.connection()?;
         if c.state != ConnectionState::Disconnected {
             let client = self.client_for(&c)?;
@@ -397,7 +428,7 @@ impl App {
         }
         let now = self.now();
         let key = self.prepare_any(actor)?;
-        self.write(|tx| {
+        let c = self.write(|tx| {
             let by = tx.acting(actor, AccountAction::ChangeAccount, &key)?;
             let mut c = tx.workspace().connection()?;
             c.state = ConnectionState::Disconnected;
@@ -408,7 +439,17 @@ impl App {
                     .detail(json!({"target": c.target()})),
             )?;
             Ok(c)
-        })
+        })?;
+        // The team sees at once that this laptop no longer publishes.
+        if laptop.is_some()
+            && let Err(e) = self.seen(false)
+        {
+            tracing::info!(
+                code = e.code(),
+                "could not tell the team this laptop stopped: {e}"
+            );
+        }
+        Ok(c)
     }
 }
 

@@ -822,10 +822,17 @@ pub(crate) fn server_error(server: &str, e: postgres::Error) -> Error {
         // serialization failure, deadlock, lock timeout: someone else holds the workspace
         "40001" | "40P01" | "55P03" => Error::Busy,
         // the login was refused
-        "28P01" | "28000" => Error::LoginRefused {
+        // a wrong password: the login's (an invite's one-time password replaced, or reset)
+        "28P01" => Error::LoginRefused {
             server: server.to_string(),
             detail: db.message().to_string(),
         },
+        // refused before any password: the server's access rules, or a login that may not log in
+        "28000" => Error::TeamSetup(format!(
+            "the team server {server} would not let this laptop log in ({}); ask the admin who \
+             runs it",
+            db.message()
+        )),
         // lost in the middle: an admin shut the connection, or the server restarts
         // or it is out of room for now (too many connections), or gave up on this
         // session (a statement or idle-in-transaction timeout): nothing was done, try again
