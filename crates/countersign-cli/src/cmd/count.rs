@@ -71,26 +71,31 @@ fn count_stdin(lines: bool, limit: u32) -> Result<(), Error> {
         .filter(|&n| n > 0)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let mut input = stdin.lock();
-    let mut batch: Vec<Vec<u8>> = Vec::with_capacity(BATCH);
+    // A batch's lines back to back in one buffer, and where each ends: no allocation per line.
+    let (mut data, mut ends) = (Vec::new(), Vec::with_capacity(BATCH));
     let (mut first, mut bad) = (1usize, None);
     loop {
-        batch.clear();
-        while batch.len() < BATCH {
-            let mut line = Vec::new();
-            if input.read_until(b'\n', &mut line).map_err(io)? == 0 {
+        data.clear();
+        ends.clear();
+        while ends.len() < BATCH {
+            if input.read_until(b'\n', &mut data).map_err(io)? == 0 {
                 break;
             }
-            if line.last() == Some(&b'\n') {
-                line.pop();
-                if line.last() == Some(&b'\r') {
-                    line.pop();
-                }
-            }
-            batch.push(line);
+            ends.push(data.len());
         }
-        if batch.is_empty() {
+        if ends.is_empty() {
             break;
         }
+        let mut start = 0;
+        let batch: Vec<&[u8]> = ends
+            .iter()
+            .map(|&end| {
+                let line = &data[start..end];
+                start = end;
+                let line = line.strip_suffix(b"\n").unwrap_or(line);
+                line.strip_suffix(b"\r").unwrap_or(line)
+            })
+            .collect();
         let share = batch.len().div_ceil(workers);
         let outputs: Vec<(String, Option<usize>)> = std::thread::scope(|scope| {
             let handles: Vec<_> = batch
@@ -126,62 +131,104 @@ fn count_stdin(lines: bool, limit: u32) -> Result<(), Error> {
     }
 }
 
-/// A JSON string's bytes, lone surrogates (`"\ud800"`) kept as WTF-8: serde_json hands a
-/// string over as bytes this way, where as a `String` it would refuse it.
-struct Wtf8(Vec<u8>);
+/// Where a JSON string's bytes go, lone surrogates (`"\ud800"`) kept as WTF-8: serde_json
+/// hands a string over as bytes this way, where as a `String` it would refuse it. The buffer is
+/// the caller's, reused from line to line.
+struct Wtf8Into<'a>(&'a mut Vec<u8>);
 
-impl<'de> serde::Deserialize<'de> for Wtf8 {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = Wtf8;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON string")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Wtf8, E> {
-                Ok(Wtf8(v.as_bytes().to_vec()))
-            }
-            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Wtf8, E> {
-                Ok(Wtf8(v.to_vec()))
-            }
-        }
-        d.deserialize_bytes(Visitor)
+impl<'de> serde::de::DeserializeSeed<'de> for Wtf8Into<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_bytes(self)
     }
+}
+
+impl serde::de::Visitor<'_> for Wtf8Into<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON string")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<(), E> {
+        self.visit_bytes(v.as_bytes())
+    }
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<(), E> {
+        self.0.clear();
+        self.0.extend_from_slice(v);
+        Ok(())
+    }
+}
+
+/// The text of a line holding one JSON string, or `None` when it holds something else.
+///
+/// Most lines are a string with nothing to unescape: the text is then the bytes between the
+/// quotes, as they are, once they are UTF-8 with no quote, backslash or control character
+/// (which JSON does not allow raw). Any other line goes through serde_json, into `scratch`.
+fn json_text<'a>(line: &'a [u8], scratch: &'a mut Vec<u8>) -> Option<Cow<'a, str>> {
+    if let [b'"', inner @ .., b'"'] = line
+        && !inner.iter().any(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        && let Ok(text) = std::str::from_utf8(inner)
+    {
+        return Some(Cow::Borrowed(text));
+    }
+    let mut de = serde_json::Deserializer::from_slice(line);
+    serde::de::DeserializeSeed::deserialize(Wtf8Into(scratch), &mut de).ok()?;
+    de.end().ok()?;
+    count::text_from_wtf8(scratch).ok()
 }
 
 /// Lines read and counted per batch (a few megabytes of typical posts).
 const BATCH: usize = 8192;
 
 /// The result lines of `lines` (numbered from `first`), and the number of the first line that
-/// is not a JSON string. Written by hand rather than through serde: four integers and a bool
-/// per line, and this is the whole of the command's output.
-fn count_lines(lines: &[Vec<u8>], first: usize, config: &CountConfig) -> (String, Option<usize>) {
-    use std::fmt::Write as _;
+/// is not a JSON string. Written by hand rather than through serde or `format!`: four integers
+/// and a bool per line, and this is the whole of the command's output.
+fn count_lines(lines: &[&[u8]], first: usize, config: &CountConfig) -> (String, Option<usize>) {
     let mut out = String::with_capacity(lines.len() * 80);
     let mut bad = None;
+    let mut counter = count::Counter::default();
+    let mut scratch = Vec::new();
     for (k, line) in lines.iter().enumerate() {
         let n = first + k;
-        // `fmt::Write` into a String cannot fail.
-        let text = serde_json::from_slice::<Wtf8>(line)
-            .ok()
-            .and_then(|Wtf8(bytes)| count::text_from_wtf8(&bytes).ok().map(Cow::into_owned));
-        let _ = match text {
+        match json_text(line, &mut scratch) {
             Some(text) => {
-                let c = count_line(&text, config);
-                writeln!(
-                    out,
-                    r#"{{"weighted_length":{},"valid":{},"permillage":{},"valid_range_end":{}}}"#,
-                    c.weighted_length, c.valid, c.permillage, c.valid_range_end
-                )
+                let c = counter.count(&text, config);
+                out.push_str(r#"{"weighted_length":"#);
+                push_decimal(&mut out, c.weighted_length.into());
+                out.push_str(if c.valid {
+                    r#","valid":true,"permillage":"#
+                } else {
+                    r#","valid":false,"permillage":"#
+                });
+                push_decimal(&mut out, c.permillage.into());
+                out.push_str(r#","valid_range_end":"#);
+                push_decimal(&mut out, c.valid_range_end.into());
+                out.push_str("}\n");
             }
             None => {
                 bad.get_or_insert(n);
-                writeln!(
-                    out,
-                    r#"{{"error":{{"code":"invalid_input","message":"line {n} is not a JSON string"}}}}"#
-                )
+                out.push_str(r#"{"error":{"code":"invalid_input","message":"line "#);
+                push_decimal(&mut out, n as u64);
+                out.push_str(r#" is not a JSON string"}}"#);
+                out.push('\n');
             }
-        };
+        }
     }
     (out, bad)
+}
+
+/// `n` in decimal, as `Display` writes it, without the formatting machinery.
+fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
 }

@@ -6,7 +6,8 @@
 //!
 //! - keycaps `[#*0-9] FE0F? 20E3`;
 //! - flags (two regional indicators naming an RGI region) and the RGI subdivision flags;
-//! - RGI ZWJ sequences (families, professions, `❤️‍🔥`, ...), with or without their `FE0F`s;
+//! - RGI ZWJ sequences (families, professions, `❤️‍🔥`, ...), fully qualified: like the
+//!   reference, one missing any of its `FE0F`s (`🏳‍🌈`) is weighed piece by piece;
 //! - an emoji with a skin-tone modifier, when it takes one;
 //! - a character with an emoji variation sequence followed by `FE0F` (`❤️`, `©️`, `☕️`), except
 //!   after an emoji-style character outside the BMP (`💻️`), where the reference weighs `FE0F`
@@ -17,10 +18,10 @@
 //! reference. Like the reference, anything that is not an RGI sequence (an arbitrary ZWJ
 //! join, a redundant `FE0F`, an unknown tag sequence) is weighed piece by piece.
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use super::emoji_data::{FLAGS, MODIFIER_BASE, PRESENTATION_BASES, TAG_SEQUENCES, ZWJ_SEQUENCES};
+use super::fixed_table::FixedTable;
 
 const ZWJ: char = '\u{200D}';
 const VS16: char = '\u{FE0F}';
@@ -30,21 +31,22 @@ const BLACK_FLAG: char = '\u{1F3F4}';
 /// Code points in the longest subdivision flag (🏴 + up to six tags + cancel tag).
 const TAG_SEQUENCE_MAX: usize = 8;
 
-/// RGI ZWJ sequences without their `FE0F`s, each to whether the fully qualified form ends with
-/// `FE0F` (as `🏳️‍⚧️` does), plus the longest one in code points.
+/// RGI ZWJ sequences, fully qualified, plus the longest one in code points. Only the fully
+/// qualified form is one sequence: the reference weighs a ZWJ sequence missing any of its
+/// `FE0F`s (`🏳‍🌈`, `🏃‍♂`) piece by piece, and so does this counter.
 #[derive(Debug)]
 struct ZwjTable {
-    sequences: HashMap<Vec<char>, bool>,
+    sequences: FixedTable<Vec<char>, ()>,
     max_len: usize,
 }
 
 static ZWJ_TABLE: LazyLock<ZwjTable> = LazyLock::new(|| {
-    let mut sequences = HashMap::new();
+    let mut sequences = FixedTable::default();
     let mut max_len = 0;
     for seq in ZWJ_SEQUENCES.split('|') {
-        let core: Vec<char> = seq.chars().filter(|&c| c != VS16).collect();
-        max_len = max_len.max(core.len());
-        sequences.insert(core, seq.ends_with(VS16));
+        let chars: Vec<char> = seq.chars().collect();
+        max_len = max_len.max(chars.len());
+        sequences.insert(chars, ());
     }
     ZwjTable { sequences, max_len }
 });
@@ -65,21 +67,89 @@ fn is_regional_indicator(c: char) -> bool {
 
 /// Where the emoji sequences of `text` are, as `(start, len)` in UTF-16 code units, leftmost
 /// first and never overlapping.
-pub(super) fn find(text: &str) -> Vec<(usize, usize)> {
-    let chars: Vec<char> = text.chars().collect();
+#[cfg(test)]
+fn find(text: &str) -> Vec<(usize, usize)> {
+    let units: Vec<u16> = text.encode_utf16().collect();
     let mut found = Vec::new();
-    let mut offset16 = 0;
-    let mut i = 0;
-    while i < chars.len() {
-        let end = sequence_at(&chars, i).unwrap_or(i + 1);
-        let len16: usize = chars[i..end].iter().map(|c| c.len_utf16()).sum();
-        if end > i + 1 {
-            found.push((offset16, len16));
-        }
-        offset16 += len16;
-        i = end;
-    }
+    find_in_units(&units, &mut found, &mut Vec::new());
     found
+}
+
+/// Appends to `found` where the emoji sequences of `units` (well-formed UTF-16) are, as
+/// `(start, len)` in code units, leftmost first and never overlapping. `window` is scratch
+/// space.
+///
+/// Every sequence's second code point is `FE0F`, a keycap, a ZWJ, a regional indicator, a
+/// skin-tone modifier or a tag (`data_fits_the_shortcuts` checks the data): only the code
+/// point before one of those can start a sequence, so the scan looks for those units alone
+/// and tries the full match there, in text order, as a scan of every position would.
+pub(super) fn find_in_units(
+    units: &[u16],
+    found: &mut Vec<(usize, usize)>,
+    window: &mut Vec<char>,
+) {
+    // Units before `done` belong to a sequence already found.
+    let mut done = 0;
+    let mut j = 1;
+    while let Some(at) = next_follower_unit(units, j) {
+        j = at;
+        let follower = match units[j] {
+            // Regional indicators and modifiers (U+1F1E6-1F1FF, U+1F3FB-1F3FF).
+            0xD83C => matches!(units.get(j + 1), Some(0xDDE6..=0xDDFF | 0xDFFB..=0xDFFF)),
+            // Tags (U+E0020-E007F).
+            0xDB40 => matches!(units.get(j + 1), Some(0xDC20..=0xDC7F)),
+            _ => true,
+        };
+        if follower {
+            let pair = j >= 2
+                && (0xDC00..=0xDFFF).contains(&units[j - 1])
+                && (0xD800..=0xDBFF).contains(&units[j - 2]);
+            let start = j - 1 - usize::from(pair);
+            if start >= done
+                && let Some(len) = sequence_len_at(units, start, window)
+            {
+                found.push((start, len));
+                done = start + len;
+                j = done + 1;
+                continue;
+            }
+        }
+        j += 1;
+    }
+}
+
+/// The first index at or after `from` holding `FE0F`, a keycap, a ZWJ or the first unit of a
+/// regional indicator, modifier or tag.
+fn next_follower_unit(units: &[u16], from: usize) -> Option<usize> {
+    let candidate = |u: u16| matches!(u, 0xFE0F | 0x20E3 | 0x200D | 0xD83C | 0xDB40);
+    Some(from + units.get(from..)?.iter().position(|&u| candidate(u))?)
+}
+
+/// The length in UTF-16 units of the emoji sequence starting at unit `start`, if one does.
+fn sequence_len_at(units: &[u16], start: usize, window: &mut Vec<char>) -> Option<usize> {
+    let mut chars = char::decode_utf16(units.get(start..)?.iter().copied())
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER));
+    // [`sequence_at`] looks no further than the third code point that is not FE0F, and one
+    // after it, unless that reaches a ZWJ or the sequence starts with 🏴: then it may look as
+    // far as the longest ZWJ sequence or subdivision flag (again not counting FE0F), and one
+    // after. Decode that much.
+    window.clear();
+    let mut take = |window: &mut Vec<char>, reach: usize| {
+        let mut core = window.iter().filter(|&&c| c != VS16).count();
+        while core <= reach {
+            let Some(c) = chars.next() else {
+                break;
+            };
+            window.push(c);
+            core += usize::from(c != VS16);
+        }
+    };
+    take(window, 3);
+    if window.first() == Some(&BLACK_FLAG) || window.contains(&ZWJ) {
+        take(window, ZWJ_TABLE.max_len.max(TAG_SEQUENCE_MAX));
+    }
+    let end = sequence_at(window, 0)?;
+    Some(window[..end].iter().map(|c| c.len_utf16()).sum())
 }
 
 /// The end (exclusive, in chars) of the emoji sequence starting at `i`, if one does.
@@ -117,11 +187,10 @@ fn sequence_at(chars: &[char], i: usize) -> Option<usize> {
     }
 }
 
-/// The longest RGI ZWJ sequence starting at `i`, ignoring `FE0F`s inside it; it takes a final
-/// `FE0F` along when its fully qualified form ends with one.
+/// The longest RGI ZWJ sequence starting at `i`, exactly as fully qualified.
 fn zwj_sequence_at(chars: &[char], i: usize) -> Option<usize> {
     // Every ZWJ sequence joins within its first three code points (not counting FE0F): check
-    // that cheaply before collecting anything.
+    // that cheaply before looking anything up.
     if chars[i].is_ascii()
         || chars[i] == VS16
         || !chars[i + 1..]
@@ -133,27 +202,13 @@ fn zwj_sequence_at(chars: &[char], i: usize) -> Option<usize> {
         return None;
     }
     let table = &*ZWJ_TABLE;
-    // The sequence's code points without FE0F, and where each ends in `chars`.
-    let mut core = Vec::with_capacity(table.max_len);
-    let mut ends = Vec::with_capacity(table.max_len);
-    for (k, &c) in chars.iter().enumerate().skip(i) {
-        if core.len() == table.max_len {
-            break;
-        }
-        if c != VS16 {
-            core.push(c);
-            ends.push(k + 1);
-        }
-    }
-    (3..=core.len()).rev().find_map(|len| {
-        let &ends_with_vs16 = table.sequences.get(&core[..len])?;
-        let end = ends[len - 1];
-        Some(if ends_with_vs16 && chars.get(end) == Some(&VS16) {
-            end + 1
-        } else {
-            end
-        })
-    })
+    let candidate = &chars[i..chars.len().min(i + table.max_len)];
+    // No sequence ends with a ZWJ: those lengths need no lookup.
+    (3..=candidate.len())
+        .rev()
+        .filter(|&n| candidate[n - 1] != ZWJ)
+        .find(|&n| table.sequences.contains_key(&candidate[..n]))
+        .map(|n| i + n)
 }
 
 #[cfg(test)]
@@ -170,7 +225,11 @@ mod tests {
             find("🏴\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}"),
             [(0, 14)]
         );
-        assert_eq!(find("❤️‍🔥 ❤‍🔥"), [(0, 5), (6, 4)]);
+        // Only the fully qualified form is a sequence, as in the reference (checked there for
+        // every RGI sequence with an FE0F: without any one of them it is weighed piece by
+        // piece, the rainbow flag included).
+        assert_eq!(find("❤️‍🔥 ❤‍🔥"), [(0, 5)]);
+        assert_eq!(find("🏳️‍🌈 🏳‍🌈 🏃‍♂️ 🏃‍♂"), [(0, 6), (13, 5)]);
         assert_eq!(find("🏳️‍⚧️"), [(0, 6)]);
         assert_eq!(find("👩🏽‍💻"), [(0, 7)]);
     }
@@ -180,9 +239,29 @@ mod tests {
         for seq in ZWJ_SEQUENCES.split('|') {
             let core: Vec<char> = seq.chars().filter(|&c| c != VS16).collect();
             assert!(core.iter().take(3).any(|&c| c == ZWJ), "{seq:?} joins late");
+            assert!(core.last() != Some(&ZWJ), "{seq:?} ends with a ZWJ");
         }
         for seq in TAG_SEQUENCES {
             assert!(seq.starts_with(BLACK_FLAG) && seq.chars().count() <= TAG_SEQUENCE_MAX);
+        }
+        // find_in_units only tries the code point before one of these.
+        let follows = |c: char| {
+            matches!(c, VS16 | KEYCAP | ZWJ | '\u{E0020}'..='\u{E007F}')
+                || is_regional_indicator(c)
+                || is_modifier(c)
+        };
+        for seq in ZWJ_SEQUENCES
+            .split('|')
+            .chain(TAG_SEQUENCES.iter().copied())
+        {
+            // The second code point as written, and as matched when FE0Fs are left out.
+            let second = seq.chars().nth(1).unwrap();
+            let unqualified = seq.chars().filter(|&c| c != VS16).nth(1).unwrap();
+            assert!(follows(second), "{seq:?}: {second:?} does not follow");
+            assert!(
+                follows(unqualified),
+                "{seq:?}: {unqualified:?} does not follow"
+            );
         }
     }
 

@@ -31,6 +31,7 @@
 
 mod emoji;
 mod emoji_data;
+mod fixed_table;
 mod punycode;
 mod tld;
 mod tld_data;
@@ -164,8 +165,21 @@ impl CountConfig {
 
     /// Weight of one UTF-16 unit, in `1/scale` units. twitter-text weighs a surrogate pair by
     /// one of its units, which falls outside every range, so astral characters get the default.
+    #[inline]
     fn weight(&self, unit: u16) -> u64 {
         let u = u32::from(unit);
+        // Most units fall in the first range (Latin and friends in v2 and v3), which `find`
+        // would pick first anyway: answer those without the search.
+        if let Some(first) = self.ranges.first()
+            && first.start <= u
+            && u <= first.end
+        {
+            return u64::from(first.weight);
+        }
+        // And most of the rest (CJK, Hangul, surrogates) lie past the last range.
+        if self.ranges.last().is_none_or(|last| u > last.end) {
+            return u64::from(self.default_weight);
+        }
         let w = self
             .ranges
             .iter()
@@ -247,92 +261,213 @@ pub struct UrlRange {
 /// (as [`extract_urls`] finds them) weigh the configuration's URL length, emoji sequences weigh
 /// one default weight when the configuration parses emoji, and every other code point weighs by
 /// its range.
+///
+/// Counting runs on every keystroke and over whole files of posts, so this reuses one
+/// [`Counter`] per thread; [`Counter::count`] is the same count with the buffers in the
+/// caller's hands.
 pub fn count(text: &str, config: &CountConfig) -> Count {
-    let normalized = nfc(text);
-    let units: Vec<u16> = normalized.encode_utf16().collect();
-    let original_len = match normalized {
-        Cow::Borrowed(_) => units.len(),
-        Cow::Owned(_) => text.encode_utf16().count(),
-    };
-    let urls = url::find_urls(&units);
-    let emojis = if config.emoji_parsing_enabled {
-        emoji::find(&normalized)
-    } else {
-        Vec::new()
-    };
+    thread_local! {
+        static COUNTER: std::cell::RefCell<Counter> = std::cell::RefCell::new(Counter::default());
+    }
+    COUNTER.with(|counter| match counter.try_borrow_mut() {
+        Ok(mut counter) => counter.count(text, config),
+        // Only reachable if counting ever re-entered itself; a fresh counter is as exact.
+        Err(_) => Counter::default().count(text, config),
+    })
+}
 
-    let scale = u64::from(config.scale);
-    let max_scaled = u64::from(config.max_weighted_length) * scale;
-    let url_weight = u64::from(config.transformed_url_length) * scale;
-    let mut weighted: u64 = 0;
-    let mut chars_valid = true;
-    let mut valid_display_index = 0usize;
-    let mut counted_urls = Vec::new();
-    let (mut next_url, mut next_emoji) = (0, 0);
-    // twitter-text's loop, index for index: an entity is used only if the walk lands on its
-    // start, and the validity checks look at the last unit of each step.
-    let mut i = 0;
-    while i < units.len() {
-        while urls.get(next_url).is_some_and(|u| u.start < i) {
-            next_url += 1;
+/// Counts texts one after another with the same buffers: the normalised text, its UTF-16
+/// units, the emoji and URL matches and the URL scanner's tables, which a one-off count would
+/// allocate afresh for every text.
+#[derive(Debug, Default)]
+pub struct Counter {
+    normalized: String,
+    units: Vec<u16>,
+    emojis: Vec<(usize, usize)>,
+    emoji_window: Vec<char>,
+    urls: url::Finder,
+}
+
+/// Buffers that grew past this many elements for a huge text are dropped after it, so that a
+/// counter kept for a thread's lifetime (as [`count`]'s is) holds little memory.
+const KEPT_CAPACITY: usize = 1 << 16;
+
+impl Counter {
+    /// Counts `text` exactly as [`count`] does.
+    pub fn count(&mut self, text: &str, config: &CountConfig) -> Count {
+        let shortened_by = nfc_into(text, &mut self.normalized);
+        let normalized = match shortened_by {
+            Some(_) => self.normalized.as_str(),
+            None => text,
+        };
+        encode_utf16(normalized, &mut self.units);
+        let units = &self.units[..];
+        let original_len = units.len().saturating_add_signed(shortened_by.unwrap_or(0));
+        let urls = self.urls.find(units);
+        self.emojis.clear();
+        if config.emoji_parsing_enabled {
+            emoji::find_in_units(units, &mut self.emojis, &mut self.emoji_window);
         }
-        while emojis.get(next_emoji).is_some_and(|&(start, _)| start < i) {
-            next_emoji += 1;
+        let emojis = &self.emojis[..];
+
+        let scale = u64::from(config.scale);
+        let max_scaled = u64::from(config.max_weighted_length) * scale;
+        let url_weight = u64::from(config.transformed_url_length) * scale;
+        let mut weighted: u64 = 0;
+        let mut chars_valid = true;
+        let mut valid_display_index = 0usize;
+        let mut counted_urls = Vec::new();
+        let (mut next_url, mut next_emoji) = (0, 0);
+        // twitter-text's loop, index for index: an entity is used only if the walk lands on its
+        // start, and the validity checks look at the last unit of each step.
+        let mut i = 0;
+        while i < units.len() {
+            while urls.get(next_url).is_some_and(|u| u.start < i) {
+                next_url += 1;
+            }
+            while emojis.get(next_emoji).is_some_and(|&(start, _)| start < i) {
+                next_emoji += 1;
+            }
+            let url = urls.get(next_url);
+            let emoji = emojis.get(next_emoji);
+            if let Some(u) = url.filter(|u| u.start == i) {
+                weighted += url_weight;
+                counted_urls.push(UrlRange {
+                    start: saturate(u.start as u64),
+                    end: saturate(u.end as u64),
+                });
+                i += u.url_len() - 1;
+            } else if let Some(&(_, len)) = emoji.filter(|&&(start, _)| start == i) {
+                weighted += u64::from(config.default_weight);
+                i += len - 1;
+            } else {
+                // No entity starts before the next one's start: weigh the units up to there
+                // without asking at each step.
+                let next = url.map_or(units.len(), |u| u.start);
+                let next = emoji.map_or(next, |&(start, _)| next.min(start));
+                let next = next.clamp(i + 1, units.len());
+                let plain = units.get(i..next).unwrap_or_default();
+                // The unit a step at `k` weighs, and where the step ends (inclusive): a
+                // surrogate pair is one step, weighed by its second unit.
+                let step = |k: usize| {
+                    let unit = plain[k];
+                    match units.get(i + k + 1) {
+                        Some(&low @ 0xDC00..=0xDFFF) if (0xD800..=0xDBFF).contains(&unit) => {
+                            (low, k + 1)
+                        }
+                        _ => (unit, k),
+                    }
+                };
+                let mut k = 0;
+                // While the text is valid so far, each step may move the valid range's end.
+                while k < plain.len() && chars_valid && weighted <= max_scaled {
+                    let (unit, last) = step(k);
+                    weighted += config.weight(unit);
+                    chars_valid = !units::is_invalid_char(unit);
+                    if chars_valid && weighted <= max_scaled {
+                        valid_display_index = i + last;
+                    }
+                    k = last + 1;
+                }
+                // Past that, the text is invalid whatever follows (the weight only grows, a
+                // refused character stays refused, and too long wins over it): only the weight
+                // is left to add up.
+                while k < plain.len() {
+                    let (unit, last) = step(k);
+                    weighted += config.weight(unit);
+                    k = last + 1;
+                }
+                i += k;
+                continue;
+            }
+            if chars_valid {
+                chars_valid = !units.get(i).copied().is_some_and(units::is_invalid_char);
+            }
+            if chars_valid && weighted <= max_scaled {
+                valid_display_index = i;
+            }
+            i += 1;
         }
-        if let Some(u) = urls.get(next_url).filter(|u| u.start == i) {
-            weighted += url_weight;
-            counted_urls.push(UrlRange {
-                start: saturate(u.start as u64),
-                end: saturate(u.end as u64),
-            });
-            i += u.url.len() - 1;
-        } else if let Some(&(_, len)) = emojis.get(next_emoji).filter(|&&(start, _)| start == i) {
-            weighted += u64::from(config.default_weight);
-            i += len - 1;
+        let units_len = units.len();
+        self.shrink();
+
+        let weighted_length = weighted / scale;
+        let invalid = if weighted == 0 {
+            Some(Invalid::Empty)
+        } else if weighted > max_scaled {
+            Some(Invalid::TooLong)
+        } else if !chars_valid {
+            Some(Invalid::InvalidCharacter)
         } else {
-            let pair = i + 1 < units.len()
-                && (0xD800..=0xDBFF).contains(&units[i])
-                && (0xDC00..=0xDFFF).contains(&units[i + 1]);
-            i += usize::from(pair);
-            weighted += config.weight(units[i]);
+            None
+        };
+        // JavaScript divides in floating point; so do we, so rounding matches to the last digit.
+        let permillage = ((weighted as f64 / scale as f64) / f64::from(config.max_weighted_length)
+            * 1000.0)
+            .floor();
+        // The valid range is found on the normalised text and shifted by the length difference,
+        // as twitter-text does (it can only go below 0 in contrived cases; clamp there).
+        let valid_range_end = valid_display_index as i64 + original_len as i64 - units_len as i64;
+        Count {
+            weighted_length: saturate(weighted_length),
+            permillage: permillage as u32,
+            valid: invalid.is_none(),
+            display_range_start: 0,
+            display_range_end: saturate(original_len.saturating_sub(1) as u64),
+            valid_range_start: 0,
+            valid_range_end: saturate(valid_range_end.max(0) as u64),
+            remaining: i64::from(config.max_weighted_length)
+                - i64::try_from(weighted_length).unwrap_or(i64::MAX),
+            invalid,
+            urls: counted_urls,
         }
-        if chars_valid {
-            chars_valid = !units.get(i).copied().is_some_and(units::is_invalid_char);
-        }
-        if chars_valid && weighted <= max_scaled {
-            valid_display_index = i;
-        }
-        i += 1;
     }
 
-    let weighted_length = weighted / scale;
-    let invalid = if weighted == 0 {
-        Some(Invalid::Empty)
-    } else if weighted > max_scaled {
-        Some(Invalid::TooLong)
-    } else if !chars_valid {
-        Some(Invalid::InvalidCharacter)
-    } else {
-        None
-    };
-    // JavaScript divides in floating point; so do we, so rounding matches to the last digit.
-    let permillage =
-        ((weighted as f64 / scale as f64) / f64::from(config.max_weighted_length) * 1000.0).floor();
-    // The valid range is found on the normalised text and shifted by the length difference,
-    // as twitter-text does (it can only go below 0 in contrived cases; clamp there).
-    let valid_range_end = valid_display_index as i64 + original_len as i64 - units.len() as i64;
-    Count {
-        weighted_length: saturate(weighted_length),
-        permillage: permillage as u32,
-        valid: invalid.is_none(),
-        display_range_start: 0,
-        display_range_end: saturate(original_len.saturating_sub(1) as u64),
-        valid_range_start: 0,
-        valid_range_end: saturate(valid_range_end.max(0) as u64),
-        remaining: i64::from(config.max_weighted_length)
-            - i64::try_from(weighted_length).unwrap_or(i64::MAX),
-        invalid,
-        urls: counted_urls,
+    /// Drops the buffers a huge text grew (see [`KEPT_CAPACITY`]).
+    fn shrink(&mut self) {
+        if self.units.capacity() > KEPT_CAPACITY {
+            *self = Counter::default();
+        }
+    }
+}
+
+/// `text`'s UTF-16 units into `out`, replacing what it held.
+fn encode_utf16(text: &str, out: &mut Vec<u16>) {
+    out.clear();
+    // A UTF-8 text has at least as many bytes as UTF-16 units: one reservation does, and no
+    // push below reallocates.
+    out.reserve(text.len());
+    // Valid UTF-8: each character is one to four bytes, told by its first one. (Decoding here
+    // rather than through `str::encode_utf16` makes one pass and one branch a character.)
+    let mut bytes = text.as_bytes();
+    loop {
+        bytes = match *bytes {
+            [b0, ref more @ ..] if b0 < 0x80 => {
+                out.push(u16::from(b0));
+                more
+            }
+            [b0, b1, ref more @ ..] if b0 < 0xE0 => {
+                out.push(u16::from(b0 & 0x1F) << 6 | u16::from(b1 & 0x3F));
+                more
+            }
+            [b0, b1, b2, ref more @ ..] if b0 < 0xF0 => {
+                out.push(
+                    u16::from(b0 & 0x0F) << 12 | u16::from(b1 & 0x3F) << 6 | u16::from(b2 & 0x3F),
+                );
+                more
+            }
+            [b0, b1, b2, b3, ref more @ ..] => {
+                let c = (u32::from(b0 & 0x07) << 18
+                    | u32::from(b1 & 0x3F) << 12
+                    | u32::from(b2 & 0x3F) << 6
+                    | u32::from(b3 & 0x3F))
+                    - 0x1_0000;
+                out.push(0xD800 | (c >> 10) as u16);
+                out.push(0xDC00 | (c & 0x3FF) as u16);
+                more
+            }
+            _ => break,
+        };
     }
 }
 
@@ -371,7 +506,9 @@ pub fn text_from_wtf8(bytes: &[u8]) -> Result<Cow<'_, str>, usize> {
     Ok(Cow::Owned(out))
 }
 
-/// `text` in NFC, normalising only the stretches that need it.
+/// `text` in NFC, normalising only the stretches that need it: `None` when `text` is NFC
+/// already, otherwise `out` holds its NFC form and this says by how many UTF-16 units it is
+/// shorter than `text` (negative when NFC lengthens it).
 ///
 /// Normalising a whole text costs a decomposition and a recomposition of every character, and
 /// one combining accent is enough to make a quick check say "maybe". A character that passes
@@ -379,44 +516,118 @@ pub fn text_from_wtf8(bytes: &[u8]) -> Result<Cow<'_, str>, usize> {
 /// Normalization Forms"): nothing before it can reorder or compose across it, so the text is
 /// NFC exactly when each stretch between such boundaries is, and only stretches holding some
 /// other character are normalised.
-fn nfc(text: &str) -> Cow<'_, str> {
-    // Below U+0300 every character is such a boundary (ICU's "minimum no/maybe" for NFC).
-    let boundary = |c: char| {
-        c < '\u{300}'
-            || (canonical_combining_class(c) == 0
-                && is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes)
-    };
-    let mut out: Option<String> = None;
-    // The last boundary seen, how much of `text` is already in `out`, and whether the stretch
-    // since the last boundary holds anything that may need normalising.
+fn nfc_into(text: &str, out: &mut String) -> Option<isize> {
+    // Every character below U+0300 is a boundary (ICU's "minimum no/maybe" for NFC), and
+    // U+0300 is the first whose UTF-8 starts with 0xCC: a text without such a byte, as most
+    // Latin text is, has nothing to check.
+    let bytes = text.as_bytes();
+    let first = bytes.iter().position(|&b| b >= 0xCC)?;
+    // The start of the last boundary seen, how much of `text` is already in `out`, and whether
+    // the stretch since the last boundary holds anything that may need normalising.
     let (mut stretch, mut copied, mut dirty) = (0, 0, false);
-    let flush = |out: &mut Option<String>, stretch: usize, end: usize, copied: &mut usize| {
-        let o = out.get_or_insert_with(|| String::with_capacity(text.len() + 8));
-        o.push_str(&text[*copied..stretch]);
-        o.extend(text[stretch..end].nfc());
-        *copied = end;
+    let mut shortened_by = 0;
+    // Normalises `text[stretch..end]` onto `out`, after what is not yet copied before it.
+    let mut normalize = |stretch: usize, end: usize, copied: usize| {
+        if copied == 0 {
+            out.clear();
+            out.reserve(text.len() + 8);
+        }
+        out.push_str(text.get(copied..stretch).unwrap_or_default());
+        let part = text.get(stretch..end).unwrap_or_default();
+        let mut len = 0;
+        for c in part.nfc() {
+            out.push(c);
+            len += c.len_utf16();
+        }
+        shortened_by += part.encode_utf16().count() as isize - len as isize;
     };
-    for (i, c) in text.char_indices() {
-        if boundary(c) {
+    let mut i = first;
+    while i < bytes.len() {
+        if !dirty {
+            // Outside a stretch to normalise, skip what needs no look (see
+            // `starts_a_known_boundary`) at one test a byte.
+            let rest = bytes.get(i..).unwrap_or_default();
+            i += rest
+                .iter()
+                .position(|&b| !is_known_boundary_byte(b))
+                .unwrap_or(rest.len());
+        }
+        let Some(&b) = bytes.get(i) else {
+            break;
+        };
+        let (boundary, len) = if starts_a_known_boundary(b, bytes.get(i + 1).copied()) {
+            (true, 1)
+        } else {
+            // Not a continuation byte, so `i` starts a character.
+            match text.get(i..).and_then(|rest| rest.chars().next()) {
+                Some(c) => (is_nfc_boundary(c), c.len_utf8()),
+                None => (true, 1),
+            }
+        };
+        if boundary {
             if dirty {
-                flush(&mut out, stretch, i, &mut copied);
+                // `i` starts a character: the first one after the stretch's last.
+                normalize(stretch, i, copied);
+                copied = i;
                 dirty = false;
             }
+        } else if !dirty {
+            // The stretch starts at the character before, a boundary (or at the text's start).
             stretch = i;
-        } else {
+            while stretch > 0 {
+                stretch -= 1;
+                if !matches!(bytes[stretch], 0x80..=0xBF) {
+                    break;
+                }
+            }
             dirty = true;
         }
+        i += len;
     }
     if dirty {
-        flush(&mut out, stretch, text.len(), &mut copied);
+        normalize(stretch, text.len(), copied);
+        copied = text.len();
     }
-    match out {
-        Some(mut o) => {
-            o.push_str(&text[copied..]);
-            Cow::Owned(o)
-        }
-        None => Cow::Borrowed(text),
+    if copied == 0 {
+        return None;
     }
+    out.push_str(text.get(copied..).unwrap_or_default());
+    Some(shortened_by)
+}
+
+/// Whether the byte `b` (followed by `next`) is a boundary of [`nfc_into`]'s byte scan
+/// without decoding: bytes below 0xCC (ASCII, characters below U+0300, and continuation bytes,
+/// only ever met after a leading byte this accepts) and the leading bytes of U+4000-9FFF,
+/// U+B000-D7FF and U+1F000-1FFFF (CJK, most Hangul, emoji), all inside NFC_BOUNDARY_RUNS.
+#[inline]
+fn starts_a_known_boundary(b: u8, next: Option<u8>) -> bool {
+    is_known_boundary_byte(b) || (b == 0xF0 && next == Some(0x9F))
+}
+
+/// [`starts_a_known_boundary`] without the emoji, which needs the next byte.
+#[inline]
+fn is_known_boundary_byte(b: u8) -> bool {
+    (b < 0xCC) | (b.wrapping_sub(0xE4) < 6) | (b.wrapping_sub(0xEB) < 3)
+}
+
+/// Whether `c` is a safe NFC boundary (see [`nfc_into`]): combining class 0 and NFC quick
+/// check "yes". Asked of every character from U+0300 on; the long runs of such characters
+/// that posts mostly draw from (kana after U+309A, CJK, Hangul syllables, emoji) are answered
+/// without the two property lookups (`nfc_boundary_runs_hold` checks every one of them).
+fn is_nfc_boundary(c: char) -> bool {
+    c < '\u{300}' || NFC_BOUNDARY_RUNS.iter().any(|r| r.contains(&c)) || nfc_boundary_by_property(c)
+}
+
+/// Runs of safe NFC boundaries (Unicode 15, as `unicode-normalization` has it): U+309B to
+/// Yi, Hangul syllables on, and U+1E94B to CJK extension F, which holds the emoji.
+const NFC_BOUNDARY_RUNS: [std::ops::RangeInclusive<char>; 3] = [
+    '\u{309B}'..='\u{A66E}',
+    '\u{ABEE}'..='\u{D7FF}',
+    '\u{1E94B}'..='\u{2F7FF}',
+];
+
+fn nfc_boundary_by_property(c: char) -> bool {
+    canonical_combining_class(c) == 0 && is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes
 }
 
 fn saturate(n: u64) -> u32 {
@@ -443,7 +654,37 @@ mod tests {
             "\u{212B}ngstr\u{F6}m \u{2126}",
         ] {
             let whole: String = text.nfc().collect();
-            assert_eq!(nfc(text), whole, "{text:?}");
+            let mut out = String::new();
+            let ours = match nfc_into(text, &mut out) {
+                Some(shortened_by) => {
+                    let by =
+                        text.encode_utf16().count() as isize - out.encode_utf16().count() as isize;
+                    assert_eq!(shortened_by, by, "{text:?}");
+                    out.as_str()
+                }
+                None => text,
+            };
+            assert_eq!(ours, whole, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn nfc_boundary_runs_hold() {
+        for run in NFC_BOUNDARY_RUNS {
+            for c in run {
+                assert!(nfc_boundary_by_property(c), "{c:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn known_boundary_bytes_start_boundaries() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let mut utf8 = [0; 4];
+            let bytes = c.encode_utf8(&mut utf8).as_bytes();
+            if starts_a_known_boundary(bytes[0], bytes.get(1).copied()) {
+                assert!(is_nfc_boundary(c), "{c:?}");
+            }
         }
     }
 
@@ -564,6 +805,15 @@ mod tests {
         // Not a URL: an unknown TLD, a bare word, an address.
         assert!(ranges("file.notatld and plain words").is_empty());
         assert!(ranges("").is_empty());
+    }
+
+    #[test]
+    fn light_ranges_are_sorted() {
+        // CountConfig::weight answers past the last range's end with the default weight.
+        for pair in LIGHT_RANGES.windows(2) {
+            assert!(pair[0].end < pair[1].start);
+        }
+        assert!(LIGHT_RANGES.iter().all(|r| r.start <= r.end));
     }
 
     #[test]

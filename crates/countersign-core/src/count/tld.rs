@@ -8,9 +8,9 @@
 //! is its prefix; the only such pairs, `嘉里大酒店`/`嘉里` and `भारतम्`/`भारत`, need a
 //! non-ASCII follower to be ambiguous at all).
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use super::fixed_table::FixedTable;
 use super::tld_data;
 use super::units::{canon, is_ascii_alnum};
 
@@ -21,16 +21,19 @@ enum Kind {
     Country,
 }
 
+/// Room for the longest TLD, in UTF-16 units (18 today, `travelersinsurance`).
+const TLD_MAX: usize = 32;
+
 #[derive(Debug)]
 struct Table {
     /// Canonical (JS case-folded) UTF-16 of each TLD, to its list.
-    by_name: HashMap<Vec<u16>, Kind>,
+    by_name: FixedTable<Vec<u16>, Kind>,
     /// Longest TLD, in UTF-16 code units.
     max_len: usize,
 }
 
 static TABLE: LazyLock<Table> = LazyLock::new(|| {
-    let mut by_name = HashMap::new();
+    let mut by_name = FixedTable::default();
     let mut max_len = 0;
     // Country first, so that a name on both lists (none today) would end up generic.
     for (list, kind) in [
@@ -60,19 +63,20 @@ fn at_boundary(s: &[u16], pos: usize) -> bool {
 pub(super) fn match_at(s: &[u16], pos: usize) -> Option<usize> {
     let table = &*TABLE;
     let mut best: Option<(Kind, usize)> = None;
-    let mut key = Vec::with_capacity(table.max_len);
-    for (i, &u) in s.get(pos..)?.iter().take(table.max_len).enumerate() {
+    let mut key = [0; TLD_MAX];
+    let limit = table.max_len.min(TLD_MAX);
+    for (i, &u) in s.get(pos..)?.iter().take(limit).enumerate() {
         // TLDs are letters and marks: no ASCII digit or punctuation ever continues one.
         if u < 0x80 && !(u as u8).is_ascii_alphabetic() {
             break;
         }
-        key.push(canon(u));
+        key[i] = canon(u);
         let len = i + 1;
         // Inside a run of ASCII letters the look-ahead fails: skip the lookup.
         if !at_boundary(s, pos + len) {
             continue;
         }
-        if let Some(&kind) = table.by_name.get(&key) {
+        if let Some(&kind) = table.by_name.get(&key[..len]) {
             // Ascending length: a later hit wins within the same list, never across lists.
             if best.is_none_or(|(k, _)| kind <= k) {
                 best = Some((kind, len));
@@ -128,6 +132,11 @@ mod tests {
         assert_eq!(m("嘉里x", 0), None); // 'x' is an ASCII letter: the look-ahead fails
         assert_eq!(m("みんなです", 0), Some(3));
         assert_eq!(m("vermögensberatung.", 0), Some(17));
+    }
+
+    #[test]
+    fn every_tld_fits_the_key() {
+        assert!(TABLE.max_len <= TLD_MAX);
     }
 
     #[test]

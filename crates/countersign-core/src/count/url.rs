@@ -35,12 +35,40 @@ pub struct UrlEntity {
     pub end: usize,
 }
 
-/// A URL in UTF-16 form, as the counter needs it: it skips `url.len()` units from `start`.
+/// A URL as the counter needs it: where it is in the text's UTF-16 units, and its text as
+/// the reference reports it, whose length the counter skips from `start`. That text is the
+/// units of `head` followed by those of `tail` (ranges into the text), which saves copying it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct RawUrl {
     pub start: usize,
     pub end: usize,
-    pub url: Vec<u16>,
+    head: (usize, usize),
+    tail: (usize, usize),
+}
+
+impl RawUrl {
+    /// A URL whose text is `t[start..end]`.
+    fn spanning(start: usize, end: usize) -> Self {
+        RawUrl {
+            start,
+            end,
+            head: (start, end),
+            tail: (end, end),
+        }
+    }
+
+    /// The length of the URL's text, in UTF-16 units.
+    pub(super) fn url_len(&self) -> usize {
+        (self.head.1 - self.head.0) + (self.tail.1 - self.tail.0)
+    }
+
+    /// The URL's text, from the units it was found in.
+    fn text(&self, t: &[u16]) -> String {
+        let part = |(a, b): (usize, usize)| t.get(a..b).unwrap_or_default();
+        let mut units = part(self.head).to_vec();
+        units.extend_from_slice(part(self.tail));
+        String::from_utf16_lossy(&units)
+    }
 }
 
 /// URLs are at most this long (protocol, or `https://` when absent, counted in).
@@ -50,6 +78,8 @@ const MAX_TCO_SLUG_LENGTH: usize = 40;
 /// Longest DNS label, once punycode-encoded.
 const MAX_DOMAIN_LABEL_LENGTH: usize = 63;
 const DEFAULT_PROTOCOL_LEN: usize = "https://".len();
+/// The longest protocol a URL may start with.
+const MAX_PROTOCOL_LEN: usize = "https://".len();
 
 const DOT: u16 = b'.' as u16;
 const SLASH: u16 = b'/' as u16;
@@ -69,10 +99,11 @@ const HYPHEN: u16 = b'-' as u16;
 /// only when it has one). The text is taken as given: [`super::count`] normalises first.
 pub fn extract_urls(text: &str) -> Vec<UrlEntity> {
     let units: Vec<u16> = text.encode_utf16().collect();
-    find_urls(&units)
-        .into_iter()
+    Finder::default()
+        .find(&units)
+        .iter()
         .map(|u| UrlEntity {
-            url: String::from_utf16_lossy(&u.url),
+            url: u.text(&units),
             start: u.start,
             end: u.end,
         })
@@ -92,19 +123,30 @@ struct Match {
     end: usize,
 }
 
-/// The URLs of `t`, in order, as the reference's `extractUrlsWithIndices` returns them.
-pub(super) fn find_urls(t: &[u16]) -> Vec<RawUrl> {
-    let mut urls = Vec::new();
-    if !t.contains(&DOT) {
-        return urls;
+/// Finds the URLs of text after text, keeping its buffers (the scanner's per-unit tables and
+/// the URLs found) from one to the next.
+#[derive(Debug, Default)]
+pub(super) struct Finder {
+    tables: Tables,
+    urls: Vec<RawUrl>,
+}
+
+impl Finder {
+    /// The URLs of `t`, in order, as the reference's `extractUrlsWithIndices` returns them.
+    pub(super) fn find(&mut self, t: &[u16]) -> &[RawUrl] {
+        self.urls.clear();
+        // Every URL has a domain, and every domain a '.'.
+        if !t.contains(&DOT) {
+            return &self.urls;
+        }
+        let mut scanner = Scanner::new(t, &mut self.tables);
+        let mut from = 0;
+        while let Some(m) = scanner.exec(from) {
+            from = m.end;
+            accept(t, &m, &mut self.urls);
+        }
+        &self.urls
     }
-    let mut scanner = Scanner::new(t);
-    let mut from = 0;
-    while let Some(m) = scanner.exec(from) {
-        from = m.end;
-        accept(t, &m, &mut urls);
-    }
-    urls
 }
 
 /// The post-processing the reference applies to each regex match.
@@ -130,23 +172,18 @@ fn accept(t: &[u16], m: &Match, urls: &mut Vec<RawUrl>) {
             return;
         };
         for &(s, e) in &found[..found.len() - 1] {
-            urls.push(RawUrl {
-                start: m.start + s,
-                end: m.start + e,
-                url: domain[s..e].to_vec(),
-            });
+            urls.push(RawUrl::spanning(m.start + s, m.start + e));
         }
-        let (end, text) = if m.has_path {
-            let mut text = domain[last_start..last_end].to_vec();
-            text.extend_from_slice(&url[domain.len()..]);
-            (m.end, text)
+        // The domain starts the match (there is no protocol).
+        let last = RawUrl::spanning(m.start + last_start, m.start + last_end);
+        urls.push(if m.has_path {
+            RawUrl {
+                end: m.end,
+                tail: (m.domain_end, m.end),
+                ..last
+            }
         } else {
-            (m.start + last_end, domain[last_start..last_end].to_vec())
-        };
-        urls.push(RawUrl {
-            start: m.start + last_start,
-            end,
-            url: text,
+            last
         });
     } else {
         // A t.co link ends where its slug (and optional query) ends; an over-long slug is no link.
@@ -155,11 +192,7 @@ fn accept(t: &[u16], m: &Match, urls: &mut Vec<RawUrl>) {
             Some((_, len)) => &url[..len],
             None => url,
         };
-        urls.push(RawUrl {
-            start: m.start,
-            end: m.start + url.len(),
-            url: url.to_vec(),
-        });
+        urls.push(RawUrl::spanning(m.start, m.start + url.len()));
     }
 }
 
@@ -172,8 +205,8 @@ fn is_valid_url(url_len: usize, protocol_len: usize, domain: &[u16]) -> bool {
 /// The reference's `idna.toAscii` succeeding: a host spelled `xn--...` must contain an ASCII
 /// domain, and every label must encode to 1..=63 characters.
 fn idna_ok(domain: &[u16]) -> bool {
-    let xn: Vec<u16> = "xn--".encode_utf16().collect();
-    if domain.starts_with(&xn) && first_ascii_domain(domain, 0).is_none() {
+    const XN: [u16; 4] = [b'x' as u16, b'n' as u16, b'-' as u16, b'-' as u16];
+    if domain.starts_with(&XN) && first_ascii_domain(domain, 0).is_none() {
         return false;
     }
     domain.split(|&u| u == DOT).all(|label| {
@@ -279,10 +312,16 @@ fn query_end(t: &[u16], i: usize) -> Option<usize> {
 #[derive(Debug)]
 struct Scanner<'a> {
     t: &'a [u16],
-    /// End of the run of label characters (`validDomainChars`, `-`, `_`) starting at each index.
-    run_end: Vec<usize>,
-    /// Number of `_` before each index, to tell subdomain labels from domain-name labels.
-    underscores: Vec<usize>,
+    tables: &'a mut Tables,
+}
+
+/// The scanner's caches, kept between texts to save allocating them for each.
+#[derive(Debug, Default)]
+struct Tables {
+    /// The run of label characters before the dot that the scan is at (see [`Scanner::exec`]).
+    window: Run,
+    /// The run of label characters measured last, elsewhere.
+    last: Run,
     /// The domain match starting at each label start, once computed.
     domain_memo: Vec<Option<Option<usize>>>,
     /// `groups_then_ending` at each balanced group's start, once computed.
@@ -291,61 +330,135 @@ struct Scanner<'a> {
     chain_buf: Vec<usize>,
 }
 
+/// A run of label characters (`validDomainChars`, `-`, `_`): `start..end`, and its last `_`
+/// (to tell subdomain labels from domain-name labels).
+#[derive(Debug, Default, Clone, Copy)]
+struct Run {
+    start: usize,
+    end: usize,
+    last_underscore: Option<usize>,
+}
+
+impl Run {
+    /// The part of the run from `k` on, if `k` is inside it.
+    fn from(self, k: usize) -> Option<Run> {
+        (self.start <= k && k < self.end).then(|| Run {
+            start: k,
+            end: self.end,
+            last_underscore: self.last_underscore.filter(|&u| u >= k),
+        })
+    }
+}
+
+fn is_label_char(u: u16) -> bool {
+    is_domain_char(u) || u == HYPHEN || u == UNDERSCORE
+}
+
 impl<'a> Scanner<'a> {
-    fn new(t: &'a [u16]) -> Self {
-        let n = t.len();
-        let mut run_end = vec![n; n + 1];
-        for i in (0..n).rev() {
-            let u = t[i];
-            run_end[i] = if is_domain_char(u) || u == HYPHEN || u == UNDERSCORE {
-                run_end[i + 1]
-            } else {
-                i
-            };
-        }
-        let mut underscores = vec![0; n + 1];
-        for i in 0..n {
-            underscores[i + 1] = underscores[i] + usize::from(t[i] == UNDERSCORE);
-        }
-        Scanner {
-            t,
-            run_end,
-            underscores,
-            domain_memo: vec![None; n + 1],
-            groups_memo: HashMap::new(),
-            chain_buf: Vec::new(),
-        }
+    fn new(t: &'a [u16], tables: &'a mut Tables) -> Self {
+        tables.window = Run::default();
+        tables.last = Run::default();
+        tables.domain_memo.clear();
+        tables.domain_memo.resize(t.len() + 1, None);
+        tables.groups_memo.clear();
+        Scanner { t, tables }
     }
 
-    /// The next match at or after `from`, like `RegExp.prototype.exec` with `lastIndex = from`.
+    /// The run of label characters starting at `k` (empty if there is none). Runs are measured
+    /// when asked for and the last two kept, which is what the scan asks again.
+    fn run(&mut self, k: usize) -> Run {
+        if let Some(run) = self
+            .tables
+            .window
+            .from(k)
+            .or_else(|| self.tables.last.from(k))
+        {
+            return run;
+        }
+        let mut run = Run {
+            start: k,
+            end: k,
+            last_underscore: None,
+        };
+        for &u in self.t.get(k..).unwrap_or_default() {
+            if !is_label_char(u) {
+                break;
+            }
+            if u == UNDERSCORE {
+                run.last_underscore = Some(run.end);
+            }
+            run.end += 1;
+        }
+        if run.end > k {
+            self.tables.last = run;
+        }
+        run
+    }
+
+    /// The next match at or after `from`, like `RegExp.prototype.exec` with `lastIndex = from`:
+    /// the first start position, in order, where the URL part matches (`p + 1` after a
+    /// preceding character at `p`, or `0` at the start of the text).
+    ///
+    /// Every URL holds a dot, and the first dot at or after its start ends its domain's first
+    /// label: nothing but label characters sits between that dot and the URL's start, but for
+    /// a protocol of at most 8 units. So the positions tried are only those within 8 units of
+    /// the run of label characters before each dot; the ones before cannot match.
     fn exec(&mut self, from: usize) -> Option<Match> {
         let t = self.t;
-        for p in from..=t.len() {
-            if p < t.len()
-                && is_url_preceding(t[p])
-                && self.may_start(p + 1)
-                && let Some(m) = self.url_at(p + 1, Some(t[p]))
-            {
-                return Some(m);
+        let mut p = from;
+        while p <= t.len() {
+            // Every start position still to try is at or after `p`.
+            let dot = p + t.get(p..)?.iter().position(|&u| u == DOT)?;
+            let mut run_start = dot;
+            let mut last_underscore = None;
+            while run_start > p && is_label_char(t[run_start - 1]) {
+                run_start -= 1;
+                if last_underscore.is_none() && t[run_start] == UNDERSCORE {
+                    last_underscore = Some(run_start);
+                }
             }
-            if p == 0
-                && let Some(m) = self.url_at(0, None)
-            {
-                return Some(m);
+            self.tables.window = Run {
+                start: run_start,
+                end: dot,
+                last_underscore,
+            };
+            let first = p.max(run_start.saturating_sub(MAX_PROTOCOL_LEN + 1));
+            for p in first..=dot {
+                if let Some(m) = self.try_at(p) {
+                    return Some(m);
+                }
             }
+            p = dot + 1;
         }
         None
     }
 
-    /// Whether a URL could start at `s`, answered from the run table alone: one starts either
-    /// with a protocol or with a domain, whose first label runs up to a '.' (see
+    /// The regex's attempt at the preceding character `p` (and at the start of the text).
+    fn try_at(&mut self, p: usize) -> Option<Match> {
+        let t = self.t;
+        if p < t.len()
+            && is_url_preceding(t[p])
+            && self.may_start(p + 1)
+            && let Some(m) = self.url_at(p + 1, Some(t[p]))
+        {
+            return Some(m);
+        }
+        if p == 0 {
+            return self.url_at(0, None);
+        }
+        None
+    }
+
+    /// Whether a URL could start at `s`, answered from the run of label characters there: one
+    /// starts either with a protocol or with a domain, whose first label runs up to a '.' (see
     /// [`Scanner::subdomain_label`]). Most positions of a text fail this, and checking it first
     /// keeps them off the full match.
-    fn may_start(&self, s: usize) -> bool {
+    fn may_start(&mut self, s: usize) -> bool {
         let t = self.t;
-        let Some(&e) = self.run_end.get(s) else {
+        if s > t.len() {
             return false;
-        };
+        }
+        let e = self.run(s).end;
         (e > s && t.get(e) == Some(&DOT)) || starts_with_ci(&t[s..], b"http")
     }
 
@@ -402,9 +515,9 @@ impl<'a> Scanner<'a> {
 
     /// A label starting at `k` that ends with '.': its end (the dot's index) if it is a valid
     /// subdomain, `(?:DC(?:[_-]|DC)*)?DC\.`.
-    fn subdomain_label(&self, k: usize) -> Option<usize> {
+    fn subdomain_label(&mut self, k: usize) -> Option<usize> {
         let t = self.t;
-        let e = *self.run_end.get(k)?;
+        let e = self.run(k).end;
         (e > k && t.get(e) == Some(&DOT) && is_domain_char(t[k]) && is_domain_char(t[e - 1]))
             .then_some(e)
     }
@@ -415,11 +528,11 @@ impl<'a> Scanner<'a> {
     /// at each depth the next label must be a domain name (no `_`) followed by a TLD. Results
     /// are cached per label start, which keeps a text full of dots linear.
     fn domain(&mut self, s: usize) -> Option<usize> {
-        let mut chain = std::mem::take(&mut self.chain_buf);
+        let mut chain = std::mem::take(&mut self.tables.chain_buf);
         chain.clear();
         let mut k = s;
         let mut result = loop {
-            if let Some(known) = self.domain_memo.get(k).copied().flatten() {
+            if let Some(known) = self.tables.domain_memo.get(k).copied().flatten() {
                 break known;
             }
             chain.push(k);
@@ -431,7 +544,7 @@ impl<'a> Scanner<'a> {
         for &k in chain.iter().rev() {
             if result.is_none() {
                 result = self.subdomain_label(k).and_then(|dot| {
-                    let no_underscore = self.underscores[dot] == self.underscores[k];
+                    let no_underscore = self.run(k).last_underscore.is_none();
                     if no_underscore {
                         tld::match_at(self.t, dot + 1)
                     } else {
@@ -439,9 +552,9 @@ impl<'a> Scanner<'a> {
                     }
                 });
             }
-            self.domain_memo[k] = Some(result);
+            self.tables.domain_memo[k] = Some(result);
         }
-        self.chain_buf = chain;
+        self.tables.chain_buf = chain;
         result
     }
 
@@ -516,7 +629,7 @@ impl<'a> Scanner<'a> {
     /// Past the chain, `[class]` cannot match (the unit there is no path character). Results
     /// are cached for every group of the chain, as later segments start inside it.
     fn groups_then_ending(&mut self, j: usize) -> Option<usize> {
-        if let Some(&known) = self.groups_memo.get(&j) {
+        if let Some(&known) = self.tables.groups_memo.get(&j) {
             return known;
         }
         let mut chain = Vec::new();
@@ -525,7 +638,7 @@ impl<'a> Scanner<'a> {
             let trail_end = after + self.path_run(after);
             chain.push((cur, after, trail_end));
             cur = trail_end;
-            if let Some(&known) = self.groups_memo.get(&cur) {
+            if let Some(&known) = self.tables.groups_memo.get(&cur) {
                 // The rest of the chain is already known: start from its answer.
                 return self.fill_groups_memo(&chain, known);
             }
@@ -548,7 +661,7 @@ impl<'a> Scanner<'a> {
                     .rposition(|&u| is_path_ending_char(u))
                     .map(|p| after + p + 1);
             }
-            self.groups_memo.insert(start, result);
+            self.tables.groups_memo.insert(start, result);
         }
         result
     }
