@@ -291,6 +291,10 @@ struct Fixture {
 
 impl Fixture {
     fn start() -> Fixture {
+        Fixture::start_with(SandboxConfig::default())
+    }
+
+    fn start_with(config: SandboxConfig) -> Fixture {
         // A worker thread of its own, so that the deadline fires even if a handler blocked
         // its thread instead of awaiting.
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -298,9 +302,7 @@ impl Fixture {
             .enable_all()
             .build()
             .unwrap();
-        let sandbox = runtime
-            .block_on(Sandbox::start(SandboxConfig::default()))
-            .unwrap();
+        let sandbox = runtime.block_on(Sandbox::start(config)).unwrap();
         let router = sandbox.router();
         let mut fixture = Fixture {
             runtime,
@@ -2042,18 +2044,11 @@ fn raw_http_gets_an_answer_or_a_close() {
 #[test]
 fn a_sender_that_stalls_mid_request_is_closed() {
     let limit = Duration::from_secs(3);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let sandbox = runtime
-        .block_on(Sandbox::start(SandboxConfig {
-            header_timeout: limit,
-            ..SandboxConfig::default()
-        }))
-        .unwrap();
-    let base = sandbox.base_url();
+    let f = Fixture::start_with(SandboxConfig {
+        header_timeout: limit,
+        ..SandboxConfig::default()
+    });
+    let base = f.sandbox.base_url();
     let addr = base.trim_start_matches("http://");
     let mut stalled = TcpStream::connect(addr).unwrap();
     stalled
@@ -2078,5 +2073,4 @@ fn a_sender_that_stalls_mid_request_is_closed() {
         waited >= limit - Duration::from_secs(1) && waited < limit * 2,
         "closed after {waited:?}, the limit is {limit:?}"
     );
-    runtime.block_on(sandbox.shutdown());
 }
