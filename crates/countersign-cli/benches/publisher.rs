@@ -25,81 +25,20 @@
 //! inbox existed), so the idle CPU of both can be compared.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
+use support::{PASS, env_num, member, start_publisher, stop, wall};
+
 use std::collections::HashMap;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use countersign_core::secrets::{Channel, SecretString};
 use countersign_core::x_account::Target;
-use countersign_core::{App, DraftInput, InitOptions, NewMember, PartInput, Parts, Role, When};
+use countersign_core::{App, DraftInput, InitOptions, PartInput, Parts, Role};
 use jiff::{SignedDuration, Timestamp};
 use uuid::Uuid;
 use x_sandbox::{Limits, Sandbox, SandboxConfig};
-
-const PASS: &str = "bench passphrase";
-
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn member(name: &str, role: Role) -> NewMember {
-    NewMember {
-        name: name.into(),
-        role,
-        initials: None,
-        passphrase: role.reviews().then(|| SecretString::new(PASS)),
-    }
-}
-
-/// A wall time in UTC (the workspace's zone) to the millisecond.
-fn wall(at: Timestamp) -> When {
-    When {
-        wall: at.strftime("%Y-%m-%d %H:%M:%S%.3f").to_string(),
-        zone: None,
-        fold: None,
-    }
-}
-
-fn start_publisher(dir: &Path, log: &Path) -> Child {
-    let out = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .unwrap();
-    Command::new(env!("CARGO_BIN_EXE_countersign"))
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("run")
-        .env_remove("COUNTERSIGN_DATA_DIR")
-        .env_remove("COUNTERSIGN_LOG")
-        .env(
-            "COUNTERSIGN_CHANNEL",
-            Channel::named(std::env::var("COUNTERSIGN_CHANNEL").ok().as_deref()).as_str(),
-        )
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(out.try_clone().unwrap()))
-        .stderr(Stdio::from(out))
-        .spawn()
-        .unwrap()
-}
-
-fn stop(mut child: Child) {
-    let ok = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "kill -TERM failed");
-    let status = child.wait().unwrap();
-    assert!(
-        status.success(),
-        "the publisher stops cleanly on SIGTERM: {status}"
-    );
-}
 
 /// utime + stime of a process, in seconds.
 fn cpu_seconds(pid: u32, ticks_per_sec: f64) -> f64 {

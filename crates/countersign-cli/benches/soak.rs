@@ -51,96 +51,35 @@
 //! and a CSV of the samples stay in the directory printed at the start.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
+use support::{PASS, env_num, member, start_publisher, stop, wall};
+
 #[path = "../../../tests/support/sandbox_admin.rs"]
 mod sandbox_admin;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use countersign_core::secrets::{Channel, SecretString};
 use countersign_core::x_account::Target;
-use countersign_core::{
-    App, DraftInput, InitOptions, NewMember, PartInput, Parts, Role, Status, When,
-};
+use countersign_core::{App, DraftInput, InitOptions, PartInput, Parts, Role, Status};
 use jiff::{SignedDuration, Timestamp};
 use sandbox_admin::{Admin, Dice};
 use serde_json::json;
 use uuid::Uuid;
 use x_sandbox::{Limits, Sandbox, SandboxConfig};
 
-const PASS: &str = "soak passphrase";
 /// How long a rate-limit squeeze or added latency lasts before it is undone.
 const EPISODE: Duration = Duration::from_secs(30);
 /// The part of the run before the "start" memory figure: connections, caches and the first
 /// passes settle.
 const WARM_UP: Duration = Duration::from_secs(60);
-
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn member(name: &str, role: Role) -> NewMember {
-    NewMember {
-        name: name.into(),
-        role,
-        initials: None,
-        passphrase: role.reviews().then(|| SecretString::new(PASS)),
-    }
-}
-
-/// A wall time in UTC (the workspace's zone) to the millisecond.
-fn wall(at: Timestamp) -> When {
-    When {
-        wall: at.strftime("%Y-%m-%d %H:%M:%S%.3f").to_string(),
-        zone: None,
-        fold: None,
-    }
-}
-
-fn start_publisher(dir: &Path, log: &Path) -> Child {
-    let out = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .unwrap();
-    Command::new(env!("CARGO_BIN_EXE_countersign"))
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("run")
-        .env_remove("COUNTERSIGN_DATA_DIR")
-        .env_remove("COUNTERSIGN_LOG")
-        .env(
-            "COUNTERSIGN_CHANNEL",
-            Channel::named(std::env::var("COUNTERSIGN_CHANNEL").ok().as_deref()).as_str(),
-        )
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(out.try_clone().unwrap()))
-        .stderr(Stdio::from(out))
-        .spawn()
-        .unwrap()
-}
-
-fn stop(mut child: Child) {
-    let ok = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "kill -TERM failed");
-    let status = child.wait().unwrap();
-    assert!(
-        status.success(),
-        "the publisher stops cleanly on SIGTERM: {status}"
-    );
-}
 
 fn clock_ticks() -> f64 {
     Command::new("getconf")

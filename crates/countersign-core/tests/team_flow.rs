@@ -1230,6 +1230,8 @@ fn what_is_posted_or_lost_elsewhere_reaches_the_laptops_that_should_hear() {
         laptops.iter().any(|l| l.member == "Ben" && l.can_publish),
         "{laptops:?}"
     );
+    assert!(ben.app.team_status().unwrap().publishes_here);
+    assert!(!cleo.app.team_status().unwrap().publishes_here);
     let (adas, cleos, dans) = (ada.subscribe(), cleo.app.subscribe(), dan.app.subscribe());
     let heard = |rx: &std::sync::mpsc::Receiver<Event>| -> Vec<Event> { rx.try_iter().collect() };
 
@@ -1350,6 +1352,7 @@ fn what_is_posted_or_lost_elsewhere_reaches_the_laptops_that_should_hear() {
         laptops.iter().any(|l| l.member == "Ben" && !l.can_publish),
         "{laptops:?}"
     );
+    assert!(!ben.app.team_status().unwrap().publishes_here);
     // A contributor's laptop holds nothing to disconnect, and is refused before anything.
     assert_eq!(
         rt.block_on(cleo.app.disconnect(Some("Cleo")))

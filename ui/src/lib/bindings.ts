@@ -917,7 +917,11 @@ pulled_at: string | null,
  * Moves when this laptop pulled something new to show (anything but laptops' heartbeats):
  * screens read again then.
  */
-content_seen: number, device: string, member: string, laptops: Array<Laptop>, 
+content_seen: number, device: string, 
+/**
+ * Whether this laptop publishes: it is among the laptops that can, as last seen.
+ */
+publishes_here: boolean, member: string, laptops: Array<Laptop>, 
 /**
  * Acts made offline waiting to be sent, and acts the server refused (kept for a person).
  */

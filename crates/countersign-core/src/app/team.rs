@@ -73,6 +73,8 @@ pub struct TeamStatus {
     /// screens read again then.
     pub content_seen: u64,
     pub device: String,
+    /// Whether this laptop publishes: it is among the laptops that can, as last seen.
+    pub publishes_here: bool,
     pub member: String,
     pub laptops: Vec<Laptop>,
     /// Acts made offline waiting to be sent, and acts the server refused (kept for a person).
@@ -688,6 +690,9 @@ impl App {
             behind: state.behind,
             pulled_at: state.pulled_at,
             content_seen: state.content_seen,
+            publishes_here: laptops
+                .iter()
+                .any(|l| l.device == cfg.device && l.can_publish),
             device: cfg.device,
             member,
             laptops,
