@@ -145,16 +145,25 @@ pub fn show_window(app: &AppHandle) {
     if let Some(requested) = app.try_state::<WindowRequested>() {
         requested.request();
     }
-    match build_window(app) {
-        Ok(w) => {
-            let _ = w.set_focus();
-        }
-        Err(e) => tracing::error!("the window could not be opened: {e}"),
+    if let Err(e) = build_window(app) {
+        tracing::error!("the window could not be opened: {e}");
     }
 }
 
+/// How long a window built hidden waits for its page before it is shown anyway: a page that
+/// never finishes loading must still be seen, with whatever WebKit shows for it.
+const REVEAL_AT_LATEST: Duration = Duration::from_secs(3);
+
 /// Builds the main window from its entry in tauri.conf.json. The window-state plugin gives it
 /// back its last size and position.
+///
+/// It is built hidden and shown by [`reveal`] once its page has loaded. Shown at once, GTK
+/// asks WebKit to paint the view while WebKit's web process is still starting, and in about
+/// a third of cold starts both then sat idle for 500 ms: `perf sched` showed this process's
+/// main thread in a futex wait ended by its 500 ms timeout, the web process waiting too
+/// (WebKit's UI process waits that long for the web process's first update). Showing the
+/// window after the page has loaded, when the web process answers at once, removed it: the
+/// window stayed hidden for no more than the page load it was waiting on anyway.
 fn build_window(app: &AppHandle) -> tauri::Result<WebviewWindow> {
     let config = app
         .config()
@@ -164,7 +173,34 @@ fn build_window(app: &AppHandle) -> tauri::Result<WebviewWindow> {
         .find(|w| w.label == WINDOW_LABEL)
         .cloned()
         .ok_or_else(|| tauri::Error::WindowNotFound)?;
-    WebviewWindowBuilder::from_config(app, &config)?.build()
+    let window = WebviewWindowBuilder::from_config(app, &config)?
+        .visible(false)
+        .build()?;
+    let app = app.clone();
+    let spawned = std::thread::Builder::new()
+        .name("reveal-window".into())
+        .spawn(move || {
+            std::thread::sleep(REVEAL_AT_LATEST);
+            if let Some(w) = app.get_webview_window(WINDOW_LABEL) {
+                reveal(&w.as_ref().window());
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("showing the window without waiting for its page: {e}");
+        reveal(&window.as_ref().window());
+    }
+    Ok(window)
+}
+
+/// Shows a window built hidden, once its page has loaded (or [`REVEAL_AT_LATEST`] has passed),
+/// and gives it the focus. A window already shown is left as it is: a reload does not take the
+/// focus.
+pub fn reveal(window: &tauri::Window) {
+    if window.is_visible().unwrap_or(true) {
+        return;
+    }
+    let _ = window.show();
+    let _ = window.set_focus();
 }
 
 /// The window is closing: the first time, tells the person that publishing goes on and where

@@ -7,7 +7,8 @@
 // (ready_epoch_ms: the wall clock when the first screen was found, to compare with the app
 // process's start time, which the caller reads from /proc). SELECTOR is the
 // CSS selector of an element that exists only once the first screen is interactive (default:
-// the app root once it is no longer busy). Exits non-zero with a reason on failure.
+// the app root once it is no longer busy); the page must also be visible. Exits non-zero with
+// a reason on failure.
 
 const [driver, app, selector = '[data-testid="app-root"][aria-busy="false"]'] =
   process.argv.slice(2);
@@ -45,7 +46,15 @@ try {
       using: "css selector",
       value: selector,
     });
-    if (found.length > 0) break;
+    // Found, and shown: the window is built hidden until its page has loaded, and a screen
+    // nobody can see is not interactive yet.
+    if (found.length > 0) {
+      const shown = await wd("POST", `/session/${session}/execute/sync`, {
+        script: `return document.visibilityState === "visible";`,
+        args: [],
+      });
+      if (shown) break;
+    }
     if (performance.now() > deadline) throw new Error(`no ${selector} within 30 s`);
     await new Promise((r) => setTimeout(r, 10));
   }
