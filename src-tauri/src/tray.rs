@@ -126,6 +126,7 @@ pub fn first_screen_ready(app: &AppHandle) {
         return;
     };
     if let Some(elapsed) = requested.take_first_screen() {
+        crate::background::release_start_up_pages();
         tracing::info!(
             ms = elapsed.as_millis() as u64,
             since_start_ms = requested.app_started.elapsed().as_millis() as u64,
