@@ -73,13 +73,23 @@ const START_SETTLE: Duration = Duration::from_secs(3);
 /// program's own code and read-only data that were touched while starting.
 ///
 /// The binary is about 20 MB, and starting runs much of it once: migrations, opening the
-/// workspace, the Sandbox, the publisher, the tray, the first screen's reads. Its code pages are
-/// file-backed and clean, and stay mapped (and counted in this process's RSS) after they ran,
-/// about 10 MB of them, where an empty Tauri window holds under 4 MB of its own. Dropping them
-/// from this process's page tables loses nothing: they stay in the page cache, and a page used
-/// again is mapped back on its next touch, as the pages that keep running come back at once.
-/// Only mappings with no private page are dropped (see [`FileMapping::pristine`]).
+/// workspace, the Sandbox, the publisher, the tray, the first screen's reads. Its code pages
+/// are file-backed and clean, and stay mapped (and counted in this process's RSS) after they
+/// ran, about 10 MB of them, where an empty Tauri window holds under 4 MB of its own. Dropping
+/// them from this process's page tables loses nothing: they stay in the page cache, and a page
+/// used again is mapped back on its next touch, as the pages that keep running are at once.
+/// What this lowers is the process's RSS and PSS, which count mapped pages; the memory itself
+/// is the page cache's, which the kernel could reclaim anyway. Only mappings with no private
+/// page are dropped (see [`FileMapping::pristine`]).
 pub fn release_start_up_pages() {
+    // Only after the first start: a window opened again from the tray runs little of this
+    // program's own code that publishing does not.
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    let mut first = false;
+    ONCE.call_once(|| first = true);
+    if !first {
+        return;
+    }
     let spawned = std::thread::Builder::new()
         .name("release-start-up-pages".into())
         .spawn(|| {
@@ -129,8 +139,10 @@ struct FileMapping<'a> {
     len: usize,
     /// The mapped file (as /proc shows it; a file deleted since ends in " (deleted)").
     path: &'a str,
-    /// Read-only and without a private copy of any page (no relocated data, nothing written):
-    /// every resident page is the file's own, so dropping it loses nothing.
+    /// Read-only and without a private copy of any page (no relocated data, nothing written),
+    /// in memory or in swap: every page is the file's own, so dropping it loses nothing. A
+    /// read-only mapping with relocated pointers (RELRO) whose pages were paged out shows
+    /// `Anonymous: 0 kB` but not `Swap: 0 kB`, and must keep them.
     pristine: bool,
 }
 
@@ -140,9 +152,13 @@ fn file_mappings(smaps: &str) -> Vec<FileMapping<'_>> {
     let mut found: Vec<FileMapping> = Vec::new();
     let mut current: Option<FileMapping> = None;
     for line in smaps.lines() {
-        if let Some(anonymous) = line.strip_prefix("Anonymous:") {
+        // Private pages in memory, then in swap ("SwapPss:" does not match "Swap:").
+        if let Some(private) = line
+            .strip_prefix("Anonymous:")
+            .or_else(|| line.strip_prefix("Swap:"))
+        {
             if let Some(m) = current.as_mut() {
-                m.pristine &= anonymous.trim_start().starts_with("0 ");
+                m.pristine &= private.trim_start().starts_with("0 ");
             }
             continue;
         }
@@ -236,13 +252,17 @@ mod sys {
         }
     }
 
-    /// Drops the resident pages of the pristine mappings of the file at `path`.
+    /// Drops the resident pages of the pristine mappings of the file at `path`: the program's
+    /// own, which live as long as the process.
     pub fn drop_pristine_mappings_of(path: &str) {
         let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap_or_default();
         for m in super::file_mappings(&smaps) {
             if m.pristine && m.path == path {
-                // SAFETY: as in `page_out_file_mappings`: a read-only mapping with no private
-                // page reads back the same from its file; the range is a whole mapping.
+                // SAFETY: a read-only mapping with no private page, in memory or in swap,
+                // reads back the same from its file after MADV_DONTNEED, and being read-only it
+                // cannot gain one meanwhile. The range is a whole mapping of the program's own
+                // file, which is never unmapped while the process runs, so nothing else can
+                // have come to live there between reading smaps and this call.
                 unsafe { madvise(m.start as *mut c_void, m.len, MADV_DONTNEED) };
             }
         }
@@ -269,7 +289,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_read_only_mappings_without_private_pages_are_pristine() {
+    fn only_read_only_mappings_without_private_pages_in_memory_or_swap_are_pristine() {
         let smaps = "\
 7f0000000000-7f0000002000 r-xp 00000000 08:01 1234 /usr/lib/libwebkit.so
 Rss:                   8 kB
@@ -282,10 +302,16 @@ Anonymous:             0 kB
 Anonymous:             4 kB
 7f0000005000-7f0000006000 r--p 00000000 08:01 99         /opt/Count ersign/app (deleted)
 Anonymous:             0 kB
+Swap:                  0 kB
+SwapPss:               0 kB
+7f0000006000-7f0000007000 r--p 00006000 08:01 99         /opt/Count ersign/app (deleted)
+Anonymous:             0 kB
+Swap:                  4 kB
 ";
         let found = file_mappings(smaps);
         let pristine: Vec<bool> = found.iter().map(|m| m.pristine).collect();
-        assert_eq!(pristine, [true, false, false, true]);
+        // The last one's relocated page is in swap: not the file's own.
+        assert_eq!(pristine, [true, false, false, true, false]);
         assert_eq!((found[0].start, found[0].len), (0x7f00_0000_0000, 0x2000));
         assert_eq!(found[0].path, "/usr/lib/libwebkit.so");
         assert_eq!(found[3].path, "/opt/Count ersign/app (deleted)");

@@ -61,17 +61,16 @@ pub fn run() {
                 tauri::webview::PageLoadEvent::Finished => "page load finished",
             };
             tracing::info!(ms = started.elapsed().as_millis() as u64, "{stage}");
-            // The window was built hidden (see `tray::build_window`): now it can be painted.
             if let tauri::webview::PageLoadEvent::Finished = payload.event() {
+                // The window was built hidden (see `tray::build_window`): now it can be painted.
                 tray::reveal(&webview.window());
-            }
-            // A window opened again from the tray: how long since it was asked for.
-            if let tauri::webview::PageLoadEvent::Finished = payload.event()
-                && let Some(elapsed) = webview
+                // A window opened again from the tray: how long since it was asked for.
+                if let Some(elapsed) = webview
                     .try_state::<tray::WindowRequested>()
                     .and_then(|r| r.take_page_loaded())
-            {
-                tracing::info!(ms = elapsed.as_millis() as u64, "window page loaded");
+                {
+                    tracing::info!(ms = elapsed.as_millis() as u64, "window page loaded");
+                }
             }
         })
         .setup(move |app| {

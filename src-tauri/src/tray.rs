@@ -125,6 +125,11 @@ pub fn first_screen_ready(app: &AppHandle) {
     let Some(requested) = app.try_state::<WindowRequested>() else {
         return;
     };
+    // The page may have its first screen before it has finished loading (an image still
+    // coming): show the window now if it is not yet.
+    if let Some(w) = app.get_webview_window(WINDOW_LABEL) {
+        reveal(&w.as_ref().window());
+    }
     if let Some(elapsed) = requested.take_first_screen() {
         crate::background::release_start_up_pages();
         tracing::info!(
@@ -140,7 +145,7 @@ pub fn show_window(app: &AppHandle) {
     if let Some(w) = app.get_webview_window(WINDOW_LABEL) {
         let _ = w.show();
         let _ = w.unminimize();
-        let _ = w.set_focus();
+        focus_once_shown(&w.as_ref().window());
         return;
     }
     if let Some(requested) = app.try_state::<WindowRequested>() {
@@ -177,14 +182,14 @@ fn build_window(app: &AppHandle) -> tauri::Result<WebviewWindow> {
     let window = WebviewWindowBuilder::from_config(app, &config)?
         .visible(false)
         .build()?;
-    let app = app.clone();
+    // This window's, not whichever has the label by then: one closed and opened again
+    // meanwhile waits for its own page.
+    let this = window.as_ref().window();
     let spawned = std::thread::Builder::new()
         .name("reveal-window".into())
         .spawn(move || {
             std::thread::sleep(REVEAL_AT_LATEST);
-            if let Some(w) = app.get_webview_window(WINDOW_LABEL) {
-                reveal(&w.as_ref().window());
-            }
+            reveal(&this);
         });
     if let Err(e) = spawned {
         tracing::warn!("showing the window without waiting for its page: {e}");
@@ -193,15 +198,30 @@ fn build_window(app: &AppHandle) -> tauri::Result<WebviewWindow> {
     Ok(window)
 }
 
-/// Shows a window built hidden, once its page has loaded (or [`REVEAL_AT_LATEST`] has passed),
-/// and gives it the focus. A window already shown is left as it is: a reload does not take the
-/// focus.
+/// Shows a window built hidden, once its page has loaded, its first screen is ready or
+/// [`REVEAL_AT_LATEST`] has passed, whichever comes first, and gives it the focus. A window
+/// already shown is left as it is: a reload does not take the focus. One closed meanwhile only
+/// makes the calls fail.
 pub fn reveal(window: &tauri::Window) {
-    if window.is_visible().unwrap_or(true) {
+    if window.is_visible().unwrap_or(false) {
         return;
     }
     let _ = window.show();
-    let _ = window.set_focus();
+    focus_once_shown(window);
+    let since_start = window
+        .try_state::<WindowRequested>()
+        .map_or(0, |r| r.app_started.elapsed().as_millis() as u64);
+    tracing::info!(since_start_ms = since_start, "window shown");
+}
+
+/// Gives `window` the focus once a `show` asked for just before has been carried out. On
+/// Linux both are requests to the main loop, and a focus request for a window not yet visible
+/// is dropped: asked from the main loop's next turn, after the show, it is not.
+fn focus_once_shown(window: &tauri::Window) {
+    let w = window.clone();
+    let _ = window.run_on_main_thread(move || {
+        let _ = w.set_focus();
+    });
 }
 
 /// The window is closing: the first time, tells the person that publishing goes on and where
