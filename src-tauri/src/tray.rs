@@ -166,10 +166,11 @@ const REVEAL_AT_LATEST: Duration = Duration::from_secs(3);
 /// It is built hidden and shown by [`reveal`] once its page has loaded. Shown at once, GTK
 /// asks WebKit to paint the view while WebKit's web process is still starting, and in about
 /// a third of cold starts both then sat idle for 500 ms: `perf sched` showed this process's
-/// main thread in a futex wait ended by its 500 ms timeout, the web process waiting too
-/// (WebKit's UI process waits that long for the web process's first update). Showing the
-/// window after the page has loaded, when the web process answers at once, removed it: the
-/// window stayed hidden for no more than the page load it was waiting on anyway.
+/// main thread in a futex wait ended by its 500 ms timeout, the web process waiting too (by
+/// its timing, WebKit's UI process waiting for the web process's first update; WebKit has no
+/// symbols here to show the frame). Showing the window after the page has loaded, when the
+/// web process answers at once, removed it: the window stayed hidden for no more than the
+/// page load it was waiting on anyway.
 fn build_window(app: &AppHandle) -> tauri::Result<WebviewWindow> {
     let config = app
         .config()
