@@ -168,6 +168,13 @@ fn slug(name: &str) -> String {
 fn first_run(d: &mut Driver) -> Step {
     d.get("screen-whos-here")?;
     d.get("first-run-note")?;
+    // The window is built hidden and shown once its page has loaded: the first screen must be
+    // one a person can see, not only one WebDriver can find.
+    let visibility = d.s.execute("return document.visibilityState;", vec![])?;
+    assert_eq!(
+        visibility, "visible",
+        "the window holding the first screen is shown"
+    );
     d.shot("first-run")?;
     d.fill("member-name", ADMIN)?;
     d.fill("member-passphrase", ADMIN_PASS)?;

@@ -233,38 +233,38 @@ mod sys {
 
     /// Gives back the resident pages of every file-backed mapping.
     pub fn page_out_file_mappings() {
-        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap_or_default();
-        for m in super::file_mappings(&smaps) {
-            // MADV_PAGEOUT leaves pages that another process maps too (Mesa's libLLVM is also
-            // in the X server); a pristine mapping's pages can simply be unmapped instead.
-            let advice = if m.pristine {
+        // MADV_PAGEOUT leaves pages that another process maps too (Mesa's libLLVM is also in
+        // the X server); a pristine mapping's pages can simply be unmapped instead.
+        advise_file_mappings(|m| {
+            Some(if m.pristine {
                 MADV_DONTNEED
             } else {
                 MADV_PAGEOUT
-            };
-            // SAFETY: neither advice changes what memory reads as. MADV_PAGEOUT drops clean
-            // file pages and keeps dirty private ones (or swaps them out and back). MADV_DONTNEED
-            // is only given for read-only mappings with no private page, whose every page
-            // reads back the same from the file; being read-only, none can gain a private page
-            // meanwhile. The range is a whole mapping from /proc/self/smaps; one unmapped
-            // meanwhile only makes madvise fail.
-            unsafe { madvise(m.start as *mut c_void, m.len, advice) };
-        }
+            })
+        });
     }
 
-    /// Drops the resident pages of the pristine mappings of the file at `path`: the program's
-    /// own, which live as long as the process.
+    /// Drops the resident pages of the pristine mappings of the file at `path`.
     pub fn drop_pristine_mappings_of(path: &str) {
+        advise_file_mappings(|m| (m.pristine && m.path == path).then_some(MADV_DONTNEED));
+    }
+
+    /// Gives each of this process's file-backed mappings the advice `advice_for` picks for it:
+    /// MADV_DONTNEED only for a pristine one, MADV_PAGEOUT for any.
+    fn advise_file_mappings(advice_for: impl Fn(&super::FileMapping) -> Option<i32>) {
         let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap_or_default();
         for m in super::file_mappings(&smaps) {
-            if m.pristine && m.path == path {
-                // SAFETY: a read-only mapping with no private page, in memory or in swap,
-                // reads back the same from its file after MADV_DONTNEED, and being read-only it
-                // cannot gain one meanwhile. The range is a whole mapping of the program's own
-                // file, which is never unmapped while the process runs, so nothing else can
-                // have come to live there between reading smaps and this call.
-                unsafe { madvise(m.start as *mut c_void, m.len, MADV_DONTNEED) };
-            }
+            let Some(advice) = advice_for(&m) else {
+                continue;
+            };
+            // SAFETY: neither advice changes what memory reads as. MADV_PAGEOUT drops clean
+            // file pages and keeps dirty private ones (or swaps them out and back).
+            // MADV_DONTNEED is only given for read-only mappings with no private page, in
+            // memory or in swap, whose every page reads back the same from the file; being
+            // read-only, none can gain a private page meanwhile. The range is a whole mapping
+            // from /proc/self/smaps: the program's own and the libraries it links stay mapped
+            // while it runs, and a library unmapped meanwhile only makes madvise fail.
+            unsafe { madvise(m.start as *mut c_void, m.len, advice) };
         }
     }
 
